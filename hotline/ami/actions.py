@@ -1,0 +1,59 @@
+"""Typed builders for the AMI actions the controller sends (pure: they only build dicts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    name: str
+    headers: dict[str, str] = field(default_factory=dict)
+    # List actions answer with events ending in ``<name>Complete``.
+    is_list: bool = False
+
+    def as_message(self) -> dict[str, str]:
+        return {"Action": self.name, **self.headers}
+
+
+def interface(extension: str) -> str:
+    return f"PJSIP/{extension}"
+
+
+def queue_add(
+    queue: str, extension: str, *, member_name: str, penalty: int = 0, paused: bool = False
+) -> Action:
+    return Action(
+        "QueueAdd",
+        {
+            "Queue": queue,
+            "Interface": interface(extension),
+            "StateInterface": interface(extension),
+            "MemberName": member_name,
+            "Penalty": str(penalty),
+            "Paused": "true" if paused else "false",
+        },
+    )
+
+
+def queue_remove(queue: str, extension: str) -> Action:
+    return Action("QueueRemove", {"Queue": queue, "Interface": interface(extension)})
+
+
+def queue_pause(queue: str, extension: str, *, paused: bool, reason: str = "") -> Action:
+    headers = {"Queue": queue, "Interface": interface(extension), "Paused": "true" if paused else "false"}
+    if reason:
+        headers["Reason"] = reason
+    return Action("QueuePause", headers)
+
+
+def core_show_channels() -> Action:
+    return Action("CoreShowChannels", is_list=True)
+
+
+def queue_status(queue: str | None = None) -> Action:
+    return Action("QueueStatus", {"Queue": queue} if queue else {}, is_list=True)
+
+
+def ping() -> Action:
+    return Action("Ping")

@@ -1,0 +1,508 @@
+"""AMI messages decoded into typed, immutable events.
+
+Pure code: headers in, events out, no I/O. A header the event must carry but does not is a
+:class:`MalformedEvent` (never an empty string). Events the controller does not use decode to
+``None``; :data:`SUBSCRIBED_EVENTS` is also what manager.conf's event filter lets through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from hotline.errors import HotlineError
+
+Headers = Mapping[str, object]
+
+
+class MalformedEvent(HotlineError):
+    """The peer (Asterisk) sent something we cannot decode."""
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__("ami-malformed-event", message, status=502, details=dict(details))
+
+
+def _text(headers: Headers, key: str, event: str) -> str:
+    try:
+        value = headers[key]
+    except KeyError:
+        raise MalformedEvent(f"AMI event {event} lacks the {key!r} header", event=event, header=key) from None
+    if isinstance(value, list):
+        raise MalformedEvent(f"AMI event {event} repeats the {key!r} header", event=event, header=key)
+    return str(value)
+
+
+def _optional(headers: Headers, key: str) -> str | None:
+    value = headers.get(key)
+    if value is None or isinstance(value, list):
+        return None
+    return str(value)
+
+
+def _int(headers: Headers, key: str, event: str) -> int:
+    value = _text(headers, key, event)
+    try:
+        return int(value)
+    except ValueError:
+        raise MalformedEvent(f"AMI event {event}: {key}={value!r} is not a number", event=event) from None
+
+
+def _timestamp(headers: Headers, event: str) -> float:
+    value = _text(headers, "timestamp", event)
+    try:
+        return float(value)
+    except ValueError:
+        raise MalformedEvent(f"AMI event {event}: Timestamp={value!r} is not a time", event=event) from None
+
+
+def _number(value: str | None) -> str | None:
+    return None if value in (None, "", "<unknown>") else value
+
+
+# --- channel events ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCreated:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    channel: str
+    caller: str | None
+    context: str
+    exten: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelHungUp:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    channel: str
+    cause: int
+
+
+# --- queue caller events ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCallerJoined:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    queue: str
+    position: int
+    caller: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCallerLeft:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    queue: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCallerAbandoned:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    queue: str
+    hold_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCalled:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    queue: str
+    member_name: str
+    interface: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConnected:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    queue: str
+    member_name: str
+    interface: str
+    hold_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCompleted:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    queue: str
+    member_name: str
+    interface: str
+    hold_time: int
+    talk_time: int
+    reason: str
+
+
+# --- queue member events ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueMemberChanged:
+    """A member was added, changed state, paused or resumed (``removed`` marks removal)."""
+
+    timestamp: float
+    queue: str
+    interface: str
+    member_name: str
+    status: int
+    paused: bool
+    paused_reason: str
+    in_call: bool
+    calls_taken: int
+    removed: bool
+
+
+# --- the hotline's own dialplan events (UserEvent) --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeStarted:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    caller: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStarted:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class VoicemailStarted:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallerRated:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueResult:
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    status: str
+
+
+# --- system -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FullyBooted:
+    """Sent on boot and, without a Timestamp, to every new AMI session."""
+
+    timestamp: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AsteriskShutdown:
+    timestamp: float
+
+
+Event = (
+    ChannelCreated
+    | ChannelHungUp
+    | QueueCallerJoined
+    | QueueCallerLeft
+    | QueueCallerAbandoned
+    | AgentCalled
+    | AgentConnected
+    | AgentCompleted
+    | QueueMemberChanged
+    | IntakeStarted
+    | RecordingStarted
+    | VoicemailStarted
+    | CallerRated
+    | QueueResult
+    | FullyBooted
+    | AsteriskShutdown
+)
+
+
+def _channel_created(h: Headers) -> ChannelCreated:
+    name = "Newchannel"
+    return ChannelCreated(
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "channel", name),
+        _number(_optional(h, "calleridnum")),
+        _text(h, "context", name),
+        _text(h, "exten", name),
+    )
+
+
+def _channel_hung_up(h: Headers) -> ChannelHungUp:
+    name = "Hangup"
+    return ChannelHungUp(
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "channel", name),
+        _int(h, "cause", name),
+    )
+
+
+def _queue_caller_joined(h: Headers) -> QueueCallerJoined:
+    name = "QueueCallerJoin"
+    return QueueCallerJoined(
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "queue", name),
+        _int(h, "position", name),
+        _number(_optional(h, "calleridnum")),
+    )
+
+
+def _queue_caller_left(h: Headers) -> QueueCallerLeft:
+    name = "QueueCallerLeave"
+    return QueueCallerLeft(
+        _timestamp(h, name), _text(h, "uniqueid", name), _text(h, "linkedid", name), _text(h, "queue", name)
+    )
+
+
+def _queue_caller_abandoned(h: Headers) -> QueueCallerAbandoned:
+    name = "QueueCallerAbandon"
+    return QueueCallerAbandoned(
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "queue", name),
+        _int(h, "holdtime", name),
+    )
+
+
+def _agent_called(h: Headers) -> AgentCalled:
+    name = "AgentCalled"
+    return AgentCalled(
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "queue", name),
+        _text(h, "membername", name),
+        _text(h, "interface", name),
+    )
+
+
+def _agent_connected(h: Headers) -> AgentConnected:
+    name = "AgentConnect"
+    return AgentConnected(
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "queue", name),
+        _text(h, "membername", name),
+        _text(h, "interface", name),
+        _int(h, "holdtime", name),
+    )
+
+
+def _agent_completed(h: Headers) -> AgentCompleted:
+    name = "AgentComplete"
+    return AgentCompleted(
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "queue", name),
+        _text(h, "membername", name),
+        _text(h, "interface", name),
+        _int(h, "holdtime", name),
+        _int(h, "talktime", name),
+        _text(h, "reason", name),
+    )
+
+
+def _member(removed: bool) -> Callable[[Headers], QueueMemberChanged]:
+    def decode(h: Headers) -> QueueMemberChanged:
+        name = str(h.get("event", "QueueMember"))
+        return QueueMemberChanged(
+            _timestamp(h, name),
+            _text(h, "queue", name),
+            _text(h, "interface", name),
+            _text(h, "membername", name),
+            _int(h, "status", name),
+            _text(h, "paused", name) == "1",
+            _optional(h, "pausedreason") or "",
+            _optional(h, "incall") == "1",
+            _int(h, "callstaken", name),
+            removed,
+        )
+
+    return decode
+
+
+def _user_event(h: Headers) -> Event | None:
+    kind = _text(h, "userevent", "UserEvent")
+    name = f"UserEvent {kind}"
+    if kind not in _USER_EVENTS:
+        return None
+    timestamp, uniqueid, linkedid = (
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+    )
+    if kind == "HotlineIntake":
+        return IntakeStarted(timestamp, uniqueid, linkedid, _number(_optional(h, "hotlinecaller")))
+    if kind == "HotlineRecording":
+        return RecordingStarted(timestamp, uniqueid, linkedid, _text(h, "hotlinefile", name))
+    if kind == "HotlineVoicemail":
+        return VoicemailStarted(timestamp, uniqueid, linkedid, _text(h, "hotlinefile", name))
+    if kind == "HotlineQueueResult":
+        return QueueResult(timestamp, uniqueid, linkedid, _text(h, "hotlinestatus", name))
+    raw = _text(h, "hotlinerating", name)
+    if raw == "none":
+        return CallerRated(timestamp, uniqueid, linkedid, None)
+    if raw not in {"1", "2", "3", "4", "5"}:
+        raise MalformedEvent(f"{name}: rating {raw!r} is not 1-5 or 'none'", event=name)
+    return CallerRated(timestamp, uniqueid, linkedid, int(raw))
+
+
+_USER_EVENTS = frozenset(
+    {"HotlineIntake", "HotlineRecording", "HotlineVoicemail", "HotlineQueueResult", "HotlineRating"}
+)
+
+_DECODERS: dict[str, Callable[[Headers], Event | None]] = {
+    "Newchannel": _channel_created,
+    "Hangup": _channel_hung_up,
+    "QueueCallerJoin": _queue_caller_joined,
+    "QueueCallerLeave": _queue_caller_left,
+    "QueueCallerAbandon": _queue_caller_abandoned,
+    "AgentCalled": _agent_called,
+    "AgentConnect": _agent_connected,
+    "AgentComplete": _agent_completed,
+    "QueueMemberAdded": _member(False),
+    "QueueMemberStatus": _member(False),
+    "QueueMemberPause": _member(False),
+    "QueueMemberPenalty": _member(False),
+    "QueueMemberRinginuse": _member(False),
+    "QueueMemberRemoved": _member(True),
+    "UserEvent": _user_event,
+    "FullyBooted": lambda h: FullyBooted(_timestamp(h, "FullyBooted") if "timestamp" in h else None),
+    "Shutdown": lambda h: AsteriskShutdown(_timestamp(h, "Shutdown")),
+}
+
+SUBSCRIBED_EVENTS: frozenset[str] = frozenset(_DECODERS)
+
+
+def decode(headers: Headers) -> Event | None:
+    """Decode one AMI event; ``None`` when the controller has no use for it.
+
+    ``headers`` is looked up with lower-case keys (panoramisk's messages are case-insensitive).
+    """
+    name = headers.get("event")
+    if not isinstance(name, str):
+        raise MalformedEvent("AMI message has no Event header")
+    decoder = _DECODERS.get(name)
+    if decoder is None:
+        return None
+    return decoder(headers)
+
+
+# --- snapshots: answers to CoreShowChannels and QueueStatus after every (re)connect ------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSnapshot:
+    uniqueid: str
+    linkedid: str
+    name: str
+    caller: str | None
+    context: str
+    exten: str
+    application: str
+    duration_seconds: int
+    bridge_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntrySnapshot:
+    uniqueid: str
+    queue: str
+    caller: str | None
+    wait_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueMemberSnapshot:
+    queue: str
+    interface: str
+    member_name: str
+    status: int
+    paused: bool
+    paused_reason: str
+    in_call: bool
+    calls_taken: int
+
+
+def _duration(value: str, event: str) -> int:
+    parts = value.split(":")
+    try:
+        if len(parts) == 3:
+            return int(parts[0]) * 3600 + int(parts[1]) * 60 + int(parts[2])
+        return int(value)
+    except ValueError:
+        raise MalformedEvent(f"{event}: Duration {value!r} is not HH:MM:SS", event=event) from None
+
+
+def decode_channel_snapshot(h: Headers) -> ChannelSnapshot:
+    name = "CoreShowChannel"
+    return ChannelSnapshot(
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "channel", name),
+        _number(_optional(h, "calleridnum")),
+        _text(h, "context", name),
+        _text(h, "exten", name),
+        _optional(h, "application") or "",
+        _duration(_text(h, "duration", name), name),
+        _optional(h, "bridgeid") or "",
+    )
+
+
+def decode_queue_entry(h: Headers) -> QueueEntrySnapshot:
+    name = "QueueEntry"
+    return QueueEntrySnapshot(
+        _text(h, "uniqueid", name),
+        _text(h, "queue", name),
+        _number(_optional(h, "calleridnum")),
+        _int(h, "wait", name),
+    )
+
+
+def decode_queue_member(h: Headers) -> QueueMemberSnapshot:
+    name = "QueueMember"
+    return QueueMemberSnapshot(
+        _text(h, "queue", name),
+        _text(h, "location", name),
+        _text(h, "name", name),
+        _int(h, "status", name),
+        _text(h, "paused", name) == "1",
+        _optional(h, "pausedreason") or "",
+        _optional(h, "incall") == "1",
+        _int(h, "callstaken", name),
+    )

@@ -1,0 +1,115 @@
+"""The controller: a FastAPI app whose lifespan wires the database, the AMI client and the call recorder."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from hotline.ami.client import AmiClient
+from hotline.auth import api as auth_api
+from hotline.auth.permissions import Permission
+from hotline.calls import api as calls_api
+from hotline.calls.service import CallRecorder, CallStore
+from hotline.db.migrate import upgrade
+from hotline.deps import RuntimeDep, require
+from hotline.errors import HotlineError
+from hotline.routing import api as routing_api
+from hotline.runtime import Runtime, ami_endpoint, build_runtime, spool_dir
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Health(BaseModel):
+    ok: bool
+    ami_connected: bool
+    ami_error: str | None
+    database_reachable: bool
+    database_error: str | None
+    live_calls: int
+    events_seen: int
+    malformed_events: int
+
+
+def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(settings)
+        upgrade(runtime.engine)
+        app.state.runtime = runtime
+        recorder = CallRecorder(CallStore(runtime.session_factory, spool_dir(settings)))
+        recorder.load_open_calls()
+        runtime.recorder = recorder
+        recorder.start()
+        stream = None
+        if connect_ami:
+            stream = settings.ami.save_stream.open("ab", buffering=0) if settings.ami.save_stream else None
+            client = AmiClient(
+                ami_endpoint(settings),
+                on_event=recorder.on_event,
+                on_connected=recorder.resync,
+                action_timeout=settings.ami.action_timeout,
+                login_timeout=settings.ami.login_timeout,
+                backoff_initial=settings.ami.backoff_initial,
+                backoff_max=settings.ami.backoff_max,
+                save_stream=stream,
+            )
+            runtime.ami = client
+            client.start()
+        try:
+            yield
+        finally:
+            if runtime.ami is not None:
+                await runtime.ami.stop()
+            if stream is not None:
+                stream.close()
+            await recorder.stop()
+            runtime.engine.dispose()
+
+    app = FastAPI(title="12348 hotline", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(HotlineError)
+    async def hotline_error(_request: Request, exc: HotlineError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
+
+    app.include_router(auth_api.router)
+    app.include_router(calls_api.router)
+    app.include_router(routing_api.router)
+
+    @app.get("/api/v1/health", tags=["health"])
+    def health(
+        runtime: RuntimeDep, _user: Annotated[object, Depends(require(Permission.view_health))]
+    ) -> Health:
+        return health_of(runtime)
+
+    return app
+
+
+def health_of(runtime: Runtime) -> Health:
+    database_error = None
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        database_error = str(exc).splitlines()[0]
+    ami: AmiClient | None = runtime.ami
+    recorder = runtime.recorder
+    connected = bool(ami and ami.connected)
+    return Health(
+        ok=connected and database_error is None,
+        ami_connected=connected,
+        ami_error=None if connected or ami is None or ami.last_error is None else str(ami.last_error),
+        database_reachable=database_error is None,
+        database_error=database_error,
+        live_calls=len(recorder.state.calls) if recorder else 0,
+        events_seen=recorder.events_seen if recorder else 0,
+        malformed_events=ami.malformed_events if ami else 0,
+    )

@@ -1,0 +1,1 @@
+"""The Asterisk side: provisioning the chroot, rendering its configuration, running the process."""

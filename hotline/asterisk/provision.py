@@ -1,0 +1,174 @@
+"""Build the Asterisk chroot from Debian's packages with debootstrap, once, and cache it.
+
+The root lives outside the clone (``settings.asterisk.root``, by default under
+``~/.cache/hotline``). A complete root carries a marker file with the Asterisk version it holds;
+with the marker present, provisioning only checks the version and returns in well under a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.errors import ConfigurationError
+
+PACKAGES = ("asterisk", "asterisk-modules", "asterisk-core-sounds-en-gsm")
+MARKER = ".hotline-root.json"
+
+_VERSION = re.compile(r"^(?:\d+:)?(\d+(?:\.\d+)*)")
+
+
+def parse_debian_version(text: str) -> tuple[int, ...]:
+    """``1:22.10.1+dfsg+~cs6-1`` -> ``(22, 10, 1)``."""
+    match = _VERSION.match(text.strip())
+    if not match:
+        raise ConfigurationError(
+            "asterisk-version-unreadable", f"Cannot read an Asterisk version from {text!r}."
+        )
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def version_text(version: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+@dataclass(frozen=True, slots=True)
+class RootInfo:
+    root: Path
+    version: str
+    built_at: float
+    cached: bool
+
+
+def read_marker(root: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads((root / MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def require_root(root: Path) -> RootInfo:
+    """The provisioned root, or an error that names the command that builds it."""
+    marker = read_marker(root)
+    if marker is None or not (root / "usr/sbin/asterisk").exists():
+        raise ConfigurationError(
+            "asterisk-root-missing",
+            f"No provisioned Asterisk root at {root}. Run `hotline asterisk provision` to build it.",
+            root=str(root),
+        )
+    return RootInfo(root, str(marker.get("version", "?")), float(str(marker.get("built_at", 0))), True)
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _installed_version(root: Path) -> str:
+    result = subprocess.run(
+        ["chroot", str(root), "dpkg-query", "-W", "-f", "${Version}", "asterisk"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ConfigurationError(
+            "asterisk-package-missing",
+            f"The root at {root} has no asterisk package: {result.stderr.strip()}. "
+            "Delete it and run `hotline asterisk provision` again.",
+        )
+    return result.stdout.strip()
+
+
+def _prepare(root: Path) -> None:
+    """The few files a chroot needs so Asterisk runs without complaint."""
+    (root / "etc/hosts").write_text(f"127.0.0.1 localhost {os.uname().nodename}\n::1 localhost\n")
+    (root / "srv/hotline").mkdir(parents=True, exist_ok=True)
+
+
+def provision(
+    root: Path,
+    *,
+    suite: str = "sid",
+    minimum_version: str = "22.10.1",
+    log: Callable[[str], None] = print,
+) -> RootInfo:
+    """Build (or reuse) the root. Idempotent; concurrent callers wait for each other."""
+    minimum = parse_debian_version(minimum_version)
+    with _exclusive(root.with_name(root.name + ".lock")):
+        marker = read_marker(root)
+        if marker is not None:
+            version = parse_debian_version(str(marker.get("version", "0")))
+            if version < minimum:
+                raise ConfigurationError(
+                    "asterisk-too-old",
+                    f"The cached root at {root} holds Asterisk {version_text(version)}, older than "
+                    f"{minimum_version}. Delete {root} and run `hotline asterisk provision` again.",
+                )
+            _prepare(root)
+            return RootInfo(root, str(marker["version"]), float(str(marker.get("built_at", 0))), True)
+
+        if os.geteuid() != 0:
+            raise ConfigurationError(
+                "asterisk-provision-needs-root",
+                "Building the Asterisk root needs root (debootstrap and chroot). Run it as root.",
+            )
+        if shutil.which("debootstrap") is None:
+            raise ConfigurationError(
+                "debootstrap-missing",
+                "debootstrap is not installed. Run `scripts/setup` (it installs the apt packages) first.",
+            )
+        partial = root.with_name(root.name + ".partial")
+        if partial.exists():
+            shutil.rmtree(partial)
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        log(f"Building the Asterisk root in {partial} from Debian {suite} (about a minute)...")
+        started = time.monotonic()
+        result = subprocess.run(
+            ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", suite, str(partial)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-15:])
+            raise ConfigurationError(
+                "debootstrap-failed",
+                f"debootstrap failed (exit {result.returncode}); the Debian mirror must be reachable. "
+                f"Last lines:\n{tail}",
+            )
+        installed = _installed_version(partial)
+        version = parse_debian_version(installed)
+        if version < minimum:
+            shutil.rmtree(partial)
+            raise ConfigurationError(
+                "asterisk-too-old",
+                f"Debian {suite} offers Asterisk {version_text(version)}; the hotline needs "
+                f"{minimum_version} or newer (CVE-2024-42365 and others are fixed there).",
+            )
+        _prepare(partial)
+        built_at = time.time()
+        (partial / MARKER).write_text(
+            json.dumps({"version": installed, "suite": suite, "built_at": built_at})
+        )
+        if root.exists():
+            shutil.rmtree(root)
+        partial.rename(root)
+        log(f"Asterisk {installed} ready in {root} ({time.monotonic() - started:.0f} s).")
+        return RootInfo(root, installed, built_at, False)

@@ -1,0 +1,237 @@
+"""Render Asterisk's configuration from ``dialplans/*.j2``.
+
+:func:`render_files` is pure (context in, file texts out) and is what the golden tests check;
+:func:`write_files` puts them into the instance's ``etc`` directory inside the root, readable by
+the ``asterisk`` user only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from hotline.ami.events import SUBSCRIBED_EVENTS
+from hotline.asterisk.layout import InstanceLayout
+from hotline.errors import ConfigurationError
+from hotline.settings import Settings
+
+# Loaded explicitly (autoload = no): what the hotline uses and nothing that listens on a network
+# besides SIP and the loopback AMI.
+MODULES: tuple[str, ...] = (
+    "res_pjproject",
+    "res_sorcery_config",
+    "res_sorcery_memory",
+    "res_sorcery_astdb",
+    "res_pjsip",
+    "res_pjsip_session",
+    "chan_pjsip",
+    "res_pjsip_authenticator_digest",
+    "res_pjsip_endpoint_identifier_user",
+    "res_pjsip_endpoint_identifier_ip",
+    "res_pjsip_registrar",
+    "res_pjsip_sdp_rtp",
+    "res_pjsip_caller_id",
+    "res_pjsip_pubsub",
+    "res_pjsip_refer",
+    "res_pjsip_dtmf_info",
+    "res_pjsip_nat",
+    "res_pjsip_outbound_authenticator_digest",
+    "res_pjsip_rfc3326",
+    "res_pjsip_acl",
+    "res_pjsip_header_funcs",
+    "res_rtp_asterisk",
+    "res_timing_timerfd",
+    "res_security_log",
+    "res_musiconhold",
+    "pbx_config",
+    "app_dial",
+    "app_queue",
+    "app_playback",
+    "app_read",
+    "app_record",
+    "app_mixmonitor",
+    "app_userevent",
+    "app_stack",
+    "app_verbose",
+    "app_echo",
+    "app_chanspy",
+    "app_confbridge",
+    "app_bridgeaddchan",
+    "app_senddtmf",
+    "app_transfer",
+    "app_softhangup",
+    "bridge_simple",
+    "bridge_softmix",
+    "bridge_native_rtp",
+    "bridge_holding",
+    "bridge_builtin_features",
+    "bridge_builtin_interval_features",
+    "codec_ulaw",
+    "codec_alaw",
+    "codec_a_mu",
+    "codec_gsm",
+    "codec_resample",
+    "format_wav",
+    "format_gsm",
+    "format_pcm",
+    "format_sln",
+    "format_wav_gsm",
+    "func_channel",
+    "func_strings",
+    "func_logic",
+    "func_math",
+    "func_callerid",
+    "func_global",
+    "func_cut",
+    "func_timeout",
+    "func_devstate",
+    "func_hangupcause",
+    "func_pjsip_endpoint",
+)
+
+TEMPLATES: tuple[str, ...] = (
+    "asterisk.conf",
+    "modules.conf",
+    "logger.conf",
+    "indications.conf",
+    "rtp.conf",
+    "manager.conf",
+    "pjsip.conf",
+    "queues.conf",
+    "extensions.conf",
+    "features.conf",
+    "confbridge.conf",
+    "musiconhold.conf",
+    "cdr.conf",
+    "cel.conf",
+    "ccss.conf",
+    "acl.conf",
+    "udptl.conf",
+    "pjproject.conf",
+)
+
+SIP_REALM = "hotline"
+
+
+@dataclass(frozen=True, slots=True)
+class LawyerEndpoint:
+    """What pjsip.conf needs of a lawyer: the extension and the digest hash of the SIP password."""
+
+    extension: str
+    sip_ha1: str
+
+
+def project_dir() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def dialplans_dir() -> Path:
+    return project_dir() / "dialplans"
+
+
+def template_environment(directory: Path | None = None) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory or dialplans_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 - Asterisk configuration, not HTML
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def build_context(
+    settings: Settings, layout: InstanceLayout, ami_secret: str, lawyers: Sequence[LawyerEndpoint]
+) -> dict[str, object]:
+    asterisk = settings.asterisk
+    return {
+        "instance": layout.instance,
+        "layout": layout,
+        "modules": MODULES,
+        "sip_port": asterisk.sip_port,
+        "sip_realm": SIP_REALM,
+        "rtp_port_start": asterisk.rtp_port_start,
+        "rtp_port_end": asterisk.rtp_port_end,
+        "trunk_addresses": asterisk.trunk_addresses,
+        "lawyers": sorted(lawyers, key=lambda lawyer: lawyer.extension),
+        "queue_timeout": asterisk.queue_timeout,
+        "ring_timeout": asterisk.ring_timeout,
+        "wrapup_seconds": asterisk.wrapup_seconds,
+        "rating_timeout": asterisk.rating_timeout,
+        "voicemail_max_seconds": asterisk.voicemail_max_seconds,
+        "ami": {
+            "port": settings.ami.port,
+            "username": settings.ami.username,
+            "secret": ami_secret,
+            "read": asterisk.ami_read_classes,
+            "write": asterisk.ami_write_classes,
+            "events": sorted(SUBSCRIBED_EVENTS),
+        },
+    }
+
+
+FORBIDDEN_WRITE_CLASSES = frozenset({"config", "command", "system", "all"})
+
+
+def render_files(context: Mapping[str, object], directory: Path | None = None) -> dict[str, str]:
+    ami = context["ami"]
+    assert isinstance(ami, dict)
+    forbidden = FORBIDDEN_WRITE_CLASSES.intersection(ami["write"])
+    if forbidden:
+        raise ConfigurationError(
+            "ami-write-class-forbidden",
+            f"The AMI user may not have the write classes {sorted(forbidden)}: they let an AMI client "
+            "change Asterisk's configuration or run shell commands. Remove them from "
+            "HOTLINE_ASTERISK__AMI_WRITE_CLASSES.",
+        )
+    environment = template_environment(directory)
+    files = {}
+    for name in TEMPLATES:
+        try:
+            files[name] = environment.get_template(f"{name}.j2").render(context)
+        except jinja2.UndefinedError as exc:
+            raise ConfigurationError(
+                "dialplan-template-undefined", f"dialplans/{name}.j2 uses an undefined value: {exc.message}"
+            ) from exc
+    return files
+
+
+def _asterisk_ids(root: Path) -> tuple[int, int]:
+    for line in (root / "etc/passwd").read_text().splitlines():
+        fields = line.split(":")
+        if fields[0] == "asterisk":
+            return int(fields[2]), int(fields[3])
+    raise ConfigurationError(
+        "asterisk-user-missing",
+        f"The root at {root} has no asterisk user. Delete it and run `hotline asterisk provision`.",
+    )
+
+
+def write_files(layout: InstanceLayout, files: Mapping[str, str]) -> list[Path]:
+    """Write the rendered files (atomically, mode 0640, owner asterisk); return the changed ones."""
+    uid, gid = _asterisk_ids(layout.root)
+    etc = layout.host(layout.etc)
+    etc.mkdir(parents=True, exist_ok=True)
+    os.chown(etc, 0, gid)
+    etc.chmod(0o750)
+    for inside in layout.writable_dirs():
+        directory = layout.host(inside)
+        directory.mkdir(parents=True, exist_ok=True)
+        os.chown(directory, uid, gid)
+    layout.host(layout.sounds).mkdir(parents=True, exist_ok=True)
+    changed = []
+    for name, text in files.items():
+        target = etc / name
+        if target.exists() and target.read_text() == text:
+            continue
+        temporary = target.with_suffix(target.suffix + ".new")
+        temporary.write_text(text)
+        os.chown(temporary, 0, gid)
+        temporary.chmod(0o640)
+        temporary.replace(target)
+        changed.append(target)
+    return changed

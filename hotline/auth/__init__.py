@@ -1,0 +1,1 @@
+"""Authentication and roles: users, password hashes, bearer tokens."""

@@ -1,0 +1,29 @@
+"""A person who signs in: a lawyer, supervisor, quality reviewer or admin."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.db.base import Base, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    supervisor = "supervisor"
+    lawyer = "lawyer"
+    reviewer = "reviewer"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,83 @@
+"""Users, password hashes (argon2) and bearer tokens (signed JWT)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.auth.models import Role, User
+from hotline.db.base import utcnow
+from hotline.errors import HotlineError, InvalidInputError
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("timing-equaliser")
+ALGORITHM = "HS256"
+MIN_PASSWORD_LENGTH = 10
+
+
+class AuthenticationFailed(HotlineError):
+    def __init__(self, message: str = "Wrong user name or password.") -> None:
+        super().__init__("auth-failed", message, status=401)
+
+
+def create_user(session: Session, username: str, password: str, role: str) -> User:
+    if role not in Role.__members__:
+        raise InvalidInputError(
+            "user-role-invalid", f"Role {role!r} is not one of {', '.join(Role.__members__)}.", role=role
+        )
+    if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInputError("user-name-invalid", "A user name has 1-64 letters, digits, '-' or '_'.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInputError(
+            "user-password-weak", f"A password needs at least {MIN_PASSWORD_LENGTH} characters."
+        )
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise InvalidInputError("user-exists", f"User {username!r} exists already.")
+    user = User(username=username, password_hash=_hasher.hash(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise AuthenticationFailed() from None
+    if user is None or not user.active:
+        raise AuthenticationFailed()
+    return user
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: int
+    username: str
+    role: Role
+
+
+def issue_token(user: User, key: str, minutes: int) -> str:
+    now = utcnow()
+    claims = {
+        "sub": str(user.id),
+        "name": user.username,
+        "role": user.role,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def read_token(token: str, key: str) -> TokenClaims:
+    try:
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "role"]})
+        return TokenClaims(int(claims["sub"]), str(claims["name"]), Role(claims["role"]))
+    except (jwt.PyJWTError, KeyError, ValueError):
+        raise AuthenticationFailed("The bearer token is invalid or expired; sign in again.") from None

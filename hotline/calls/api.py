@@ -1,0 +1,57 @@
+"""GET /api/v1/calls: call records, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+
+from hotline.auth.permissions import Permission
+from hotline.calls.models import Call
+from hotline.calls.schemas import CallOut, CallPage
+from hotline.deps import SessionDep, require
+
+router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
+
+
+def _out(call: Call) -> CallOut:
+    return CallOut(
+        id=call.id,
+        linkedid=call.linkedid,
+        caller=call.caller,
+        started_at=call.started_at,
+        answered_at=call.answered_at,
+        ended_at=call.ended_at,
+        queue=call.queue,
+        lawyer=call.lawyer,
+        wait_seconds=call.wait_seconds,
+        talk_seconds=call.talk_seconds,
+        outcome=call.outcome,
+        rating=call.rating,
+        recording=call.recording_id,
+    )
+
+
+@router.get("", dependencies=[Depends(require(Permission.read_calls))])
+def list_calls(
+    session: SessionDep,
+    caller: Annotated[str | None, Query(description="Only calls from this number")] = None,
+    since: Annotated[
+        datetime | None, Query(description="Only calls started at or after this time (ISO 8601)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CallPage:
+    query = select(Call).order_by(Call.started_at.desc(), Call.id.desc())
+    if caller:
+        query = query.where(Call.caller == caller)
+    if since is not None:
+        if since.tzinfo is None:
+            from datetime import UTC
+
+            since = since.replace(tzinfo=UTC)
+        query = query.where(Call.started_at >= since)
+    rows = session.scalars(query.limit(limit).offset(offset))
+    return CallPage(items=[_out(row) for row in rows], limit=limit, offset=offset)

@@ -1,0 +1,253 @@
+"""The `hotline` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from hotline.errors import HotlineError
+from hotline.settings import Settings, load_settings
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _render(settings: Settings) -> None:
+    from hotline.asterisk import prompts, render
+    from hotline.asterisk.process import read_pid, reload
+    from hotline.asterisk.provision import require_root
+    from hotline.db.migrate import upgrade
+    from hotline.routing.service import lawyer_endpoints
+    from hotline.runtime import ami_secret, build_runtime
+
+    require_root(settings.asterisk.root)
+    runtime = build_runtime(settings)
+    upgrade(runtime.engine)
+    with runtime.session_factory() as session:
+        lawyers = lawyer_endpoints(session)
+    layout = runtime.layout
+    context = render.build_context(settings, layout, ami_secret(settings), lawyers)
+    changed = render.write_files(layout, render.render_files(context))
+    built = prompts.build_prompts(
+        prompts.load_prompts(settings.prompts_file),
+        layout.host(layout.sounds),
+        voice=settings.asterisk.prompt_voice,
+    )
+    print(
+        f"Rendered {len(render.TEMPLATES)} files into {layout.host(layout.etc)} ({len(changed)} changed); "
+        f"{len(built)} prompts synthesized."
+    )
+    if changed and read_pid(layout) is not None:
+        reload(layout)
+        print("Asterisk reloaded the new configuration.")
+
+
+def cmd_asterisk(args: argparse.Namespace) -> None:
+    from hotline.asterisk import process
+    from hotline.asterisk.provision import provision
+    from hotline.runtime import instance_layout
+
+    settings = _settings()
+    layout = instance_layout(settings)
+    if args.action == "provision":
+        info = provision(
+            settings.asterisk.root,
+            suite=settings.asterisk.suite,
+            minimum_version=settings.asterisk.minimum_version,
+        )
+        print(f"Asterisk {info.version} at {info.root}{' (cached)' if info.cached else ''}.")
+    elif args.action == "start":
+        status = process.start(layout, boot_timeout=settings.asterisk.boot_timeout)
+        print(f"Asterisk instance {layout.instance!r} running (pid {status.pid}): {status.version}")
+    elif args.action == "stop":
+        print("Stopped." if process.stop(layout) else "Asterisk was not running.")
+    elif args.action == "restart":
+        process.stop(layout)
+        status = process.start(layout, boot_timeout=settings.asterisk.boot_timeout)
+        print(f"Asterisk instance {layout.instance!r} restarted (pid {status.pid}).")
+    else:
+        status = process.status(layout)
+        if status.running:
+            print(f"running pid={status.pid} fully_booted={status.fully_booted} {status.version or ''}")
+        else:
+            print(f"Asterisk instance {layout.instance!r} is not running.")
+            raise SystemExit(3)
+
+
+def cmd_config(args: argparse.Namespace) -> None:
+    _render(_settings())
+
+
+def cmd_db(args: argparse.Namespace) -> None:
+    from hotline.db.migrate import upgrade
+    from hotline.runtime import build_runtime
+
+    upgrade(build_runtime(_settings()).engine)
+    print("Database is up to date.")
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_user(args: argparse.Namespace) -> None:
+    from hotline.auth.service import create_user
+    from hotline.db.migrate import upgrade
+    from hotline.runtime import build_runtime
+
+    runtime = build_runtime(_settings())
+    upgrade(runtime.engine)
+    password = _read_password("Password: ")
+    with runtime.session_factory.begin() as session:
+        user = create_user(session, args.name, password, args.role)
+        print(f"User {user.username!r} ({user.role}) created.")
+
+
+def cmd_lawyer(args: argparse.Namespace) -> None:
+    from hotline.ami.client import AmiClient
+    from hotline.db.migrate import upgrade
+    from hotline.routing import service
+    from hotline.runtime import ami_endpoint, build_runtime
+
+    settings = _settings()
+    runtime = build_runtime(settings)
+    upgrade(runtime.engine)
+    if args.action == "add":
+        with runtime.session_factory.begin() as session:
+            created = service.create_lawyer(session, args.name, args.extension)
+        print(f"Lawyer {args.name} has extension {created.extension}.")
+        print(f"SIP user name: {created.extension}  password: {created.sip_password}  (shown once)")
+        _render(settings)
+        return
+    with runtime.session_factory() as session:
+        lawyer = service.get_lawyer(session, args.extension)
+
+    async def run() -> None:
+        client = AmiClient(
+            ami_endpoint(settings),
+            on_event=lambda _event: None,
+            action_timeout=settings.ami.action_timeout,
+            login_timeout=settings.ami.login_timeout,
+        )
+        await client.connect_once()
+        try:
+            if args.action == "login":
+                await service.log_in(client, lawyer)
+            else:
+                await service.log_out(client, lawyer)
+        finally:
+            await client.close()
+
+    asyncio.run(run())
+    print(
+        f"Lawyer {lawyer.extension} logged {'in to' if args.action == 'login' else 'out of'} "
+        f"queue {service.DEFAULT_QUEUE}."
+    )
+
+
+def cmd_first_run(args: argparse.Namespace) -> None:
+    """On a new installation: an admin and one on-duty lawyer, each with a generated password shown once."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from hotline.auth.models import User
+    from hotline.auth.service import create_user
+    from hotline.db.migrate import upgrade
+    from hotline.routing import service
+    from hotline.routing.models import Lawyer
+    from hotline.runtime import build_runtime
+
+    runtime = build_runtime(_settings())
+    upgrade(runtime.engine)
+    with runtime.session_factory.begin() as session:
+        if session.scalar(select(User).where(User.role == "admin")) is None:
+            password = secrets.token_urlsafe(12)
+            create_user(session, "admin", password, "admin")
+            print(f"Created user admin with password {password}  (shown once; sign in at /docs)")
+        if session.scalar(select(Lawyer)) is None:
+            created = service.create_lawyer(session, "值班律师", "8001")
+            print(
+                f"Created lawyer 8001: SIP user 8001, password {created.sip_password}, "
+                f"server 127.0.0.1:{runtime.settings.asterisk.sip_port}  (shown once)"
+            )
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from hotline.app import create_app
+
+    settings = _settings()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.web.host,
+        port=args.port or settings.web.port,
+        log_level="info",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description="12348 public legal service hotline")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    asterisk = sub.add_parser("asterisk", help="provision and run the Asterisk PBX")
+    asterisk.add_argument("action", choices=["provision", "start", "stop", "restart", "status"])
+    asterisk.set_defaults(func=cmd_asterisk)
+
+    config = sub.add_parser("config", help="render Asterisk's configuration")
+    config.add_argument("action", choices=["render"])
+    config.set_defaults(func=cmd_config)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+
+    user = sub.add_parser("user", help="people who sign in")
+    user_sub = user.add_subparsers(dest="action", required=True)
+    create = user_sub.add_parser("create", help="create a user; the password is read from stdin")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=["admin", "supervisor", "lawyer", "reviewer"])
+    user.set_defaults(func=cmd_user)
+
+    lawyer = sub.add_parser("lawyer", help="lawyers' phones and queue membership")
+    lawyer_sub = lawyer.add_subparsers(dest="action", required=True)
+    add = lawyer_sub.add_parser("add", help="add a lawyer and generate SIP credentials")
+    add.add_argument("name")
+    add.add_argument("--extension", required=True)
+    for action in ("login", "logout"):
+        member = lawyer_sub.add_parser(action, help=f"{action} the lawyer's phone to the queue (through AMI)")
+        member.add_argument("extension")
+    lawyer.set_defaults(func=cmd_lawyer)
+
+    first = sub.add_parser("first-run", help="create the first admin and lawyer (passwords shown once)")
+    first.set_defaults(func=cmd_first_run)
+
+    serve = sub.add_parser("serve", help="run the controller (API + AMI)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], None] = args.func
+    try:
+        func(args)
+    except HotlineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Errors with stable ids.
+
+Every error the project raises on purpose is a :class:`HotlineError`: a stable ``error_id`` that
+operators and API clients can match on, an HTTP status for the API edge, a message that says what
+went wrong and what to do, and optional structured details.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HotlineError(Exception):
+    """An error with a stable id and a message telling the user what to do."""
+
+    def __init__(
+        self, error_id: str, message: str, *, status: int = 500, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.error_id = error_id
+        self.message = message
+        self.status = status
+        self.details = details or {}
+
+    def __str__(self) -> str:
+        return f"[{self.error_id}] {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error_id": self.error_id, "message": self.message, "details": self.details}
+
+
+class ConfigurationError(HotlineError):
+    """The installation is missing a piece (Asterisk root, secret, rendered config)."""
+
+    def __init__(self, error_id: str, message: str, **details: Any) -> None:
+        super().__init__(error_id, message, status=503, details=details)
+
+
+class NotFoundError(HotlineError):
+    def __init__(self, error_id: str, message: str, **details: Any) -> None:
+        super().__init__(error_id, message, status=404, details=details)
+
+
+class InvalidInputError(HotlineError):
+    def __init__(self, error_id: str, message: str, **details: Any) -> None:
+        super().__init__(error_id, message, status=422, details=details)

@@ -1,0 +1,1 @@
+"""Recordings: the registry of every call recording and voicemail file."""

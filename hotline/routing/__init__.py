@@ -1,0 +1,1 @@
+"""Routing: lawyers, their SIP endpoints and their membership of the queues."""

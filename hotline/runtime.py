@@ -1,0 +1,58 @@
+"""What a running controller is made of, built from settings by the app or the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.ami.client import AmiClient, AmiEndpoint
+from hotline.asterisk.layout import InstanceLayout
+from hotline.calls.service import CallRecorder
+from hotline.db.session import make_engine, make_session_factory
+from hotline.secrets import ensure_secret
+from hotline.settings import Settings
+
+
+def ami_secret(settings: Settings) -> str:
+    if settings.ami.secret is not None:
+        return settings.ami.secret.get_secret_value()
+    return ensure_secret(settings.secrets_dir / "ami_secret")
+
+
+def ami_endpoint(settings: Settings) -> AmiEndpoint:
+    return AmiEndpoint(settings.ami.host, settings.ami.port, settings.ami.username, ami_secret(settings))
+
+
+def instance_layout(settings: Settings) -> InstanceLayout:
+    return InstanceLayout(settings.asterisk.root, settings.asterisk.instance)
+
+
+def spool_dir(settings: Settings) -> Path:
+    layout = instance_layout(settings)
+    return layout.host(layout.spool)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    token_key: str
+    layout: InstanceLayout
+    recorder: CallRecorder | None = None
+    ami: AmiClient | None = None
+    started: list[str] = field(default_factory=list)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = make_engine(settings.resolved_database_url)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        token_key=ensure_secret(settings.secrets_dir / "token_key", nbytes=48),
+        layout=instance_layout(settings),
+    )

@@ -1,0 +1,104 @@
+"""Settings, read from the environment (prefix ``HOTLINE_``, nested groups joined by ``__``).
+
+Nothing here does work at import time: :func:`load_settings` builds a fresh object and
+:func:`get_settings` caches one for the process.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hotline"
+
+
+def _project_dir() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+class AmiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "hotline"
+    # None: use the secret generated at first render and kept in the state directory.
+    secret: SecretStr | None = None
+    action_timeout: float = 10.0
+    login_timeout: float = 10.0
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    # Append the raw AMI stream to this file (for recording traces; contains caller numbers).
+    save_stream: Path | None = None
+
+
+class AsteriskSettings(BaseModel):
+    # The chroot built by `hotline asterisk provision`; shared by all instances on the machine.
+    root: Path = Field(default_factory=lambda: _default_cache_dir() / "asterisk-root")
+    # One root serves several instances (the service, each test run): each has its own
+    # etc/spool/run/log directory under <root>/srv/hotline/<instance>.
+    instance: str = "main"
+    suite: str = "sid"
+    minimum_version: str = "22.10.1"
+    sip_port: int = 5060
+    rtp_port_start: int = 10000
+    rtp_port_end: int = 10999
+    boot_timeout: float = 30.0
+    # Queue: how long a caller waits before the voicemail branch (seconds).
+    queue_timeout: int = 60
+    # Ring each lawyer this long before trying the next (seconds).
+    ring_timeout: int = 15
+    wrapup_seconds: int = 5
+    # Rating prompt: seconds to wait for a digit.
+    rating_timeout: int = 6
+    voicemail_max_seconds: int = 120
+    ami_write_classes: list[str] = Field(default_factory=lambda: ["agent", "reporting"])
+    ami_read_classes: list[str] = Field(default_factory=lambda: ["system", "call", "agent", "user"])
+    # Callers arrive from this address (the trunk or, in tests, SIPp).
+    trunk_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+    # `espeak-ng` voice used to synthesize prompts that have no recorded file.
+    prompt_voice: str = "cmn"
+
+
+class WebSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token_minutes: int = 480
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_nested_delimiter="__", extra="ignore")
+
+    # Where the service keeps its state: SQLite database, generated secrets.
+    state_dir: Path = Path("var")
+    # SQLAlchemy URL; default: a SQLite file in the state directory.
+    database_url: str | None = None
+    # The prompts callers hear (text synthesized at render time, or recorded files).
+    prompts_file: Path = Field(default_factory=lambda: _project_dir() / "ivr_flows" / "prompts.yaml")
+    ami: AmiSettings = Field(default_factory=AmiSettings)
+    asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.state_dir / 'hotline.sqlite3').resolve()}"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.state_dir / "secrets"
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

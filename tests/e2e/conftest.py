@@ -1,0 +1,279 @@
+"""End-to-end fixtures: a real Asterisk (from the project's cached root), a controller on each
+database, and SIPp phones for lawyers and citizens."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from hotline.app import create_app
+from hotline.asterisk import process, prompts, render
+from hotline.asterisk.layout import InstanceLayout
+from hotline.asterisk.provision import provision
+from hotline.auth.service import create_user
+from hotline.db.migrate import upgrade
+from hotline.routing.service import create_lawyer, lawyer_endpoints
+from hotline.runtime import Runtime, build_runtime
+from hotline.settings import AmiSettings, AsteriskSettings, Settings
+from tests import sipp
+from tests.helpers import create_postgres_database, drop_postgres_database, eventually, free_port
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+LAWYERS = {"8001": "律师甲", "8002": "律师乙", "8003": "律师丙"}
+SIP_PASSWORD = {ext: f"test-sip-password-{ext}" for ext in LAWYERS}
+ADMIN_PASSWORD = "admin-password-e2e"
+
+
+@dataclass
+class AsteriskUnderTest:
+    settings: Settings
+    layout: InstanceLayout
+    workdir: Path
+
+    def cli(self, command: str) -> str:
+        return process.remote_command(self.layout, command)
+
+
+def _test_settings(state_dir: Path, **overrides: object) -> Settings:
+    pid = os.getpid()
+    rtp_start = 40000 + (pid % 40) * 500
+    return Settings(
+        state_dir=state_dir,
+        prompts_file=FIXTURES / "prompts-short.yaml",
+        ami=AmiSettings(
+            port=free_port(), secret=f"ami-test-secret-{pid}", backoff_initial=0.2, backoff_max=2.0
+        ),
+        asterisk=AsteriskSettings(
+            instance=f"test-{pid}",
+            sip_port=free_port(socket.SOCK_DGRAM),
+            rtp_port_start=rtp_start,
+            rtp_port_end=rtp_start + 499,
+            queue_timeout=30,
+            ring_timeout=5,
+            wrapup_seconds=0,
+            rating_timeout=3,
+            voicemail_max_seconds=30,
+        ),
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="session")
+def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskUnderTest]:
+    """The project's Asterisk, provisioned (cached) and running as this session's own instance."""
+    state_dir = tmp_path_factory.mktemp("asterisk-state")
+    settings = _test_settings(state_dir)
+    provision(
+        settings.asterisk.root,
+        suite=settings.asterisk.suite,
+        minimum_version=settings.asterisk.minimum_version,
+    )
+    layout = InstanceLayout(settings.asterisk.root, settings.asterisk.instance)
+    # pjsip.conf needs the lawyers; every test database gets the same ones with the same passwords.
+    runtime = build_runtime(settings)
+    upgrade(runtime.engine)
+    with runtime.session_factory.begin() as session:
+        for extension, name in LAWYERS.items():
+            create_lawyer(session, name, extension, SIP_PASSWORD[extension])
+    with runtime.session_factory() as session:
+        endpoints = lawyer_endpoints(session)
+    runtime.engine.dispose()
+    context = render.build_context(settings, layout, settings.ami.secret.get_secret_value(), endpoints)  # type: ignore[union-attr]
+    render.write_files(layout, render.render_files(context))
+    prompts.build_prompts(prompts.load_prompts(settings.prompts_file), layout.host(layout.sounds))
+    process.stop(layout)
+    process.start(layout, boot_timeout=30)
+    try:
+        yield AsteriskUnderTest(settings, layout, tmp_path_factory.mktemp("sipp"))
+    finally:
+        process.stop(layout)
+
+
+@dataclass
+class Controller:
+    app: FastAPI
+    http: httpx.AsyncClient
+    runtime: Runtime
+    headers: dict[str, str]
+    backend: str
+
+    async def calls(self, **params: str) -> list[dict[str, object]]:
+        response = await self.http.get("/api/v1/calls", params=params, headers=self.headers)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, object]] = response.json()["items"]
+        return items
+
+    async def log_in(self, extension: str) -> None:
+        response = await self.http.post(f"/api/v1/lawyers/{extension}/login", headers=self.headers)
+        assert response.status_code == 200, response.text
+
+    async def log_out(self, extension: str) -> None:
+        response = await self.http.post(f"/api/v1/lawyers/{extension}/logout", headers=self.headers)
+        assert response.status_code == 200, response.text
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def controller(
+    request: pytest.FixtureRequest, asterisk: AsteriskUnderTest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Controller]:
+    """The controller (FastAPI app with its lifespan: AMI client, reducer, records) on each database."""
+    backend = request.param
+    state_dir = tmp_path_factory.mktemp(f"controller-{backend}")
+    database_url = create_postgres_database() if backend == "postgresql" else None
+    settings = asterisk.settings.model_copy(update={"state_dir": state_dir, "database_url": database_url})
+    trace_dir = os.environ.get("HOTLINE_TEST_AMI_TRACE_DIR")
+    if trace_dir:  # record the raw AMI stream (how tests/fixtures/ami was made)
+        ami = settings.ami.model_copy(update={"save_stream": Path(trace_dir) / f"e2e-{backend}.ami"})
+        settings = settings.model_copy(update={"ami": ami})
+    runtime = build_runtime(settings)
+    upgrade(runtime.engine)
+    with runtime.session_factory.begin() as session:
+        for extension, name in LAWYERS.items():
+            create_lawyer(session, name, extension, SIP_PASSWORD[extension])
+        create_user(session, "admin", ADMIN_PASSWORD, "admin")
+    runtime.engine.dispose()
+    app = create_app(settings)
+    try:
+        async with app.router.lifespan_context(app):
+            live: Runtime = app.state.runtime
+            assert live.ami is not None
+            await live.ami.wait_connected(15)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
+                token = await http.post(
+                    "/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}
+                )
+                assert token.status_code == 200, token.text
+                headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+                yield Controller(app, http, live, headers, backend)
+    finally:
+        if database_url:
+            drop_postgres_database(database_url)
+
+
+@dataclass
+class Phones:
+    """SIPp lawyer phones for one test; stopped and logged out afterwards."""
+
+    asterisk: AsteriskUnderTest
+    controller: Controller
+    started: list[sipp.Sipp] = field(default_factory=list)
+    extensions: set[str] = field(default_factory=set)
+
+    async def lawyer(
+        self,
+        extension: str,
+        *,
+        mode: str = "answer",
+        talk_ms: int = 3000,
+        ring_ms: int = 200,
+        log_in: bool = True,
+    ) -> sipp.Sipp:
+        workdir = self.asterisk.workdir
+        register = sipp.render("lawyer-register.xml", workdir, ext=extension, stay_ms=600000)
+        if mode == "answer":
+            answer = sipp.render(
+                "lawyer-answer.xml", workdir, ext=extension, ring_ms=ring_ms, talk_ms=talk_ms
+            )
+        else:
+            answer = sipp.render("lawyer-ring.xml", workdir, ext=extension)
+        port = free_port(socket.SOCK_DGRAM)
+        phone = sipp.Sipp(
+            [
+                f"127.0.0.1:{self.asterisk.settings.asterisk.sip_port}",
+                "-sf",
+                str(register),
+                "-oocsf",
+                str(answer),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-mi",
+                "127.0.0.1",
+                "-mp",
+                str(30000 + (port % 1000) * 4),
+                "-au",
+                extension,
+                "-ap",
+                SIP_PASSWORD[extension],
+                # Keep one registration up ("-m 1" would count answered calls and exit after one).
+                "-users",
+                "1",
+            ],
+            workdir,
+        ).start()
+        self.started.append(phone)
+        pattern = re.compile(rf"sip:{extension}@127\.0\.0\.1:{port}\b")
+        await eventually(
+            lambda: pattern.search(self.asterisk.cli(f"pjsip show aor {extension}")),
+            timeout=10,
+            what=f"registration of {extension}",
+        )
+        if log_in:
+            await self.controller.log_in(extension)
+            self.extensions.add(extension)
+        return phone
+
+    async def close(self) -> None:
+        for extension in LAWYERS:
+            with contextlib.suppress(AssertionError):
+                await self.controller.log_out(extension)
+        for phone in self.started:
+            phone.stop()
+
+
+@pytest.fixture
+async def phones(asterisk: AsteriskUnderTest, controller: Controller) -> AsyncIterator[Phones]:
+    phones = Phones(asterisk, controller)
+    for extension in LAWYERS:  # start from an empty queue whatever an earlier test left
+        await controller.log_out(extension)
+    try:
+        yield phones
+    finally:
+        await phones.close()
+
+
+CallerFactory = Callable[..., sipp.Sipp]
+
+
+@pytest.fixture
+def caller(asterisk: AsteriskUnderTest) -> Iterator[CallerFactory]:
+    """Start a SIPp citizen: ``caller("caller.xml", caller=..., ...)``; extra SIPp args via ``args``."""
+    started: list[sipp.Sipp] = []
+
+    def start(scenario: str, *, args: tuple[str, ...] = ("-m", "1"), **values: object) -> sipp.Sipp:
+        path = sipp.render(scenario, asterisk.workdir, **values)
+        port = free_port(socket.SOCK_DGRAM)
+        process_ = sipp.Sipp(
+            [
+                f"127.0.0.1:{asterisk.settings.asterisk.sip_port}",
+                "-sf",
+                str(path),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-mi",
+                "127.0.0.1",
+                "-mp",
+                str(34000 + (port % 1000) * 4),
+                *args,
+            ],
+            asterisk.workdir,
+        ).start()
+        started.append(process_)
+        return process_
+
+    yield start
+    for process_ in started:
+        process_.stop()

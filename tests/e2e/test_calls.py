@@ -1,0 +1,155 @@
+"""A citizen's call through the real Asterisk, seen as the call record the API returns."""
+
+from __future__ import annotations
+
+import wave
+
+import pytest
+
+from hotline.recordings.models import Recording
+from tests import sipp
+from tests.e2e.conftest import AsteriskUnderTest, CallerFactory, Controller, Phones
+from tests.helpers import eventually, unique_number
+
+pytestmark = pytest.mark.e2e
+
+
+async def _ended_call(controller: Controller, number: str, timeout: float = 40) -> dict[str, object]:
+    async def ended() -> dict[str, object] | None:
+        calls = await controller.calls(caller=number)
+        return calls[0] if calls and calls[0]["ended_at"] else None
+
+    call = await eventually(ended, timeout=timeout, what=f"an ended call record for {number}")
+    return call
+
+
+async def test_answered_call_is_rated_and_recorded(
+    asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    await phones.lawyer("8001", talk_ms=3000)
+    number = unique_number()
+    citizen = caller("caller.xml", caller=number, before_dtmf_ms=7000, dtmf_pcap=sipp.dtmf("4"))
+    assert citizen.wait(60) == 0, citizen.output()
+
+    call = await _ended_call(controller, number)
+    assert call["outcome"] == "answered"
+    assert call["rating"] == 4
+    assert call["lawyer"] == "8001"
+    assert call["queue"] == "legal"
+    assert call["answered_at"] is not None
+    assert 2 <= call["talk_seconds"] <= 4  # type: ignore[operator]
+    assert len(await controller.calls(caller=number)) == 1
+
+    recording_id = await eventually(
+        lambda: _recording_id(controller, number), timeout=10, what="the recording's registration"
+    )
+    with controller.runtime.session_factory() as session:
+        recording = session.get(Recording, recording_id)
+        assert recording is not None
+    spool = asterisk.layout.host(asterisk.layout.spool)
+    for relative in (recording.path, recording.caller_leg_path, recording.lawyer_leg_path):
+        assert relative is not None
+        with wave.open(str(spool / relative), "rb") as audio:
+            seconds = audio.getnframes() / audio.getframerate()
+        assert abs(seconds - call["talk_seconds"]) <= 1.0, (relative, seconds, call["talk_seconds"])  # type: ignore[operator]
+
+
+async def _recording_id(controller: Controller, number: str) -> int | None:
+    calls = await controller.calls(caller=number)
+    return calls[0]["recording"] if calls else None  # type: ignore[return-value]
+
+
+async def test_nobody_logged_in_goes_to_voicemail(
+    asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    number = unique_number()
+    citizen = caller("caller-hangup.xml", caller=number, hold_ms=6000)
+    assert citizen.wait(40) == 0, citizen.output()
+
+    call = await _ended_call(controller, number)
+    assert call["outcome"] == "voicemail"
+    assert call["answered_at"] is None
+    assert call["rating"] is None
+    recording_id = await eventually(
+        lambda: _recording_id(controller, number), timeout=10, what="the voicemail's registration"
+    )
+    with controller.runtime.session_factory() as session:
+        recording = session.get(Recording, recording_id)
+        assert recording is not None and recording.kind == "voicemail"
+    message = asterisk.layout.host(asterisk.layout.spool) / recording.path
+    assert message.exists()
+    with wave.open(str(message), "rb") as audio:
+        assert audio.getnframes() / audio.getframerate() > 1.0
+
+
+async def test_caller_hanging_up_while_waiting_is_abandoned(
+    controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    await phones.lawyer("8002", mode="ring")
+    number = unique_number()
+    citizen = caller("caller-hangup.xml", caller=number, hold_ms=4000)
+    assert citizen.wait(40) == 0, citizen.output()
+
+    call = await _ended_call(controller, number)
+    assert call["outcome"] == "abandoned"
+    assert call["answered_at"] is None
+    assert call["queue"] == "legal"
+    assert call["wait_seconds"] is not None and call["wait_seconds"] >= 1  # type: ignore[operator]
+    assert call["recording"] is None
+
+
+async def test_ami_cut_mid_call_still_gives_one_correct_record(
+    controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    await phones.lawyer("8001", talk_ms=6000)
+    ami = controller.runtime.ami
+    assert ami is not None
+    sessions_before = ami.sessions
+    number = unique_number()
+    citizen = caller("caller.xml", caller=number, before_dtmf_ms=10000, dtmf_pcap=sipp.dtmf("5"))
+
+    async def talking() -> bool:
+        calls = await controller.calls(caller=number)
+        return bool(calls and calls[0]["answered_at"])
+
+    await eventually(talking, timeout=20, what="the lawyer answering")
+    ami.drop_connection()
+    await eventually(
+        lambda: ami.sessions > sessions_before and ami.connected, timeout=15, what="AMI reconnect"
+    )
+    assert citizen.wait(60) == 0, citizen.output()
+
+    call = await _ended_call(controller, number)
+    assert len(await controller.calls(caller=number)) == 1
+    assert call["outcome"] == "answered"
+    assert call["lawyer"] == "8001"
+    assert call["rating"] == 5
+    assert 5 <= call["talk_seconds"] <= 7  # type: ignore[operator]
+
+
+async def test_burst_of_twenty_calls_with_three_lawyers(
+    controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    for extension in ("8001", "8002", "8003"):
+        await phones.lawyer(extension, talk_ms=1000)
+    prefix = unique_number("137")[:-3]
+    # 20 citizens within two seconds; each number is <prefix><call number>.
+    citizens = caller(
+        "caller.xml",
+        caller=f"{prefix}[call_number]",
+        before_dtmf_ms=1000,
+        dtmf_pcap=sipp.SILENCE_INSTEAD_OF_DTMF,
+        args=("-m", "20", "-r", "10", "-l", "20"),
+    )
+    assert citizens.wait(120) == 0, citizens.output()
+
+    async def all_ended() -> list[dict[str, object]] | None:
+        calls = [c for c in await controller.calls(limit="200") if str(c["caller"]).startswith(prefix)]
+        return calls if len(calls) >= 20 and all(c["ended_at"] for c in calls) else None
+
+    calls = await eventually(all_ended, timeout=60, what="20 ended call records")
+    assert len(calls) == 20
+    assert len({c["linkedid"] for c in calls}) == 20
+    assert len({c["caller"] for c in calls}) == 20
+    assert all(c["outcome"] == "answered" for c in calls), [c["outcome"] for c in calls]
+    assert {c["lawyer"] for c in calls} == {"8001", "8002", "8003"}

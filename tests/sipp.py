@@ -1,0 +1,77 @@
+"""Run SIPp scenarios (Debian's sip-tester) against the test Asterisk, and stop them by PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCENARIOS = Path(__file__).resolve().parent / "sipp"
+PCAPS = Path("/usr/share/sip-tester")
+
+
+def dtmf(digit: str) -> str:
+    return str(PCAPS / f"dtmf_2833_{digit}.pcap")
+
+
+SILENCE_INSTEAD_OF_DTMF = str(PCAPS / "g711a.pcap")
+
+
+def render(name: str, target_dir: Path, **values: object) -> Path:
+    text = (SCENARIOS / name).read_text()
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", str(value))
+    if "{{" in text:
+        missing = text[text.index("{{") :].split("}}")[0]
+        raise ValueError(f"{name}: no value for {missing}}}}}")
+    target = target_dir / f"{Path(name).stem}-{'-'.join(str(v) for v in values.values())}.xml".replace(
+        "/", "_"
+    )
+    target.write_text(text)
+    return target
+
+
+@dataclass
+class Sipp:
+    """One SIPp process; ``wait`` returns its exit code (0: every call succeeded)."""
+
+    args: list[str]
+    workdir: Path
+    process: subprocess.Popen[bytes] | None = None
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = self.workdir / f"sipp-{time.monotonic_ns()}.log"
+
+    def start(self) -> Sipp:
+        handle = self.log.open("wb")
+        self.process = subprocess.Popen(
+            ["sipp", *self.args, "-nostdin", "-trace_err"],
+            cwd=self.workdir,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def wait(self, timeout: float) -> int:
+        assert self.process is not None
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError(f"SIPp did not finish within {timeout:.0f} s; log {self.log}") from None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
