@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 from panoramisk import Manager
 
 from hotline.ami.actions import Action
-from hotline.ami.events import Event, MalformedEvent, decode
+from hotline.ami.events import Event, MalformedEvent, decode, headers_of
 from hotline.errors import HotlineError
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,16 @@ class AmiEndpoint:
 class _Manager(Manager):  # type: ignore[misc]
     """panoramisk's Manager without its own reconnect loop and re-send queue (we supervise both)."""
 
-    def __init__(self, on_lost: Callable[[BaseException | None], None], **config: Any) -> None:
+    def __init__(
+        self,
+        on_lost: Callable[[BaseException | None], None],
+        on_message: Callable[[Any], None],
+        **config: Any,
+    ) -> None:
         super().__init__(**config)
         self._on_lost = on_lost
+        # Every event goes straight to the client's decoder: no pattern matching, no untracked tasks.
+        self.dispatch = on_message
         self.pinger: asyncio.TimerHandle | None = None
 
     def connection_made(self, f: asyncio.Future[Any]) -> None:
@@ -138,7 +145,7 @@ class AmiClient:
             await asyncio.wait_for(self._ready.wait(), timeout)
         except TimeoutError:
             raise self.last_error or AmiUnavailable(
-                f"No AMI connection to {self._endpoint.host}:{self._endpoint.port} within {timeout:.0f} s."
+                f"No AMI connection to {self._endpoint.host}:{self._endpoint.port} within {timeout:.1f} s."
             ) from None
 
     async def connect_once(self) -> None:
@@ -169,7 +176,7 @@ class AmiClient:
                 responses.pop(key, None)
             raise HotlineError(
                 "ami-action-timeout",
-                f"Asterisk did not answer {action.name} within {self._action_timeout:.0f} s.",
+                f"Asterisk did not answer {action.name} within {self._action_timeout:.1f} s.",
                 status=504,
             ) from None
         first = answer[0] if isinstance(answer, list) else answer
@@ -182,9 +189,9 @@ class AmiClient:
 
     # --- internals ------------------------------------------------------------------------------
 
-    def _dispatch(self, _manager: Any, message: Any) -> None:
+    def _dispatch(self, message: Any) -> None:
         try:
-            event = decode(message)
+            event = decode(headers_of(message))
         except MalformedEvent as exc:
             self.malformed_events += 1
             log.warning("Skipped a malformed AMI message: %s (%r)", exc, dict(message.items()))
@@ -196,12 +203,11 @@ class AmiClient:
         if self._lost is not None and not self._lost.done():
             self._lost.set_result(exc)
 
-    async def _session_start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._lost = loop.create_future()
+    def _make_manager(self, loop: asyncio.AbstractEventLoop | None) -> _Manager:
         endpoint = self._endpoint
-        manager = _Manager(
+        return _Manager(
             self._lost_callback,
+            self._dispatch,
             host=endpoint.host,
             port=endpoint.port,
             username=endpoint.username,
@@ -213,7 +219,12 @@ class AmiClient:
             save_stream=self._save_stream,
             log=logging.getLogger("hotline.ami.panoramisk"),
         )
-        manager.register_event("*", self._dispatch)
+
+    async def _session_start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._lost = loop.create_future()
+        endpoint = self._endpoint
+        manager = self._make_manager(loop)
         self._manager = manager
         try:
             await asyncio.wait_for(manager.connect(), self._login_timeout)
@@ -229,11 +240,21 @@ class AmiClient:
                 break
             await asyncio.sleep(0)
         login = manager.authenticated_future
-        try:
-            response = await asyncio.wait_for(asyncio.shield(login), self._login_timeout) if login else None
-        except TimeoutError:
-            self._close()
-            raise AmiUnavailable("Asterisk's AMI did not answer the login in time.") from None
+        response = None
+        if login is not None:
+            # Wait for the login answer or the connection closing, whichever comes first.
+            lost = self._lost
+            done, _ = await asyncio.wait(
+                {login, lost}, timeout=self._login_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            if login not in done:
+                self._close()
+                if lost in done:
+                    raise AmiUnavailable("Asterisk closed the AMI connection before answering the login.")
+                raise AmiUnavailable(
+                    f"Asterisk's AMI did not answer the login within {self._login_timeout:.1f} s."
+                )
+            response = login.result()
         if response is not None and response.get("response") != "Success":
             self._close()
             raise AmiAuthenticationFailed(
@@ -253,7 +274,7 @@ class AmiClient:
                 await self._session_start()
             except HotlineError as exc:
                 if str(exc) != str(self.last_error):
-                    log.error("%s (retrying with backoff up to %.0f s)", exc, self._backoff_max)
+                    log.error("%s (retrying with backoff up to %.1f s)", exc, self._backoff_max)
                 self.last_error = exc
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._backoff_max)

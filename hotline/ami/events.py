@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from hotline.errors import HotlineError
 
-Headers = Mapping[str, object]
+# Lower-case header name -> (header name as sent, value); a repeated header's value is a list.
+Headers = Mapping[str, tuple[str, object]]
 
 
 class MalformedEvent(HotlineError):
@@ -23,20 +25,21 @@ class MalformedEvent(HotlineError):
 
 
 def _text(headers: Headers, key: str, event: str) -> str:
-    try:
-        value = headers[key]
-    except KeyError:
-        raise MalformedEvent(f"AMI event {event} lacks the {key!r} header", event=event, header=key) from None
+    pair = headers.get(key)
+    value = None if pair is None else pair[1]
+    if type(value) is str:  # the hot path: one lookup, one type check
+        return value
+    if value is None:
+        raise MalformedEvent(f"AMI event {event} lacks the {key!r} header", event=event, header=key)
     if isinstance(value, list):
         raise MalformedEvent(f"AMI event {event} repeats the {key!r} header", event=event, header=key)
     return str(value)
 
 
 def _optional(headers: Headers, key: str) -> str | None:
-    value = headers.get(key)
-    if value is None or isinstance(value, list):
-        return None
-    return str(value)
+    pair = headers.get(key)
+    value = None if pair is None else pair[1]
+    return value if type(value) is str else None
 
 
 def _int(headers: Headers, key: str, event: str) -> int:
@@ -339,7 +342,7 @@ def _agent_completed(h: Headers) -> AgentCompleted:
 
 def _member(removed: bool) -> Callable[[Headers], QueueMemberChanged]:
     def decode(h: Headers) -> QueueMemberChanged:
-        name = str(h.get("event", "QueueMember"))
+        name = _optional(h, "event") or "QueueMember"
         return QueueMemberChanged(
             _timestamp(h, name),
             _text(h, "queue", name),
@@ -409,13 +412,26 @@ _DECODERS: dict[str, Callable[[Headers], Event | None]] = {
 SUBSCRIBED_EVENTS: frozenset[str] = frozenset(_DECODERS)
 
 
+def headers_of(message: Any) -> Headers:
+    """The headers of a panoramisk message, or of a plain mapping, as ``lower-case name -> (Name, value)``.
+
+    That is how panoramisk's case-insensitive message stores them, so a received message is used
+    as it is, without a copy (decoding is on the hot path of every event)."""
+    store = getattr(message, "_store", None)
+    if isinstance(store, dict):
+        return store
+    return {str(key).lower(): (str(key), value) for key, value in message.items()}
+
+
 def decode(headers: Headers) -> Event | None:
     """Decode one AMI event; ``None`` when the controller has no use for it.
 
-    ``headers`` is looked up with lower-case keys (panoramisk's messages are case-insensitive).
+    ``headers`` maps lower-case header names to ``(Name, value)`` (see :func:`headers_of`); header
+    names are matched without regard to case, as Asterisk is not consistent (``HoldTime`` and
+    ``Holdtime``).
     """
-    name = headers.get("event")
-    if not isinstance(name, str):
+    name = _optional(headers, "event")
+    if name is None:
         raise MalformedEvent("AMI message has no Event header")
     decoder = _DECODERS.get(name)
     if decoder is None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from panoramisk.ami_protocol import AMIProtocol
 
-from hotline.ami.events import Event, MalformedEvent, decode
+from hotline.ami.events import Event, MalformedEvent, decode, headers_of
 
 
 class _Collector:
@@ -48,7 +48,7 @@ def events_from(data: bytes) -> Iterator[Event]:
     """Decoded events of a raw stream; malformed messages are skipped as the client skips them."""
     for message in frame(data):
         try:
-            event = decode(message)
+            event = decode(headers_of(message))
         except MalformedEvent:
             continue
         if event is not None:

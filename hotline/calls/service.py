@@ -17,12 +17,12 @@ import contextlib
 import logging
 import time
 import wave
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.ami import actions
@@ -48,27 +48,62 @@ def _earliest(old: datetime | None, new: datetime | None) -> datetime | None:
     return min(old, new)
 
 
-def merge_into(row: Call, call: CallProgress) -> None:
-    """Merge what is now known of a call into its row: the result does not depend on how often
-    the same facts arrive, and facts learnt earlier are not lost to a partial picture."""
-    row.caller = call.caller or row.caller
-    row.started_at = _earliest(row.started_at, from_epoch(call.started_at))
-    row.queued_at = _earliest(row.queued_at, from_epoch(call.queued_at))
-    row.answered_at = _earliest(row.answered_at, from_epoch(call.answered_at))
-    row.ended_at = row.ended_at or from_epoch(call.ended_at)
-    row.queue = call.queue or row.queue
-    row.lawyer = call.lawyer or row.lawyer
-    for name in ("wait_seconds", "talk_seconds", "rating", "recording_file", "voicemail_file"):
+_LATEST_WINS = ("wait_seconds", "talk_seconds", "rating", "recording_file", "voicemail_file")
+RECORD_COLUMNS = (
+    "caller",
+    "started_at",
+    "queued_at",
+    "answered_at",
+    "ended_at",
+    "queue",
+    "lawyer",
+    *_LATEST_WINS,
+    "outcome",
+)
+
+
+def merged_values(current: Mapping[str, Any] | None, call: CallProgress) -> dict[str, Any]:
+    """The record's columns once ``call`` is merged into ``current`` (its columns, or None for a new call).
+
+    The result does not depend on how often the same facts arrive, and facts learnt earlier are not
+    lost to a partial picture (e.g. a call rebuilt from a snapshot after a restart)."""
+    old: Mapping[str, Any] = current or {}
+    values: dict[str, Any] = {
+        "caller": call.caller or old.get("caller"),
+        "started_at": _earliest(old.get("started_at"), from_epoch(call.started_at)),
+        "queued_at": _earliest(old.get("queued_at"), from_epoch(call.queued_at)),
+        "answered_at": _earliest(old.get("answered_at"), from_epoch(call.answered_at)),
+        "ended_at": old.get("ended_at") or from_epoch(call.ended_at),
+        "queue": call.queue or old.get("queue"),
+        "lawyer": call.lawyer or old.get("lawyer"),
+    }
+    for name in _LATEST_WINS:
         value = getattr(call, name)
-        if value is not None:
-            setattr(row, name, value)
-    merged = CallProgress(
-        linkedid=row.linkedid,
-        answered_at=_epoch(row.answered_at),
-        ended_at=_epoch(row.ended_at),
-        voicemail_file=row.voicemail_file,
+        values[name] = value if value is not None else old.get(name)
+    values["outcome"] = classify(
+        CallProgress(
+            linkedid=call.linkedid,
+            answered_at=_epoch(values["answered_at"]),
+            ended_at=_epoch(values["ended_at"]),
+            voicemail_file=values["voicemail_file"],
+        )
     )
-    row.outcome = classify(merged)
+    return values
+
+
+CALLS = cast(Table, Call.__table__)
+_UPDATE_BY_ID = (
+    CALLS.update()
+    .where(CALLS.c.id == bindparam("row_id"))
+    .values({name: bindparam(name) for name in (*RECORD_COLUMNS, "updated_at")})
+)
+
+
+def merge_into(row: Call, call: CallProgress) -> None:
+    """Merge ``call`` into an ORM row (see :func:`merged_values`)."""
+    current = {name: getattr(row, name) for name in RECORD_COLUMNS}
+    for name, value in merged_values(current, call).items():
+        setattr(row, name, value)
 
 
 def progress_of(row: Call) -> CallProgress:
@@ -90,12 +125,19 @@ def progress_of(row: Call) -> CallProgress:
 
 
 def wav_duration(path: Path) -> float | None:
+    """Seconds of audio in a finished WAV file; None while Asterisk is still writing it.
+
+    Asterisk fills in the header's data size when it closes the file: until then the header and
+    the file size disagree, and the file is not registered yet (the next pass tries again)."""
     try:
         with wave.open(str(path), "rb") as audio:
-            rate = audio.getframerate()
-            return audio.getnframes() / rate if rate else None
+            rate, frames, frame_size = audio.getframerate(), audio.getnframes(), audio.getsampwidth()
+            size = path.stat().st_size
     except (OSError, wave.Error, EOFError):
         return None
+    if not rate or abs(size - 44 - frames * frame_size) > frame_size * 2:
+        return None
+    return frames / rate
 
 
 class CallStore:
@@ -106,18 +148,36 @@ class CallStore:
         self._spool = spool_dir
 
     def write(self, calls: Sequence[CallProgress]) -> None:
+        """Upsert the records of ``calls`` in one transaction (bulk statements, no per-row ORM work)."""
         if not calls:
             return
+        table = CALLS
+        columns = [table.c.id, table.c.linkedid, *(table.c[name] for name in RECORD_COLUMNS)]
         with self._sessions.begin() as session:
-            ids = [call.linkedid for call in calls]
-            rows = {row.linkedid: row for row in session.scalars(select(Call).where(Call.linkedid.in_(ids)))}
+            ids = list({call.linkedid for call in calls})
+            existing: dict[str, Mapping[str, Any]] = {
+                row["linkedid"]: row  # type: ignore[misc]
+                for row in session.execute(select(*columns).where(table.c.linkedid.in_(ids))).mappings()
+            }
+            # Several stages of one call in the same batch merge in order.
+            merged: dict[str, dict[str, Any]] = {}
             for call in calls:
-                row = rows.get(call.linkedid)
-                if row is None:
-                    row = Call(linkedid=call.linkedid)
-                    session.add(row)
-                    rows[call.linkedid] = row
-                merge_into(row, call)
+                merged[call.linkedid] = merged_values(
+                    merged.get(call.linkedid) or existing.get(call.linkedid), call
+                )
+            now = utcnow()
+            inserts, updates = [], []
+            for linkedid, values in merged.items():
+                current = existing.get(linkedid)
+                if current is None:
+                    inserts.append({"linkedid": linkedid, "updated_at": now, **values})
+                elif any(values[name] != current[name] for name in RECORD_COLUMNS):
+                    updates.append({"row_id": current["id"], "updated_at": now, **values})
+            # Core executemany: one statement per batch (ORM bulk statements split it up).
+            if inserts:
+                session.execute(table.insert(), inserts)
+            if updates:
+                session.execute(_UPDATE_BY_ID, updates)
 
     def open_calls(self) -> list[CallProgress]:
         with self._sessions() as session:
@@ -192,11 +252,14 @@ class CallRecorder:
     # --- events -------------------------------------------------------------------------------
 
     def on_event(self, event: ev.Event) -> None:
+        """Called for every decoded event (hot path: kept flat)."""
         self.events_seen += 1
         if self._buffer is not None:
             self._buffer.append(event)
             return
-        self._apply(event)
+        self.state, effects = reduce(self.state, event)
+        if effects:
+            self._collect(effects)
 
     def _apply(self, event: ev.Event) -> None:
         self.state, effects = reduce(self.state, event)
@@ -212,9 +275,11 @@ class CallRecorder:
 
     def load_open_calls(self) -> None:
         """Calls the database still has open: they ended or go on; the next snapshot tells which."""
-        calls = {call.linkedid: call for call in self.store.open_calls()}
-        calls.update(self.state.calls)
-        self.state = replace(self.state, calls=calls)
+        calls = self.state.calls
+        for call in self.store.open_calls():
+            if call.linkedid not in calls:
+                calls = calls.set(call.linkedid, call)
+        self.state = self.state._replace(calls=calls)
 
     async def resync(self, client: AmiClient) -> None:
         """Rebuild live state from snapshots; events arriving meanwhile are applied afterwards."""
@@ -226,12 +291,18 @@ class CallRecorder:
             snapshot = Snapshot(
                 taken_at=taken_at,
                 channels=tuple(
-                    ev.decode_channel_snapshot(m) for m in channels if m.get("event") == "CoreShowChannel"
+                    ev.decode_channel_snapshot(ev.headers_of(m))
+                    for m in channels
+                    if m.get("Event") == "CoreShowChannel"
                 ),
                 queue_entries=tuple(
-                    ev.decode_queue_entry(m) for m in queues if m.get("event") == "QueueEntry"
+                    ev.decode_queue_entry(ev.headers_of(m)) for m in queues if m.get("Event") == "QueueEntry"
                 ),
-                members=tuple(ev.decode_queue_member(m) for m in queues if m.get("event") == "QueueMember"),
+                members=tuple(
+                    ev.decode_queue_member(ev.headers_of(m))
+                    for m in queues
+                    if m.get("Event") == "QueueMember"
+                ),
             )
             self.state, effects = resync(self.state, snapshot)
             self._collect(effects)

@@ -1,0 +1,324 @@
+"""The AMI client against a fake Asterisk: login, backoff, events, timeouts, reconnects, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from hotline.ami import actions
+from hotline.ami import events as ev
+from hotline.ami.client import AmiActionFailed, AmiAuthenticationFailed, AmiClient, AmiEndpoint
+from hotline.errors import HotlineError
+from tests.helpers import eventually
+from tests.unit.fake_ami import FakeAmi
+
+SECRET = "fake-ami-secret-0123456789"
+BACKOFF_INITIAL = 0.05
+BACKOFF_MAX = 0.4
+ACTION_TIMEOUT = 0.5
+
+
+def newchannel(uniqueid: str = "1714528800.1", **overrides: str | None) -> dict[str, str]:
+    """A Newchannel event as Asterisk 22 sends it; ``None`` in overrides leaves a header out."""
+    headers: dict[str, str | None] = {
+        "Event": "Newchannel",
+        "Privilege": "call,all",
+        "Timestamp": "1714528800.123456",
+        "Channel": "PJSIP/trunk-00000001",
+        "ChannelState": "4",
+        "ChannelStateDesc": "Ring",
+        "CallerIDNum": "13800138000",
+        "CallerIDName": "<unknown>",
+        "Context": "from-citizens",
+        "Exten": "12348",
+        "Priority": "1",
+        "Uniqueid": uniqueid,
+        "Linkedid": uniqueid,
+    }
+    headers.update(overrides)
+    return {key: value for key, value in headers.items() if value is not None}
+
+
+def hangup(uniqueid: str = "1714528800.1", cause: str = "16") -> dict[str, str]:
+    return {
+        "Event": "Hangup",
+        "Privilege": "call,all",
+        "Timestamp": "1714528900.000000",
+        "Channel": "PJSIP/trunk-00000001",
+        "Uniqueid": uniqueid,
+        "Linkedid": uniqueid,
+        "Cause": cause,
+        "Cause-txt": "Normal Clearing",
+    }
+
+
+class Client:
+    """An AmiClient wired to the fake, with what it saw."""
+
+    def __init__(
+        self,
+        fake: FakeAmi,
+        *,
+        secret: str = SECRET,
+        on_connected: Callable[[AmiClient], Awaitable[None]] | None = None,
+        action_timeout: float = ACTION_TIMEOUT,
+        login_timeout: float = 1.0,
+    ) -> None:
+        self.events: list[ev.Event] = []
+        self.ami = AmiClient(
+            AmiEndpoint("127.0.0.1", fake.port, "hotline", secret),
+            on_event=self.events.append,
+            on_connected=on_connected,
+            action_timeout=action_timeout,
+            login_timeout=login_timeout,
+            backoff_initial=BACKOFF_INITIAL,
+            backoff_max=BACKOFF_MAX,
+        )
+
+    def of_type(self, kind: type[Any]) -> list[Any]:
+        return [event for event in self.events if isinstance(event, kind)]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAmi]:
+    peer = FakeAmi(secret=SECRET)
+    await peer.start()
+    try:
+        yield peer
+    finally:
+        await peer.stop()
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[Callable[..., Client]]:
+    made: list[Client] = []
+
+    def make(fake: FakeAmi, **kwargs: Any) -> Client:
+        client = Client(fake, **kwargs)
+        made.append(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        for client in made:
+            await client.ami.stop()
+
+
+async def connected(client: Client, fake: FakeAmi) -> Client:
+    client.ami.start()
+    await eventually(lambda: client.ami.connected, timeout=2, interval=0.01, what="AMI login")
+    await eventually(lambda: fake.connected_clients == 1, timeout=2, interval=0.01, what="fake session")
+    return client
+
+
+async def test_wrong_secret_is_reported_and_retried_with_backoff(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    wrong = "not-the-generated-secret"
+    client = clients(fake, secret=wrong)
+    client.ami.start()
+
+    error = await eventually(lambda: client.ami.last_error, timeout=2, interval=0.01, what="the login error")
+    assert isinstance(error, AmiAuthenticationFailed)
+    assert error.error_id == "ami-authentication-failed"
+    assert "secret" in error.message
+    assert "hotline config render" in error.message
+    assert wrong not in str(error), "the error must not print the secret"
+
+    # It keeps trying, further apart each time (0.05, 0.1, 0.2, 0.4 s), never connected.
+    await eventually(lambda: len(fake.login_attempts) >= 5, timeout=3, interval=0.01, what="5 logins")
+    assert not client.ami.connected and fake.sessions == 0
+    assert isinstance(client.ami.last_error, AmiAuthenticationFailed)
+    attempts = fake.login_attempts[:5]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
+    assert gaps[0] >= BACKOFF_INITIAL * 0.8, f"no backoff between attempts: {gaps}"
+    assert gaps[1] > gaps[0] and gaps[2] > gaps[1] and gaps[3] > gaps[2], f"backoff does not grow: {gaps}"
+    assert gaps[3] < BACKOFF_MAX + 0.3, f"backoff exceeds its maximum: {gaps}"
+
+    # Waiting for a connection reports the same reason.
+    with pytest.raises(AmiAuthenticationFailed):
+        await client.ami.wait_connected(0.05)
+    # Sending is refused with the reason, not queued.
+    with pytest.raises(AmiAuthenticationFailed):
+        await client.ami.send(actions.ping())
+
+    await client.ami.stop()
+    stopped_at = len(fake.login_attempts)
+    # A negative check: no further login within more than the longest backoff.
+    await asyncio.sleep(BACKOFF_MAX + 0.1)
+    assert len(fake.login_attempts) == stopped_at
+    assert not client.ami.connected
+
+
+async def test_connection_closed_before_the_login_answer_is_retried_promptly(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    """The peer hangs up instead of answering the Login: the client knows at once that the session
+    is gone and retries after its backoff, instead of waiting out the login timeout."""
+    fake.answer_logins = False
+    client = clients(fake, login_timeout=1.5)
+    client.ami.start()
+
+    await eventually(lambda: len(fake.login_attempts) >= 2, timeout=3, interval=0.01, what="2nd login")
+    first, second = fake.login_attempts[:2]
+    error = client.ami.last_error
+    assert error is not None and error.error_id == "ami-unavailable"
+    assert second - first < 0.75, (
+        f"the client waited {second - first:.2f} s (its login timeout) to notice a closed connection "
+        f"and reported: {error.message}"
+    )
+    assert not client.ami.connected
+
+
+async def test_right_secret_connects_and_events_arrive_decoded(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    client = await connected(clients(fake), fake)
+    assert client.ami.sessions == 1 and client.ami.last_error is None
+    assert len(fake.login_attempts) == 1
+    await client.ami.wait_connected(0.1)
+
+    assert fake.push(newchannel("1714528800.7")) == 1
+    created = await eventually(
+        lambda: client.of_type(ev.ChannelCreated), timeout=2, interval=0.01, what="ChannelCreated"
+    )
+    assert created == [
+        ev.ChannelCreated(
+            timestamp=1714528800.123456,
+            uniqueid="1714528800.7",
+            linkedid="1714528800.7",
+            channel="PJSIP/trunk-00000001",
+            caller="13800138000",
+            context="from-citizens",
+            exten="12348",
+        )
+    ]
+    # Asterisk's greeting after the login is decoded too (it carries no Timestamp).
+    assert ev.FullyBooted(None) in client.events
+
+    fake.push(hangup("1714528800.7"))
+    hung_up = await eventually(
+        lambda: client.of_type(ev.ChannelHungUp), timeout=2, interval=0.01, what="ChannelHungUp"
+    )
+    assert hung_up[0].cause == 16 and hung_up[0].linkedid == "1714528800.7"
+
+    # An answered action returns Asterisk's response.
+    pong = await client.ami.send(actions.ping())
+    assert pong["Response"] == "Success" and pong["Ping"] == "Pong"
+    assert client.ami.malformed_events == 0
+
+
+async def test_malformed_events_are_skipped_and_counted(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    client = await connected(clients(fake), fake)
+
+    fake.push(newchannel("1714528800.1", Uniqueid=None))  # no Uniqueid
+    await eventually(lambda: client.ami.malformed_events == 1, timeout=2, interval=0.01, what="1 skipped")
+    fake.push(hangup("1714528800.1", cause="abc"))  # Cause is not a number
+    await eventually(lambda: client.ami.malformed_events == 2, timeout=2, interval=0.01, what="2 skipped")
+    fake.push(newchannel("1714528800.2", Timestamp="yesterday"))
+    await eventually(lambda: client.ami.malformed_events == 3, timeout=2, interval=0.01, what="3 skipped")
+
+    fake.push(newchannel("1714528800.3"))
+    created = await eventually(
+        lambda: client.of_type(ev.ChannelCreated), timeout=2, interval=0.01, what="the valid event"
+    )
+    assert [event.uniqueid for event in created] == ["1714528800.3"]
+    assert not client.of_type(ev.ChannelHungUp)
+    assert client.ami.connected and client.ami.sessions == 1 and fake.sessions == 1
+
+
+async def test_events_the_controller_does_not_use_are_ignored(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    client = await connected(clients(fake), fake)
+    fake.push({"Event": "VarSet", "Privilege": "dialplan,all", "Variable": "X", "Value": "1"})
+    fake.push(newchannel("1714528800.4"))
+    await eventually(lambda: client.of_type(ev.ChannelCreated), timeout=2, interval=0.01, what="event")
+    assert client.ami.malformed_events == 0
+    assert {type(event) for event in client.events} == {ev.FullyBooted, ev.ChannelCreated}
+
+
+async def test_unanswered_action_times_out(fake: FakeAmi, clients: Callable[..., Client]) -> None:
+    client = await connected(clients(fake), fake)
+    fake.never_answer("QueueAdd")
+
+    started = time.monotonic()
+    with pytest.raises(HotlineError) as raised:
+        await client.ami.send(actions.queue_add("legal", "8001", member_name="8001"))
+    elapsed = time.monotonic() - started
+
+    assert raised.value.error_id == "ami-action-timeout"
+    assert raised.value.status == 504
+    assert "QueueAdd" in raised.value.message
+    assert ACTION_TIMEOUT * 0.9 <= elapsed < ACTION_TIMEOUT + 0.5
+    assert len(fake.received("QueueAdd")) == 1
+    # The connection survives a slow answer; the next action goes through.
+    assert client.ami.connected
+    pong = await client.ami.send(actions.ping())
+    assert pong["Ping"] == "Pong"
+
+
+async def test_dropped_connection_fails_the_pending_action_and_reconnects(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    resyncs: list[int] = []
+
+    async def on_connected(ami: AmiClient) -> None:
+        resyncs.append(ami.sessions)
+
+    # A long action timeout: the failure must come from the drop, not from the timeout.
+    client = await connected(clients(fake, on_connected=on_connected, action_timeout=5.0), fake)
+    await eventually(lambda: resyncs == [1], timeout=2, interval=0.01, what="on_connected")
+    fake.never_answer("QueueAdd")
+
+    pending = asyncio.ensure_future(client.ami.send(actions.queue_add("legal", "8001", member_name="8001")))
+    await eventually(lambda: fake.received("QueueAdd"), timeout=2, interval=0.01, what="QueueAdd sent")
+    started = time.monotonic()
+    fake.drop()
+
+    with pytest.raises(HotlineError) as raised:
+        await pending
+    assert raised.value.error_id == "ami-unavailable"
+    assert "QueueAdd" in raised.value.message
+    assert time.monotonic() - started < 1.0
+
+    await eventually(
+        lambda: client.ami.connected and client.ami.sessions == 2, timeout=2, interval=0.01, what="reconnect"
+    )
+    await eventually(lambda: resyncs == [1, 2], timeout=2, interval=0.01, what="on_connected again")
+    assert fake.sessions == 2
+    # The failed action is not re-sent behind the caller's back after the reconnect.
+    fake.answer("QueueAdd", {"Response": "Success", "Message": "Added interface to queue"})
+    pong = await client.ami.send(actions.ping())
+    assert pong["Ping"] == "Pong"
+    assert len(fake.received("QueueAdd")) == 1
+    # Events flow on the new session.
+    fake.push(newchannel("1714528800.9"))
+    await eventually(lambda: client.of_type(ev.ChannelCreated), timeout=2, interval=0.01, what="event")
+
+
+async def test_error_response_raises_unless_tolerated(fake: FakeAmi, clients: Callable[..., Client]) -> None:
+    client = await connected(clients(fake), fake)
+    fake.answer("QueueRemove", {"Response": "Error", "Message": "Not there"})
+
+    with pytest.raises(AmiActionFailed) as raised:
+        await client.ami.send(actions.queue_remove("legal", "8001"))
+    assert raised.value.error_id == "ami-action-failed"
+    assert "QueueRemove" in raised.value.message and "Not there" in raised.value.message
+    assert raised.value.details == {"action": "QueueRemove"}
+
+    answer = await client.ami.send(actions.queue_remove("legal", "8001"), tolerate=("Not there",))
+    assert answer["Message"] == "Not there"
+    # Another error is still an error when only "Not there" is tolerated.
+    fake.answer("QueueRemove", {"Response": "Error", "Message": "Unable to remove interface: Out of memory"})
+    with pytest.raises(AmiActionFailed):
+        await client.ami.send(actions.queue_remove("legal", "8001"), tolerate=("Not there",))
+    assert client.ami.connected

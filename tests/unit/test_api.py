@@ -1,0 +1,333 @@
+"""The REST API on a temporary SQLite database, without AMI: sign-in, the permission matrix, call records."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from hotline.app import create_app
+from hotline.auth.models import Role
+from hotline.auth.permissions import MATRIX, Permission
+from hotline.auth.service import create_user, issue_token
+from hotline.calls.service import CallStore
+from hotline.calls.state import CallProgress
+from hotline.routing.service import create_lawyer
+from hotline.runtime import Runtime
+from hotline.settings import AsteriskSettings, Settings
+
+PASSWORD = {role: f"{role.value}-password-123" for role in Role}
+
+# Every protected route with the permission it names.
+ROUTES: list[tuple[str, str, Permission]] = [
+    ("GET", "/api/v1/calls", Permission.read_calls),
+    ("GET", "/api/v1/health", Permission.view_health),
+    ("POST", "/api/v1/lawyers/8001/login", Permission.manage_queue_membership),
+    ("POST", "/api/v1/lawyers/8001/logout", Permission.manage_queue_membership),
+]
+ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
+
+# 2024-05-01 10:00 in Beijing (02:00 UTC) and the three hours after it.
+BASE = datetime(2024, 5, 1, 2, 0, tzinfo=UTC).timestamp()
+CALLS = {
+    "answered": CallProgress(
+        linkedid="1714528800.1",
+        caller="13800000001",
+        started_at=BASE,
+        queue="legal",
+        queued_at=BASE + 5.25,
+        answered_at=BASE + 20.5,
+        lawyer="8001",
+        ended_at=BASE + 200.75,
+        wait_seconds=15,
+        talk_seconds=180,
+        rating=5,
+        recording_file="2024/05/01/1714528800.1",
+    ),
+    "voicemail": CallProgress(
+        linkedid="1714532400.2",
+        caller="13800000002",
+        started_at=BASE + 3600,
+        queue="legal",
+        queued_at=BASE + 3605,
+        ended_at=BASE + 3690,
+        wait_seconds=60,
+        voicemail_file="1714532400.2",
+    ),
+    "abandoned": CallProgress(
+        linkedid="1714536000.3",
+        caller="13800000001",
+        started_at=BASE + 7200,
+        queue="legal",
+        queued_at=BASE + 7205,
+        ended_at=BASE + 7230,
+        wait_seconds=25,
+    ),
+    "ongoing": CallProgress(linkedid="1714539600.4", caller="13800000003", started_at=BASE + 10800),
+}
+CALL_KEYS = {
+    "id",
+    "linkedid",
+    "caller",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "queue",
+    "lawyer",
+    "wait_seconds",
+    "talk_seconds",
+    "outcome",
+    "rating",
+    "recording",
+}
+
+
+@dataclass
+class Api:
+    app: FastAPI
+    http: httpx.AsyncClient
+    runtime: Runtime
+    tokens: dict[Role, str]
+
+    def auth(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    async def calls(self, **params: str) -> list[dict[str, object]]:
+        response = await self.http.get("/api/v1/calls", params=params, headers=self.auth(Role.supervisor))
+        assert response.status_code == 200, response.text
+        items: list[dict[str, object]] = response.json()["items"]
+        return items
+
+
+def settings_for(state_dir: Path) -> Settings:
+    return Settings(state_dir=state_dir, asterisk=AsteriskSettings(root=state_dir / "asterisk-root"))
+
+
+@pytest.fixture(scope="module")
+async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
+    """The app with one user per role, lawyer 8001 and four call records (the API only reads them)."""
+    app = create_app(settings_for(tmp_path_factory.mktemp("api-state")), connect_ami=False)
+    async with app.router.lifespan_context(app):
+        runtime: Runtime = app.state.runtime
+        with runtime.session_factory.begin() as session:
+            for role in Role:
+                create_user(session, f"{role.value}-user", PASSWORD[role], role.value)
+            create_lawyer(session, "律师甲", "8001")
+        CallStore(runtime.session_factory).write(list(CALLS.values()))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
+            tokens: dict[Role, str] = {}
+            for role in Role:
+                response = await http.post(
+                    "/api/v1/auth/token", data={"username": f"{role.value}-user", "password": PASSWORD[role]}
+                )
+                assert response.status_code == 200, response.text
+                tokens[role] = response.json()["access_token"]
+            yield Api(app, http, runtime, tokens)
+
+
+def at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def parse_time(value: object) -> datetime | None:
+    if value is None:
+        return None
+    assert isinstance(value, str)
+    parsed = datetime.fromisoformat(value)
+    assert parsed.utcoffset() == timedelta(0), f"{value} is not in UTC"
+    return parsed
+
+
+# --- signing in ---------------------------------------------------------------------------------
+
+
+async def test_password_flow_issues_a_bearer_token(api: Api) -> None:
+    response = await api.http.post(
+        "/api/v1/auth/token", data={"username": "reviewer-user", "password": PASSWORD[Role.reviewer]}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer" and body["role"] == "reviewer" and body["access_token"]
+
+    calls = await api.http.get("/api/v1/calls", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert calls.status_code == 200, calls.text
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        ("admin-user", "wrong-password-123"),
+        ("nobody", "wrong-password-123"),
+        ("admin-user", PASSWORD[Role.supervisor]),
+    ],
+    ids=["wrong-password", "unknown-user", "another-users-password"],
+)
+async def test_wrong_credentials_are_refused(api: Api, username: str, password: str) -> None:
+    response = await api.http.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert body["error_id"] == "auth-failed"
+    # The same answer for an unknown user and a wrong password: no way to probe user names.
+    assert body["message"] == "Wrong user name or password."
+    assert "access_token" not in body
+
+
+# --- every route needs a valid token --------------------------------------------------------------
+
+
+def bad_tokens(api: Api) -> dict[str, dict[str, str]]:
+    class Stranger:
+        id = 1
+        username = "admin-user"
+        role = "admin"
+
+    forged = issue_token(Stranger(), "another-installations-key-" + "x" * 40, 60)  # type: ignore[arg-type]
+    expired = issue_token(Stranger(), api.runtime.token_key, -1)  # type: ignore[arg-type]
+    return {
+        "no-token": {},
+        "garbage-token": {"Authorization": "Bearer not-a-jwt"},
+        "empty-bearer": {"Authorization": "Bearer "},
+        "forged-token": {"Authorization": f"Bearer {forged}"},
+        "expired-token": {"Authorization": f"Bearer {expired}"},
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["no-token", "garbage-token", "empty-bearer", "forged-token", "expired-token"]
+)
+@pytest.mark.parametrize(("method", "path", "permission"), ROUTES, ids=ROUTE_IDS)
+async def test_routes_refuse_requests_without_a_valid_token(
+    api: Api, kind: str, method: str, path: str, permission: Permission
+) -> None:
+    response = await api.http.request(method, path, headers=bad_tokens(api)[kind])
+    assert response.status_code == 401, response.text
+    assert response.json()["error_id"] == "auth-failed"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
+    """A new route must be added to ROUTES (and so to the permission matrix test)."""
+    covered = {(method, path.replace("8001", "{extension}")) for method, path, _ in ROUTES}
+    present = {
+        (method.upper(), path)
+        for path, operations in api.app.openapi()["paths"].items()
+        if path != "/api/v1/auth/token"
+        for method in operations
+    }
+    assert present == covered
+
+
+# --- the permission matrix ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[role.value for role in Role])
+@pytest.mark.parametrize(("method", "path", "permission"), ROUTES, ids=ROUTE_IDS)
+async def test_permission_matrix(
+    api: Api, role: Role, method: str, path: str, permission: Permission
+) -> None:
+    response = await api.http.request(method, path, headers=api.auth(role))
+    body = response.json()
+    if role not in MATRIX[permission]:
+        assert response.status_code == 403, response.text
+        assert body["error_id"] == "forbidden"
+        assert body["details"] == {"permission": permission.value}
+        assert role.value in body["message"]
+        return
+    assert response.status_code not in (401, 403), response.text
+    if permission is Permission.manage_queue_membership:
+        # Allowed, but this app has no AMI connection: the answer says so.
+        assert response.status_code == 503, response.text
+        assert body["error_id"] == "ami-unavailable"
+        assert "not connected to Asterisk" in body["message"]
+    else:
+        assert response.status_code == 200, response.text
+
+
+def test_matrix_gives_lawyers_no_access_to_call_records() -> None:
+    assert Role.lawyer not in MATRIX[Permission.read_calls]
+    assert MATRIX[Permission.view_health] == frozenset(Role)
+
+
+# --- call records ---------------------------------------------------------------------------------
+
+
+async def test_calls_are_listed_newest_first(api: Api) -> None:
+    items = await api.calls()
+    assert [item["linkedid"] for item in items] == [
+        CALLS[name].linkedid for name in ("ongoing", "abandoned", "voicemail", "answered")
+    ]
+    assert [item["outcome"] for item in items] == [None, "abandoned", "voicemail", "answered"]
+    assert len({item["id"] for item in items}) == 4
+
+
+async def test_call_items_carry_every_field(api: Api) -> None:
+    items = {item["linkedid"]: item for item in await api.calls()}
+    for item in items.values():
+        assert set(item) == CALL_KEYS
+
+    answered = items[CALLS["answered"].linkedid]
+    assert answered["caller"] == "13800000001"
+    assert parse_time(answered["started_at"]) == at(BASE)
+    assert parse_time(answered["answered_at"]) == at(BASE + 20.5)
+    assert parse_time(answered["ended_at"]) == at(BASE + 200.75)
+    assert (answered["queue"], answered["lawyer"]) == ("legal", "8001")
+    assert (answered["wait_seconds"], answered["talk_seconds"]) == (15, 180)
+    assert (answered["outcome"], answered["rating"]) == ("answered", 5)
+    assert answered["recording"] is None  # no file registered yet
+
+    ongoing = items[CALLS["ongoing"].linkedid]
+    assert ongoing["ended_at"] is None and ongoing["outcome"] is None and ongoing["answered_at"] is None
+
+
+async def test_calls_filter_by_caller(api: Api) -> None:
+    items = await api.calls(caller="13800000001")
+    assert [item["linkedid"] for item in items] == [CALLS["abandoned"].linkedid, CALLS["answered"].linkedid]
+    assert await api.calls(caller="13999999999") == []
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        at(BASE + 3600).isoformat(),  # UTC with an offset: 2024-05-01T03:00:00+00:00
+        at(BASE + 3600).astimezone(timezone(timedelta(hours=8))).isoformat(),  # Beijing time
+        at(BASE + 3600).replace(tzinfo=None).isoformat(),  # no zone: taken as UTC
+        "2024-05-01T03:00:00Z",
+    ],
+    ids=["utc", "beijing", "naive", "zulu"],
+)
+async def test_calls_filter_since(api: Api, since: str) -> None:
+    items = await api.calls(since=since)
+    # Inclusive: the voicemail call started exactly at `since`.
+    assert [item["linkedid"] for item in items] == [
+        CALLS[name].linkedid for name in ("ongoing", "abandoned", "voicemail")
+    ]
+
+
+async def test_calls_filters_combine(api: Api) -> None:
+    items = await api.calls(caller="13800000001", since=at(BASE + 1).isoformat())
+    assert [item["linkedid"] for item in items] == [CALLS["abandoned"].linkedid]
+
+
+async def test_calls_reject_a_malformed_since(api: Api) -> None:
+    response = await api.http.get(
+        "/api/v1/calls", params={"since": "last tuesday"}, headers=api.auth(Role.admin)
+    )
+    assert response.status_code == 422
+
+
+# --- health ---------------------------------------------------------------------------------------
+
+
+async def test_health_without_ami(api: Api) -> None:
+    response = await api.http.get("/api/v1/health", headers=api.auth(Role.lawyer))
+    assert response.status_code == 200, response.text
+    health = response.json()
+    assert health["ami_connected"] is False
+    assert health["database_reachable"] is True and health["database_error"] is None
+    assert health["ok"] is False  # not connected to Asterisk

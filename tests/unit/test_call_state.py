@@ -1,0 +1,169 @@
+"""The reducer replays AMI traces recorded from the real Asterisk into call records, idempotently."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from immutables import Map
+
+from hotline.ami import events as ev
+from hotline.ami.trace import events_from, frame
+from hotline.calls.models import Call
+from hotline.calls.service import merge_into, progress_of
+from hotline.calls.state import CallChanged, CallProgress, LiveState, Snapshot, reduce, reduce_all, resync
+
+TRACE = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "e2e-session.ami"
+COLUMNS = (
+    "caller",
+    "started_at",
+    "queued_at",
+    "answered_at",
+    "ended_at",
+    "queue",
+    "lawyer",
+    "wait_seconds",
+    "talk_seconds",
+    "outcome",
+    "rating",
+    "recording_file",
+    "voicemail_file",
+)
+
+
+@pytest.fixture(scope="module")
+def events() -> list[ev.Event]:
+    return list(events_from(TRACE.read_bytes()))
+
+
+def persist(rows: dict[str, Call], effects: list[CallChanged]) -> dict[str, Call]:
+    """What CallStore.write does, without a database."""
+    for effect in effects:
+        row = rows.setdefault(effect.call.linkedid, Call(linkedid=effect.call.linkedid))
+        merge_into(row, effect.call)
+    return rows
+
+
+def snapshot_of(rows: dict[str, Call]) -> dict[str, tuple[object, ...]]:
+    return {linkedid: tuple(getattr(row, c) for c in COLUMNS) for linkedid, row in rows.items()}
+
+
+def test_recorded_session_gives_one_record_per_call(events: list[ev.Event]) -> None:
+    state, effects = reduce_all(LiveState(), events)
+    rows = persist({}, effects)
+    citizens = [e for e in events if isinstance(e, ev.ChannelCreated) and e.context == "from-citizens"]
+    assert len(rows) == len(citizens) == 24
+    assert Counter((row.outcome, row.rating) for row in rows.values()) == {
+        ("answered", 4): 1,
+        ("answered", 5): 1,
+        ("answered", None): 20,
+        ("voicemail", None): 1,
+        ("abandoned", None): 1,
+    }
+    assert not state.calls and not state.channels and not state.queue_callers
+
+
+def test_answered_call_fields(events: list[ev.Event]) -> None:
+    rows = persist({}, reduce_all(LiveState(), events)[1])
+    rated = next(row for row in rows.values() if row.rating == 4)
+    assert rated.lawyer == "8001" and rated.queue == "legal"
+    assert rated.started_at <= rated.queued_at <= rated.answered_at <= rated.ended_at  # type: ignore[operator]
+    assert rated.talk_seconds == 3
+    assert rated.recording_file and rated.recording_file.endswith(rated.linkedid)
+    voicemail = next(row for row in rows.values() if row.outcome == "voicemail")
+    assert voicemail.voicemail_file == voicemail.linkedid and voicemail.answered_at is None
+    abandoned = next(row for row in rows.values() if row.outcome == "abandoned")
+    assert abandoned.wait_seconds is not None and abandoned.wait_seconds >= 1
+
+
+def test_replaying_the_same_events_changes_nothing(events: list[ev.Event]) -> None:
+    rows = persist({}, reduce_all(LiveState(), events)[1])
+    first = snapshot_of(rows)
+    persist(rows, reduce_all(LiveState(), events)[1])
+    assert snapshot_of(rows) == first
+
+
+def test_framing_does_not_depend_on_how_the_socket_splits_the_stream() -> None:
+    data = TRACE.read_bytes()
+    reference = [dict(m.items()) for m in frame(data, chunk_size=len(data))]
+    for size in (1, 7, 1000):
+        assert [dict(m.items()) for m in frame(data, chunk_size=size)] == reference
+
+
+def test_reduce_is_pure(events: list[ev.Event]) -> None:
+    state, _ = reduce_all(LiveState(), events[:40])
+    before = (dict(state.calls), dict(state.channels), dict(state.queue_callers), dict(state.members))
+    reduce(state, events[40])
+    assert (dict(state.calls), dict(state.channels), dict(state.queue_callers), dict(state.members)) == before
+
+
+def test_lawyer_legs_do_not_make_calls(events: list[ev.Event]) -> None:
+    lawyer_leg = next(e for e in events if isinstance(e, ev.ChannelCreated) and e.context == "from-lawyers")
+    state, effects = reduce(LiveState(), lawyer_leg)
+    assert effects == [] and lawyer_leg.uniqueid in state.channels
+
+
+def test_controller_restart_mid_call_back_fills_the_same_record(events: list[ev.Event]) -> None:
+    """Stop after the lawyer answered the rated call, restart from the database and a snapshot."""
+    reference = persist({}, reduce_all(LiveState(), events)[1])
+    connect = next(i for i, e in enumerate(events) if isinstance(e, ev.AgentConnected))
+    linkedid = events[connect].linkedid  # type: ignore[union-attr]
+    before, after = events[: connect + 1], events[connect + 1 :]
+
+    rows = persist({}, reduce_all(LiveState(), before)[1])
+    # The new controller knows the open calls from the database, then asks Asterisk what is live.
+    restarted = LiveState(
+        calls=Map({r.linkedid: progress_of(r) for r in rows.values() if r.ended_at is None})
+    )
+    taken_at = events[connect].timestamp + 0.5
+    citizen = next(e for e in events if isinstance(e, ev.ChannelCreated) and e.linkedid == linkedid)
+    snapshot = Snapshot(
+        taken_at=taken_at,
+        channels=(
+            ev.ChannelSnapshot(
+                linkedid,
+                linkedid,
+                citizen.channel,
+                citizen.caller,
+                "from-citizens",
+                "12348",
+                "Queue",
+                int(taken_at - citizen.timestamp),
+                "bridge-1",
+            ),
+        ),
+        queue_entries=(),
+        members=(),
+    )
+    state, effects = resync(restarted, snapshot)
+    persist(rows, effects)
+    persist(rows, reduce_all(state, after)[1])
+    assert snapshot_of(rows)[linkedid] == snapshot_of(reference)[linkedid]
+
+
+def test_resync_ends_calls_that_ended_while_disconnected() -> None:
+    known = CallProgress(linkedid="1.1", caller="139", started_at=100.0, answered_at=105.0, lawyer="8001")
+    state = LiveState(calls=Map({"1.1": known}))
+    new_state, effects = resync(state, Snapshot(taken_at=200.0, channels=(), queue_entries=(), members=()))
+    assert not new_state.calls
+    assert effects == [CallChanged(known._replace(ended_at=200.0))]
+    assert effects[0].call.outcome == "answered"
+
+
+def test_resync_adopts_calls_that_started_while_disconnected() -> None:
+    waiting = ev.ChannelSnapshot(
+        "9.9", "9.9", "PJSIP/citizens-1", "13800000009", "from-citizens", "12348", "Queue", 12, ""
+    )
+    lawyer = ev.ChannelSnapshot("9.10", "9.9", "PJSIP/8001-1", "8001", "from-lawyers", "s", "AppQueue", 3, "")
+    snapshot = Snapshot(
+        taken_at=1000.0,
+        channels=(waiting, lawyer),
+        queue_entries=(ev.QueueEntrySnapshot("9.9", "legal", "13800000009", 10),),
+        members=(ev.QueueMemberSnapshot("legal", "PJSIP/8001", "8001", 6, False, "", False, 2),),
+    )
+    state, effects = resync(LiveState(), snapshot)
+    assert [effect.call for effect in effects] == [
+        CallProgress(linkedid="9.9", caller="13800000009", started_at=988.0, queue="legal", queued_at=990.0)
+    ]
+    assert set(state.channels) == {"9.9", "9.10"} and ("legal", "PJSIP/8001") in state.members
