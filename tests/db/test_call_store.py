@@ -14,7 +14,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.calls.models import Call
-from hotline.calls.service import CallStore
+from hotline.calls.service import RECORD_COLUMNS, CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.migrate import upgrade
 from hotline.db.models import metadata
@@ -22,23 +22,7 @@ from hotline.db.session import make_engine
 from hotline.recordings.models import Recording
 
 # Every column a user sees (not the surrogate key or the bookkeeping timestamp).
-FACTS = (
-    "linkedid",
-    "caller",
-    "started_at",
-    "queued_at",
-    "answered_at",
-    "ended_at",
-    "queue",
-    "lawyer",
-    "wait_seconds",
-    "talk_seconds",
-    "outcome",
-    "rating",
-    "recording_file",
-    "voicemail_file",
-    "recording_id",
-)
+FACTS = ("linkedid", *RECORD_COLUMNS, "recording_id")
 PROGRESS_FIELDS = (
     "linkedid",
     "caller",

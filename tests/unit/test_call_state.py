@@ -11,25 +11,11 @@ from immutables import Map
 from hotline.ami import events as ev
 from hotline.ami.trace import events_from, frame
 from hotline.calls.models import Call
-from hotline.calls.service import merge_into, progress_of
+from hotline.calls.service import RECORD_COLUMNS, merge_into, progress_of
 from hotline.calls.state import CallChanged, CallProgress, LiveState, Snapshot, reduce, reduce_all, resync
 
 TRACE = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "e2e-session.ami"
-COLUMNS = (
-    "caller",
-    "started_at",
-    "queued_at",
-    "answered_at",
-    "ended_at",
-    "queue",
-    "lawyer",
-    "wait_seconds",
-    "talk_seconds",
-    "outcome",
-    "rating",
-    "recording_file",
-    "voicemail_file",
-)
+COLUMNS = RECORD_COLUMNS
 
 
 @pytest.fixture(scope="module")
