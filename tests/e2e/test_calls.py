@@ -63,7 +63,7 @@ async def test_nobody_logged_in_goes_to_voicemail(
     asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
     number = unique_number()
-    citizen = caller("caller-hangup.xml", caller=number, hold_ms=6000)
+    citizen = caller("caller-hangup.xml", caller=number, speak_after_ms=0, hold_ms=6000)
     assert citizen.wait(40) == 0, citizen.output()
 
     call = await _ended_call(controller, number)
@@ -87,7 +87,7 @@ async def test_caller_hanging_up_while_waiting_is_abandoned(
 ) -> None:
     await phones.lawyer("8002", mode="ring")
     number = unique_number()
-    citizen = caller("caller-hangup.xml", caller=number, hold_ms=4000)
+    citizen = caller("caller-hangup.xml", caller=number, speak_after_ms=0, hold_ms=4000)
     assert citizen.wait(40) == 0, citizen.output()
 
     call = await _ended_call(controller, number)

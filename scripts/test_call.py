@@ -1,0 +1,121 @@
+"""Place one test call to the running hotline with SIPp (see scripts/test-call)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hotline.asterisk.process import remote_command
+from hotline.runtime import instance_layout
+from hotline.settings import load_settings
+from tests import sipp
+
+CALLER = "13800000000"
+TALK_MS = 5000
+
+
+def prompt_seconds(sounds: Path, name: str) -> float:
+    with wave.open(str(sounds / f"{name}.wav"), "rb") as audio:
+        return audio.getnframes() / audio.getframerate()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lawyer-password", help="SIP password of lawyer 8001: a SIPp phone answers as 8001")
+    args = parser.parse_args()
+    settings = load_settings()
+    layout = instance_layout(settings)
+    sounds = layout.host(layout.sounds)
+    target = f"127.0.0.1:{settings.asterisk.sip_port}"
+    workdir = Path(tempfile.mkdtemp(prefix="hotline-test-call-"))
+    hotline = str(Path(sys.executable).with_name("hotline"))
+    greeting = prompt_seconds(sounds, "greeting")
+    phone = None
+    try:
+        if args.lawyer_password:
+            register = sipp.render("lawyer-register.xml", workdir, ext="8001", stay_ms=600000)
+            answer = sipp.render("lawyer-answer.xml", workdir, ext="8001", ring_ms=500, talk_ms=TALK_MS)
+            phone = sipp.Sipp(
+                [
+                    target,
+                    "-sf",
+                    str(register),
+                    "-oocsf",
+                    str(answer),
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                    "5098",
+                    "-mi",
+                    "127.0.0.1",
+                    "-mp",
+                    "38100",
+                    "-au",
+                    "8001",
+                    "-ap",
+                    args.lawyer_password,
+                    "-users",
+                    "1",
+                ],
+                workdir,
+            ).start()
+            deadline = time.monotonic() + 10
+            while not re.search(r"sip:8001@127\.0\.0\.1:5098", remote_command(layout, "pjsip show aor 8001")):
+                if time.monotonic() > deadline:
+                    print("The SIPp phone did not register as 8001: is the password right?", file=sys.stderr)
+                    return 1
+                time.sleep(0.2)
+            subprocess.run([hotline, "lawyer", "login", "8001"], check=True)
+            # Rate while the rating prompt plays: after the greeting, the ringing and the talk.
+            before_dtmf_ms = int((greeting + 1.5) * 1000) + TALK_MS + 1500
+            scenario = sipp.render(
+                "caller.xml", workdir, caller=CALLER, before_dtmf_ms=before_dtmf_ms, dtmf_pcap=sipp.dtmf("5")
+            )
+        else:
+            speak_after_ms = int((greeting + prompt_seconds(sounds, "voicemail") + 1.5) * 1000)
+            scenario = sipp.render(
+                "caller-hangup.xml", workdir, caller=CALLER, speak_after_ms=speak_after_ms, hold_ms=8000
+            )
+        print(f"Calling 12348 at {target} as {CALLER}...")
+        caller = sipp.Sipp(
+            [
+                target,
+                "-sf",
+                str(scenario),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                "5099",
+                "-mi",
+                "127.0.0.1",
+                "-mp",
+                "38000",
+                "-m",
+                "1",
+                "-timeout",
+                "180",
+            ],
+            workdir,
+        ).start()
+        status = caller.wait(200)
+        if status != 0:
+            print(f"The call failed (SIPp exit {status}); see {caller.log}", file=sys.stderr)
+            return status
+        print(f"Call finished: GET /api/v1/calls?caller={CALLER} shows its record.")
+        return 0
+    finally:
+        if phone is not None:
+            subprocess.run([hotline, "lawyer", "logout", "8001"], check=False)
+            phone.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
