@@ -44,7 +44,11 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
         runtime = build_runtime(settings)
         upgrade(runtime.engine)
         app.state.runtime = runtime
-        recorder = CallRecorder(CallStore(runtime.session_factory, spool_dir(settings)))
+        layout = runtime.layout
+        recorder = CallRecorder(
+            CallStore(runtime.session_factory, spool_dir(settings)),
+            summaries_dir=layout.host(layout.summaries),
+        )
         recorder.load_open_calls()
         runtime.recorder = recorder
         recorder.start()

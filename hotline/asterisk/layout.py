@@ -69,6 +69,11 @@ class InstanceLayout:
         return self.spool / "hotline-voicemail"
 
     @property
+    def summaries(self) -> PurePosixPath:
+        """One JSON line per call, written by Asterisk at hangup (see dialplans/extensions.conf.j2)."""
+        return self.spool / "hotline-calls"
+
+    @property
     def config_file(self) -> PurePosixPath:
         return self.etc / "asterisk.conf"
 
@@ -77,7 +82,16 @@ class InstanceLayout:
         return self.run / "asterisk.pid"
 
     def writable_dirs(self) -> tuple[PurePosixPath, ...]:
-        return (self.spool, self.run, self.log, self.lib, self.cache, self.monitor, self.voicemail)
+        return (
+            self.spool,
+            self.run,
+            self.log,
+            self.lib,
+            self.cache,
+            self.monitor,
+            self.voicemail,
+            self.summaries,
+        )
 
     def host(self, inside: PurePosixPath) -> Path:
         """The host path of a path inside the chroot."""

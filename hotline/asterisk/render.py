@@ -91,6 +91,7 @@ MODULES: tuple[str, ...] = (
     "func_devstate",
     "func_hangupcause",
     "func_pjsip_endpoint",
+    "func_env",
 )
 
 TEMPLATES: tuple[str, ...] = (

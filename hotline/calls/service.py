@@ -18,6 +18,7 @@ import logging
 import time
 import wave
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -30,10 +31,15 @@ from hotline.ami import events as ev
 from hotline.ami.client import AmiClient
 from hotline.calls.models import Call
 from hotline.calls.state import CallChanged, CallProgress, LiveState, Snapshot, classify, reduce, resync
+from hotline.calls.summaries import read_summaries
 from hotline.db.base import from_epoch, utcnow
 from hotline.recordings.models import Recording
 
 log = logging.getLogger(__name__)
+
+# After a restart with no records at all, look this far back in Asterisk's call summaries.
+SUMMARY_LOOKBACK = 2 * 86400.0
+SUMMARY_MARGIN = 300.0
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -179,6 +185,20 @@ class CallStore:
             if updates:
                 session.execute(_UPDATE_BY_ID, updates)
 
+    def unknown(self, linkedids: Sequence[str]) -> set[str]:
+        """The linkedids that have no record yet."""
+        known: set[str] = set()
+        with self._sessions() as session:
+            for start in range(0, len(linkedids), 500):
+                chunk = linkedids[start : start + 500]
+                known.update(session.scalars(select(Call.linkedid).where(Call.linkedid.in_(chunk))))
+        return set(linkedids) - known
+
+    def latest_start(self) -> float | None:
+        with self._sessions() as session:
+            value = session.scalar(select(Call.started_at).order_by(Call.started_at.desc()).limit(1))
+        return _epoch(value)
+
     def open_calls(self) -> list[CallProgress]:
         with self._sessions() as session:
             rows = session.scalars(select(Call).where(Call.ended_at.is_(None)))
@@ -237,8 +257,11 @@ class CallStore:
 class CallRecorder:
     """Events in, records out: reduces AMI events and flushes changed calls in batches."""
 
-    def __init__(self, store: CallStore, *, flush_interval: float = 0.1) -> None:
+    def __init__(
+        self, store: CallStore, *, summaries_dir: Path | None = None, flush_interval: float = 0.1
+    ) -> None:
         self.store = store
+        self._summaries_dir = summaries_dir
         self.state = LiveState()
         self._pending: dict[str, CallProgress] = {}
         self._buffer: list[ev.Event] | None = None
@@ -304,12 +327,31 @@ class CallRecorder:
                     if m.get("Event") == "QueueMember"
                 ),
             )
+            snapshot = replace(snapshot, finished=await self._finished_while_away(taken_at))
             self.state, effects = resync(self.state, snapshot)
             self._collect(effects)
         finally:
             buffered, self._buffer = self._buffer or [], None
             for event in buffered:
                 self._apply(event)
+
+    async def _finished_while_away(self, now: float) -> dict[str, CallProgress]:
+        """Asterisk's summaries of calls we know as open, or never saw, that ended before ``now``."""
+        if self._summaries_dir is None:
+            return {}
+        starts = [call.started_at for call in self.state.calls.values() if call.started_at is not None]
+        latest = await asyncio.to_thread(self.store.latest_start)
+        if latest is not None:
+            starts.append(latest)
+        since = (min(starts) if starts else now - SUMMARY_LOOKBACK) - SUMMARY_MARGIN
+        summaries = await asyncio.to_thread(read_summaries, self._summaries_dir, since, now)
+        others = [s.linkedid for s in summaries if s.linkedid not in self.state.calls]
+        unknown = await asyncio.to_thread(self.store.unknown, others) if others else set()
+        return {
+            s.linkedid: s.progress()
+            for s in summaries
+            if s.linkedid in self.state.calls or s.linkedid in unknown
+        }
 
     # --- persistence --------------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ party). The call ends when the citizen's channel hangs up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from immutables import Map
@@ -304,17 +304,29 @@ def reduce_all(state: LiveState, events: Iterable[ev.Event]) -> tuple[LiveState,
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
+    """What Asterisk says after a (re)connect: live channels and queues, and the summaries of calls
+    that ended meanwhile (see hotline.calls.summaries) that the records lack."""
+
     taken_at: float
     channels: tuple[ev.ChannelSnapshot, ...]
     queue_entries: tuple[ev.QueueEntrySnapshot, ...]
     members: tuple[ev.QueueMemberSnapshot, ...]
+    finished: Mapping[str, CallProgress] = field(default_factory=dict)
+
+
+def _completed(call: CallProgress, summary: CallProgress) -> CallProgress:
+    """The call as we knew it, with what Asterisk's summary adds; the summary says when it ended."""
+    values = [mine if mine is not None else theirs for mine, theirs in zip(call, summary, strict=True)]
+    return CallProgress._make(values)._replace(ended_at=summary.ended_at)
 
 
 def resync(state: LiveState, snapshot: Snapshot) -> tuple[LiveState, list[Effect]]:
     """Rebuild live state from Asterisk's snapshot after a (re)connect.
 
-    Calls we knew that have no channel any more ended while we were away; calls Asterisk has that
-    we did not know started while we were away (their start is estimated from the channel's age).
+    Calls we knew that have no channel any more ended while we were away: Asterisk's summary of
+    each completes it (without one, it ends at the snapshot's time with what we knew). Calls
+    Asterisk has that we did not know started while we were away (their start is estimated from
+    the channel's age); summarized calls we never saw are added whole.
     """
     live_ids = {channel.uniqueid for channel in snapshot.channels}
     channels = {c.uniqueid: Channel(c.uniqueid, c.linkedid, c.name, c.caller) for c in snapshot.channels}
@@ -341,8 +353,12 @@ def resync(state: LiveState, snapshot: Snapshot) -> tuple[LiveState, list[Effect
         if linkedid in live_ids:
             calls[linkedid] = call
             continue
-        ended = call._replace(ended_at=snapshot.taken_at)
+        summary = snapshot.finished.get(linkedid)
+        ended = _completed(call, summary) if summary else call._replace(ended_at=snapshot.taken_at)
         effects.append(CallChanged(ended))
+    for linkedid, summary in snapshot.finished.items():
+        if linkedid not in state.calls and linkedid not in live_ids:
+            effects.append(CallChanged(summary))  # began and ended while we were away
     for channel in snapshot.channels:
         if channel.uniqueid != channel.linkedid or channel.linkedid in calls:
             continue

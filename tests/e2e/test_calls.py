@@ -153,3 +153,39 @@ async def test_burst_of_twenty_calls_with_three_lawyers(
     assert len({c["caller"] for c in calls}) == 20
     assert all(c["outcome"] == "answered" for c in calls), [c["outcome"] for c in calls]
     assert {c["lawyer"] for c in calls} == {"8001", "8002", "8003"}
+
+
+async def test_calls_that_end_while_ami_is_down_are_completed_from_asterisk_summaries(
+    controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    """The AMI connection stays down from the answer to after the hangup (rating included), and a
+    second call starts and ends entirely during the outage: both records are complete afterwards."""
+    await phones.lawyer("8001", talk_ms=3000)
+    ami = controller.runtime.ami
+    assert ami is not None
+    first, second = unique_number(), unique_number()
+    citizen = caller("caller.xml", caller=first, before_dtmf_ms=7000, dtmf_pcap=sipp.dtmf("2"))
+
+    async def answered() -> bool:
+        calls = await controller.calls(caller=first)
+        return bool(calls and calls[0]["answered_at"])
+
+    await eventually(answered, timeout=20, what="the lawyer answering")
+    await ami.stop()
+    try:
+        assert citizen.wait(60) == 0, citizen.output()
+        unseen = caller("caller.xml", caller=second, before_dtmf_ms=7000, dtmf_pcap=sipp.dtmf("3"))
+        assert unseen.wait(60) == 0, unseen.output()
+        assert await controller.calls(caller=second) == []
+    finally:
+        ami.start()
+
+    call = await _ended_call(controller, first)
+    assert call["outcome"] == "answered" and call["lawyer"] == "8001" and call["rating"] == 2
+    assert 2 <= call["talk_seconds"] <= 4  # type: ignore[operator]
+    assert await eventually(lambda: _recording_id(controller, first), timeout=10, what="the recording")
+
+    later = await _ended_call(controller, second)
+    assert later["outcome"] == "answered" and later["lawyer"] == "8001" and later["rating"] == 3
+    assert later["queue"] == "legal" and later["answered_at"] is not None
+    assert len(await controller.calls(caller=first)) == len(await controller.calls(caller=second)) == 1
