@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hotline.errors import HotlineError
 
@@ -62,11 +62,20 @@ def _number(value: str | None) -> str | None:
     return None if value in (None, "", "<unknown>") else value
 
 
+def _same_event(self: tuple[object, ...], other: object) -> bool:
+    """Events are NamedTuples (immutable, no ``__dict__``, cheap to build on the hot path) that
+    compare equal only to an event of the same type, never to a plain tuple."""
+    return type(self) is type(other) and tuple.__eq__(self, other)
+
+
+def _different_event(self: tuple[object, ...], other: object) -> bool:
+    return not _same_event(self, other)
+
+
 # --- channel events ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelCreated:
+class ChannelCreated(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
@@ -76,8 +85,7 @@ class ChannelCreated:
     exten: str
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelHungUp:
+class ChannelHungUp(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
@@ -88,8 +96,7 @@ class ChannelHungUp:
 # --- queue caller events ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class QueueCallerJoined:
+class QueueCallerJoined(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
@@ -98,16 +105,14 @@ class QueueCallerJoined:
     caller: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class QueueCallerLeft:
+class QueueCallerLeft(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
     queue: str
 
 
-@dataclass(frozen=True, slots=True)
-class QueueCallerAbandoned:
+class QueueCallerAbandoned(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
@@ -115,8 +120,7 @@ class QueueCallerAbandoned:
     hold_time: int
 
 
-@dataclass(frozen=True, slots=True)
-class AgentCalled:
+class AgentCalled(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
@@ -125,8 +129,7 @@ class AgentCalled:
     interface: str
 
 
-@dataclass(frozen=True, slots=True)
-class AgentConnected:
+class AgentConnected(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
@@ -136,8 +139,7 @@ class AgentConnected:
     hold_time: int
 
 
-@dataclass(frozen=True, slots=True)
-class AgentCompleted:
+class AgentCompleted(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
@@ -152,8 +154,7 @@ class AgentCompleted:
 # --- queue member events ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class QueueMemberChanged:
+class QueueMemberChanged(NamedTuple):
     """A member was added, changed state, paused or resumed (``removed`` marks removal)."""
 
     timestamp: float
@@ -171,40 +172,35 @@ class QueueMemberChanged:
 # --- the hotline's own dialplan events (UserEvent) --------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class IntakeStarted:
+class IntakeStarted(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
     caller: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class RecordingStarted:
+class RecordingStarted(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
     file: str
 
 
-@dataclass(frozen=True, slots=True)
-class VoicemailStarted:
+class VoicemailStarted(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
     file: str
 
 
-@dataclass(frozen=True, slots=True)
-class CallerRated:
+class CallerRated(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
     rating: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class QueueResult:
+class QueueResult(NamedTuple):
     timestamp: float
     uniqueid: str
     linkedid: str
@@ -214,15 +210,13 @@ class QueueResult:
 # --- system -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FullyBooted:
+class FullyBooted(NamedTuple):
     """Sent on boot and, without a Timestamp, to every new AMI session."""
 
     timestamp: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class AsteriskShutdown:
+class AsteriskShutdown(NamedTuple):
     timestamp: float
 
 
@@ -244,6 +238,13 @@ Event = (
     | FullyBooted
     | AsteriskShutdown
 )
+
+
+for _event_type in Event.__args__:
+    # Type-aware equality for every event (see _same_event); the hash stays the tuple's.
+    setattr(_event_type, "__eq__", _same_event)  # noqa: B010
+    setattr(_event_type, "__ne__", _different_event)  # noqa: B010
+    setattr(_event_type, "__hash__", tuple.__hash__)  # noqa: B010
 
 
 def _channel_created(h: Headers) -> ChannelCreated:

@@ -189,3 +189,16 @@ async def test_calls_that_end_while_ami_is_down_are_completed_from_asterisk_summ
     assert later["outcome"] == "answered" and later["lawyer"] == "8001" and later["rating"] == 3
     assert later["queue"] == "legal" and later["answered_at"] is not None
     assert len(await controller.calls(caller=first)) == len(await controller.calls(caller=second)) == 1
+
+
+async def test_a_garbage_rating_digit_is_re_prompted_then_left_unrated(
+    controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    await phones.lawyer("8002", talk_ms=2000)
+    number = unique_number()
+    citizen = caller("caller.xml", caller=number, before_dtmf_ms=6000, dtmf_pcap=sipp.dtmf("9"))
+    assert citizen.wait(60) == 0, citizen.output()  # Asterisk hangs up after the re-prompt times out
+
+    call = await _ended_call(controller, number)
+    assert call["outcome"] == "answered" and call["lawyer"] == "8002"
+    assert call["rating"] is None

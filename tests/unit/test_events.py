@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -126,6 +125,12 @@ def test_fully_booted_greeting_has_no_timestamp() -> None:
 def test_events_are_immutable(messages: list[object]) -> None:
     event = ev.decode(_first(messages, "Hangup"))
     assert event is not None
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         event.linkedid = "other"  # type: ignore[misc]
     assert not hasattr(event, "__dict__")
+    # Equal only to the same kind of event, never to another event with the same values.
+    assert event == type(event)(*event)
+    assert event != tuple(event)
+    hung_up = ev.ChannelHungUp(1.0, "1.1", "1.1", "PJSIP/x", 16)
+    left = ev.QueueCallerLeft(1.0, "1.1", "1.1", "legal")
+    assert hung_up != left and hung_up != ev.ChannelHungUp(1.0, "1.1", "1.1", "PJSIP/x", 17)
