@@ -36,6 +36,7 @@ class Health(BaseModel):
     live_calls: int
     events_seen: int
     malformed_events: int
+    failed_events: int
 
 
 def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
@@ -116,4 +117,5 @@ def health_of(runtime: Runtime) -> Health:
         live_calls=len(recorder.state.calls) if recorder else 0,
         events_seen=recorder.events_seen if recorder else 0,
         malformed_events=ami.malformed_events if ami else 0,
+        failed_events=ami.failed_events if ami else 0,
     )

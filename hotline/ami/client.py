@@ -100,7 +100,6 @@ class AmiClient:
         *,
         on_event: Callable[[Event], None],
         on_connected: Callable[[AmiClient], Awaitable[None]] | None = None,
-        on_disconnected: Callable[[], None] | None = None,
         action_timeout: float = 10.0,
         login_timeout: float = 10.0,
         backoff_initial: float = 0.5,
@@ -110,7 +109,6 @@ class AmiClient:
         self._endpoint = endpoint
         self._on_event = on_event
         self._on_connected = on_connected
-        self._on_disconnected = on_disconnected
         self._action_timeout = action_timeout
         self._login_timeout = login_timeout
         self._backoff_initial = backoff_initial
@@ -123,6 +121,7 @@ class AmiClient:
         self.connected = False
         self.last_error: HotlineError | None = None
         self.malformed_events = 0
+        self.failed_events = 0
         self.sessions = 0
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -196,8 +195,17 @@ class AmiClient:
             self.malformed_events += 1
             log.warning("Skipped a malformed AMI message: %s (%r)", exc, dict(message.items()))
             return
-        if event is not None:
+        if event is None:
+            return
+        try:
             self._on_event(event)
+        except Exception:
+            # A failing handler must not take the AMI connection down with it (panoramisk would
+            # close the transport): log the event, count it and go on with the next one.
+            self.failed_events += 1
+            log.exception(
+                "Handling %s failed (linkedid %s)", type(event).__name__, getattr(event, "linkedid", "-")
+            )
 
     def _lost_callback(self, exc: BaseException | None) -> None:
         if self._lost is not None and not self._lost.done():
@@ -294,8 +302,6 @@ class AmiClient:
                 self._ready.clear()
                 self.connected = False
                 self._close()
-                if self._on_disconnected is not None:
-                    self._on_disconnected()
             if self.last_error is None:
                 self.last_error = AmiUnavailable("The AMI connection was lost; reconnecting.")
             log.warning("AMI connection lost; reconnecting in %.1f s", backoff)

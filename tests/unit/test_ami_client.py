@@ -322,3 +322,34 @@ async def test_error_response_raises_unless_tolerated(fake: FakeAmi, clients: Ca
     with pytest.raises(AmiActionFailed):
         await client.ami.send(actions.queue_remove("legal", "8001"), tolerate=("Not there",))
     assert client.ami.connected
+
+
+async def test_a_failing_event_handler_does_not_drop_the_connection(fake: FakeAmi) -> None:
+    seen: list[ev.Event] = []
+
+    def handler(event: ev.Event) -> None:
+        if isinstance(event, ev.ChannelCreated) and event.uniqueid == "1714528800.7":
+            raise RuntimeError("a bug in a handler")
+        seen.append(event)
+
+    client = AmiClient(
+        AmiEndpoint("127.0.0.1", fake.port, "hotline", SECRET),
+        on_event=handler,
+        backoff_initial=BACKOFF_INITIAL,
+        backoff_max=BACKOFF_MAX,
+    )
+    client.start()
+    try:
+        await eventually(lambda: client.connected, timeout=2, interval=0.01, what="AMI login")
+        fake.push(newchannel("1714528800.7"))
+        fake.push(newchannel("1714528800.8"))
+        await eventually(
+            lambda: any(isinstance(e, ev.ChannelCreated) for e in seen),
+            timeout=2,
+            interval=0.01,
+            what="the next event",
+        )
+        assert client.failed_events == 1
+        assert client.connected and client.sessions == 1 and fake.sessions == 1
+    finally:
+        await client.stop()
