@@ -41,32 +41,16 @@ def main() -> int:
     phone = None
     try:
         if args.lawyer_password:
-            register = sipp.render("lawyer-register.xml", workdir, ext="8001", stay_ms=600000)
-            answer = sipp.render("lawyer-answer.xml", workdir, ext="8001", ring_ms=500, talk_ms=TALK_MS)
-            phone = sipp.Sipp(
-                [
-                    target,
-                    "-sf",
-                    str(register),
-                    "-oocsf",
-                    str(answer),
-                    "-i",
-                    "127.0.0.1",
-                    "-p",
-                    "5098",
-                    "-mi",
-                    "127.0.0.1",
-                    "-mp",
-                    "38100",
-                    "-au",
-                    "8001",
-                    "-ap",
-                    args.lawyer_password,
-                    "-users",
-                    "1",
-                ],
+            phone = sipp.lawyer_phone(
+                target,
+                "8001",
+                args.lawyer_password,
                 workdir,
-            ).start()
+                port=5098,
+                media_port=38100,
+                ring_ms=500,
+                talk_ms=TALK_MS,
+            )
             deadline = time.monotonic() + 10
             while not re.search(r"sip:8001@127\.0\.0\.1:5098", remote_command(layout, "pjsip show aor 8001")):
                 if time.monotonic() > deadline:

@@ -75,3 +75,48 @@ class Sipp:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def lawyer_phone(
+    target: str,
+    extension: str,
+    password: str,
+    workdir: Path,
+    *,
+    port: int,
+    media_port: int,
+    mode: str = "answer",
+    ring_ms: int = 200,
+    talk_ms: int = 3000,
+) -> Sipp:
+    """A lawyer's phone: registers with digest auth, then answers (or only rings) every call."""
+    register = render("lawyer-register.xml", workdir, ext=extension, stay_ms=600000)
+    if mode == "answer":
+        answer = render("lawyer-answer.xml", workdir, ext=extension, ring_ms=ring_ms, talk_ms=talk_ms)
+    else:
+        answer = render("lawyer-ring.xml", workdir, ext=extension)
+    return Sipp(
+        [
+            target,
+            "-sf",
+            str(register),
+            "-oocsf",
+            str(answer),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            str(media_port),
+            "-au",
+            extension,
+            "-ap",
+            password,
+            # Keep one registration up ("-m 1" would count answered calls and exit after one).
+            "-users",
+            "1",
+        ],
+        workdir,
+    ).start()

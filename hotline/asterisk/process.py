@@ -77,12 +77,10 @@ def status(layout: InstanceLayout) -> AsteriskStatus:
         return AsteriskStatus(False, None, False, None)
     try:
         version = remote_command(layout, "core show version", timeout=5).strip() or None
-        booted = (
-            "Fully Booted" in remote_command(layout, "core show uptime", timeout=5) or version is not None
-        )
+        remote_command(layout, "core waitfullybooted", timeout=2)
     except HotlineError:
         return AsteriskStatus(True, pid, False, None)
-    return AsteriskStatus(True, pid, booted, version)
+    return AsteriskStatus(True, pid, True, version)
 
 
 def start(layout: InstanceLayout, *, boot_timeout: float = 30.0) -> AsteriskStatus:

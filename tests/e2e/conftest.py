@@ -178,40 +178,18 @@ class Phones:
         ring_ms: int = 200,
         log_in: bool = True,
     ) -> sipp.Sipp:
-        workdir = self.asterisk.workdir
-        register = sipp.render("lawyer-register.xml", workdir, ext=extension, stay_ms=600000)
-        if mode == "answer":
-            answer = sipp.render(
-                "lawyer-answer.xml", workdir, ext=extension, ring_ms=ring_ms, talk_ms=talk_ms
-            )
-        else:
-            answer = sipp.render("lawyer-ring.xml", workdir, ext=extension)
         port = free_port(socket.SOCK_DGRAM)
-        phone = sipp.Sipp(
-            [
-                f"127.0.0.1:{self.asterisk.settings.asterisk.sip_port}",
-                "-sf",
-                str(register),
-                "-oocsf",
-                str(answer),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-mi",
-                "127.0.0.1",
-                "-mp",
-                str(30000 + (port % 1000) * 4),
-                "-au",
-                extension,
-                "-ap",
-                SIP_PASSWORD[extension],
-                # Keep one registration up ("-m 1" would count answered calls and exit after one).
-                "-users",
-                "1",
-            ],
-            workdir,
-        ).start()
+        phone = sipp.lawyer_phone(
+            f"127.0.0.1:{self.asterisk.settings.asterisk.sip_port}",
+            extension,
+            SIP_PASSWORD[extension],
+            self.asterisk.workdir,
+            port=port,
+            media_port=30000 + (port % 1000) * 4,
+            mode=mode,
+            ring_ms=ring_ms,
+            talk_ms=talk_ms,
+        )
         self.started.append(phone)
         pattern = re.compile(rf"sip:{extension}@127\.0\.0\.1:{port}\b")
         await eventually(
