@@ -45,6 +45,8 @@ class AsteriskSettings(BaseModel):
     instance: str = "main"
     suite: str = "sid"
     minimum_version: str = "22.10.1"
+    # SIP and RTP listen on this address only (the carrier's gateway must reach it in production).
+    sip_address: str = "127.0.0.1"
     sip_port: int = 5060
     rtp_port_start: int = 10000
     rtp_port_end: int = 10999

@@ -153,6 +153,7 @@ def build_context(
         "instance": layout.instance,
         "layout": layout,
         "modules": MODULES,
+        "sip_address": asterisk.sip_address,
         "sip_port": asterisk.sip_port,
         "sip_realm": SIP_REALM,
         "rtp_port_start": asterisk.rtp_port_start,
