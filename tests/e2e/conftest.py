@@ -213,6 +213,8 @@ class Phones:
 @pytest.fixture
 async def phones(asterisk: AsteriskUnderTest, controller: Controller) -> AsyncIterator[Phones]:
     phones = Phones(asterisk, controller)
+    assert controller.runtime.ami is not None
+    await controller.runtime.ami.wait_connected(15)  # an earlier test may have cut the connection
     for extension in LAWYERS:  # start from an empty queue whatever an earlier test left
         await controller.log_out(extension)
     try:

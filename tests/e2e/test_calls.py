@@ -6,7 +6,9 @@ import wave
 
 import pytest
 
+from hotline.app import create_app
 from hotline.recordings.models import Recording
+from hotline.runtime import Runtime
 from tests import sipp
 from tests.e2e.conftest import AsteriskUnderTest, CallerFactory, Controller, Phones
 from tests.helpers import eventually, unique_number
@@ -202,3 +204,36 @@ async def test_a_garbage_rating_digit_is_re_prompted_then_left_unrated(
     call = await _ended_call(controller, number)
     assert call["outcome"] == "answered" and call["lawyer"] == "8002"
     assert call["rating"] is None
+
+
+async def test_controller_restarted_after_a_call_ended_completes_its_record(
+    controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    """The controller dies while a lawyer talks; a new one starts after the call ended, from the
+    database and Asterisk alone."""
+    await phones.lawyer("8003", talk_ms=3000)
+    ami = controller.runtime.ami
+    assert ami is not None
+    number = unique_number()
+    citizen = caller("caller.xml", caller=number, before_dtmf_ms=7000, dtmf_pcap=sipp.dtmf("1"))
+
+    async def answered() -> bool:
+        calls = await controller.calls(caller=number)
+        return bool(calls and calls[0]["answered_at"] and not calls[0]["ended_at"])
+
+    await eventually(answered, timeout=20, what="the lawyer answering")
+    await ami.stop()  # the old controller hears nothing more
+    try:
+        assert citizen.wait(60) == 0, citizen.output()
+        assert (await controller.calls(caller=number))[0]["ended_at"] is None
+        successor = create_app(controller.runtime.settings)
+        async with successor.router.lifespan_context(successor):
+            runtime: Runtime = successor.state.runtime
+            assert runtime.ami is not None
+            await runtime.ami.wait_connected(15)
+            call = await _ended_call(controller, number)
+    finally:
+        ami.start()
+    assert call["outcome"] == "answered" and call["lawyer"] == "8003" and call["rating"] == 1
+    assert 2 <= call["talk_seconds"] <= 4  # type: ignore[operator]
+    assert len(await controller.calls(caller=number)) == 1
