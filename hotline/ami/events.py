@@ -51,10 +51,11 @@ def _int(headers: Headers, key: str, event: str) -> int:
 
 
 def _timestamp(headers: Headers, event: str) -> float:
-    value = _text(headers, "timestamp", event)
+    pair = headers.get("timestamp")
+    value = _text(headers, "timestamp", event) if pair is None else pair[1]
     try:
-        return float(value)
-    except ValueError:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         raise MalformedEvent(f"AMI event {event}: Timestamp={value!r} is not a time", event=event) from None
 
 
@@ -118,15 +119,6 @@ class QueueCallerAbandoned(NamedTuple):
     linkedid: str
     queue: str
     hold_time: int
-
-
-class AgentCalled(NamedTuple):
-    timestamp: float
-    uniqueid: str
-    linkedid: str
-    queue: str
-    member_name: str
-    interface: str
 
 
 class AgentConnected(NamedTuple):
@@ -200,13 +192,6 @@ class CallerRated(NamedTuple):
     rating: int | None
 
 
-class QueueResult(NamedTuple):
-    timestamp: float
-    uniqueid: str
-    linkedid: str
-    status: str
-
-
 # --- system -------------------------------------------------------------------------------------
 
 
@@ -226,7 +211,6 @@ Event = (
     | QueueCallerJoined
     | QueueCallerLeft
     | QueueCallerAbandoned
-    | AgentCalled
     | AgentConnected
     | AgentCompleted
     | QueueMemberChanged
@@ -234,7 +218,6 @@ Event = (
     | RecordingStarted
     | VoicemailStarted
     | CallerRated
-    | QueueResult
     | FullyBooted
     | AsteriskShutdown
 )
@@ -301,18 +284,6 @@ def _queue_caller_abandoned(h: Headers) -> QueueCallerAbandoned:
     )
 
 
-def _agent_called(h: Headers) -> AgentCalled:
-    name = "AgentCalled"
-    return AgentCalled(
-        _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-        _text(h, "queue", name),
-        _text(h, "membername", name),
-        _text(h, "interface", name),
-    )
-
-
 def _agent_connected(h: Headers) -> AgentConnected:
     name = "AgentConnect"
     return AgentConnected(
@@ -376,8 +347,6 @@ def _user_event(h: Headers) -> Event | None:
         return RecordingStarted(timestamp, uniqueid, linkedid, _text(h, "hotlinefile", name))
     if kind == "HotlineVoicemail":
         return VoicemailStarted(timestamp, uniqueid, linkedid, _text(h, "hotlinefile", name))
-    if kind == "HotlineQueueResult":
-        return QueueResult(timestamp, uniqueid, linkedid, _text(h, "hotlinestatus", name))
     raw = _text(h, "hotlinerating", name)
     if raw == "none":
         return CallerRated(timestamp, uniqueid, linkedid, None)
@@ -386,9 +355,7 @@ def _user_event(h: Headers) -> Event | None:
     return CallerRated(timestamp, uniqueid, linkedid, int(raw))
 
 
-_USER_EVENTS = frozenset(
-    {"HotlineIntake", "HotlineRecording", "HotlineVoicemail", "HotlineQueueResult", "HotlineRating"}
-)
+_USER_EVENTS = frozenset({"HotlineIntake", "HotlineRecording", "HotlineVoicemail", "HotlineRating"})
 
 _DECODERS: dict[str, Callable[[Headers], Event | None]] = {
     "Newchannel": _channel_created,
@@ -396,7 +363,6 @@ _DECODERS: dict[str, Callable[[Headers], Event | None]] = {
     "QueueCallerJoin": _queue_caller_joined,
     "QueueCallerLeave": _queue_caller_left,
     "QueueCallerAbandon": _queue_caller_abandoned,
-    "AgentCalled": _agent_called,
     "AgentConnect": _agent_connected,
     "AgentComplete": _agent_completed,
     "QueueMemberAdded": _member(False),

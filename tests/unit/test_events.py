@@ -33,7 +33,6 @@ def test_every_recorded_message_decodes(messages: list[object]) -> None:
         "QueueCallerJoined",
         "QueueCallerLeft",
         "QueueCallerAbandoned",
-        "AgentCalled",
         "AgentConnected",
         "AgentCompleted",
         "QueueMemberChanged",
@@ -41,7 +40,6 @@ def test_every_recorded_message_decodes(messages: list[object]) -> None:
         "RecordingStarted",
         "VoicemailStarted",
         "CallerRated",
-        "QueueResult",
         "FullyBooted",
     } <= kinds
     # Snapshot list items are answers to our actions, not events the reducer consumes.
