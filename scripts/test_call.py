@@ -69,26 +69,9 @@ def main() -> int:
                 "caller-hangup.xml", workdir, caller=CALLER, speak_after_ms=speak_after_ms, hold_ms=8000
             )
         print(f"Calling 12348 at {target} as {CALLER}...")
-        caller = sipp.Sipp(
-            [
-                target,
-                "-sf",
-                str(scenario),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                "5099",
-                "-mi",
-                "127.0.0.1",
-                "-mp",
-                "38000",
-                "-m",
-                "1",
-                "-timeout",
-                "180",
-            ],
-            workdir,
-        ).start()
+        caller = sipp.citizen(
+            target, scenario, workdir, port=5099, media_port=38000, args=("-m", "1", "-timeout", "180")
+        )
         status = caller.wait(200)
         if status != 0:
             print(f"The call failed (SIPp exit {status}); see {caller.log}", file=sys.stderr)

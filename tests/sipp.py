@@ -120,3 +120,32 @@ def lawyer_phone(
         ],
         workdir,
     ).start()
+
+
+def citizen(
+    target: str,
+    scenario: Path,
+    workdir: Path,
+    *,
+    port: int,
+    media_port: int,
+    args: tuple[str, ...] = ("-m", "1"),
+) -> Sipp:
+    """Citizens calling 12348 with a rendered caller scenario (one call unless ``args`` say more)."""
+    return Sipp(
+        [
+            target,
+            "-sf",
+            str(scenario),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            str(media_port),
+            *args,
+        ],
+        workdir,
+    ).start()

@@ -234,23 +234,14 @@ def caller(asterisk: AsteriskUnderTest) -> Iterator[CallerFactory]:
     def start(scenario: str, *, args: tuple[str, ...] = ("-m", "1"), **values: object) -> sipp.Sipp:
         path = sipp.render(scenario, asterisk.workdir, **values)
         port = free_port(socket.SOCK_DGRAM)
-        process_ = sipp.Sipp(
-            [
-                f"127.0.0.1:{asterisk.settings.asterisk.sip_port}",
-                "-sf",
-                str(path),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-mi",
-                "127.0.0.1",
-                "-mp",
-                str(34000 + (port % 1000) * 4),
-                *args,
-            ],
+        process_ = sipp.citizen(
+            f"127.0.0.1:{asterisk.settings.asterisk.sip_port}",
+            path,
             asterisk.workdir,
-        ).start()
+            port=port,
+            media_port=34000 + (port % 1000) * 4,
+            args=args,
+        )
         started.append(process_)
         return process_
 
