@@ -18,7 +18,6 @@ import logging
 import time
 import wave
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -326,8 +325,8 @@ class CallRecorder:
                     for m in queues
                     if m.get("Event") == "QueueMember"
                 ),
+                finished=await self._finished_while_away(taken_at),
             )
-            snapshot = replace(snapshot, finished=await self._finished_while_away(taken_at))
             self.state, effects = resync(self.state, snapshot)
             self._collect(effects)
         finally:
