@@ -134,8 +134,7 @@ async def test_burst_of_twenty_calls_with_three_lawyers(
 ) -> None:
     for extension in ("8001", "8002", "8003"):
         await phones.lawyer(extension, talk_ms=1000)
-    prefix = unique_number("137")[:-3]
-    # 20 citizens within two seconds; each number is <prefix><call number>.
+    prefix = unique_number("137")  # each citizen is <prefix><call number>, no other test shares it
     citizens = caller(
         "caller.xml",
         caller=f"{prefix}[call_number]",
