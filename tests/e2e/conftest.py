@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskUnder
         yield AsteriskUnderTest(settings, layout, tmp_path_factory.mktemp("sipp"))
     finally:
         process.stop(layout)
+        shutil.rmtree(layout.host(layout.base), ignore_errors=True)  # this session's instance only
 
 
 @dataclass
