@@ -18,32 +18,15 @@ def _settings() -> Settings:
 
 
 def _render(settings: Settings) -> None:
-    from hotline.asterisk import prompts, render
-    from hotline.asterisk.process import read_pid, reload
-    from hotline.asterisk.provision import require_root
-    from hotline.db.migrate import upgrade
-    from hotline.routing.service import lawyer_endpoints
-    from hotline.runtime import ami_secret, build_runtime
+    from hotline.asterisk.config import apply_configuration
+    from hotline.asterisk.render import TEMPLATES
 
-    require_root(settings.asterisk.root)
-    runtime = build_runtime(settings)
-    upgrade(runtime.engine)
-    with runtime.session_factory() as session:
-        lawyers = lawyer_endpoints(session)
-    layout = runtime.layout
-    context = render.build_context(settings, layout, ami_secret(settings), lawyers)
-    changed = render.write_files(layout, render.render_files(context))
-    built = prompts.build_prompts(
-        prompts.load_prompts(settings.prompts_file),
-        layout.host(layout.sounds),
-        voice=settings.asterisk.prompt_voice,
-    )
+    applied = apply_configuration(settings)
     print(
-        f"Rendered {len(render.TEMPLATES)} files into {layout.host(layout.etc)} ({len(changed)} changed); "
-        f"{len(built)} prompts synthesized."
+        f"Rendered {len(TEMPLATES)} files into {applied.etc_dir} ({len(applied.changed)} changed); "
+        f"{len(applied.prompts_built)} prompts synthesized."
     )
-    if changed and read_pid(layout) is not None:
-        reload(layout)
+    if applied.reloaded:
         print("Asterisk reloaded the new configuration.")
 
 

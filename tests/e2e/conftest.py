@@ -17,12 +17,13 @@ import pytest
 from fastapi import FastAPI
 
 from hotline.app import create_app
-from hotline.asterisk import process, prompts, render
+from hotline.asterisk import process
+from hotline.asterisk.config import apply_configuration
 from hotline.asterisk.layout import InstanceLayout
 from hotline.asterisk.provision import provision
 from hotline.auth.service import create_user
 from hotline.db.migrate import upgrade
-from hotline.routing.service import create_lawyer, lawyer_endpoints
+from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime, build_runtime
 from hotline.settings import AmiSettings, AsteriskSettings, Settings
 from tests import sipp
@@ -85,12 +86,8 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskUnder
     with runtime.session_factory.begin() as session:
         for extension, name in LAWYERS.items():
             create_lawyer(session, name, extension, SIP_PASSWORD[extension])
-    with runtime.session_factory() as session:
-        endpoints = lawyer_endpoints(session)
     runtime.engine.dispose()
-    context = render.build_context(settings, layout, settings.ami.secret.get_secret_value(), endpoints)  # type: ignore[union-attr]
-    render.write_files(layout, render.render_files(context))
-    prompts.build_prompts(prompts.load_prompts(settings.prompts_file), layout.host(layout.sounds))
+    apply_configuration(settings)
     process.stop(layout)
     process.start(layout, boot_timeout=30)
     try:

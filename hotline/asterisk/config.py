@@ -1,0 +1,46 @@
+"""Apply the configuration to an instance: render every file and prompt, reload a running Asterisk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.asterisk import prompts, render
+from hotline.asterisk.process import read_pid, reload
+from hotline.asterisk.provision import require_root
+from hotline.db.migrate import upgrade
+from hotline.routing.service import lawyer_endpoints
+from hotline.runtime import ami_secret, build_runtime
+from hotline.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    etc_dir: Path
+    changed: list[Path]
+    prompts_built: list[str]
+    reloaded: bool
+
+
+def apply_configuration(settings: Settings) -> Applied:
+    """Render Asterisk's files from the templates, the lawyers in the database and the prompts."""
+    require_root(settings.asterisk.root)
+    runtime = build_runtime(settings)
+    try:
+        upgrade(runtime.engine)
+        with runtime.session_factory() as session:
+            lawyers = lawyer_endpoints(session)
+    finally:
+        runtime.engine.dispose()
+    layout = runtime.layout
+    context = render.build_context(settings, layout, ami_secret(settings), lawyers)
+    changed = render.write_files(layout, render.render_files(context))
+    built = prompts.build_prompts(
+        prompts.load_prompts(settings.prompts_file),
+        layout.host(layout.sounds),
+        voice=settings.asterisk.prompt_voice,
+    )
+    reloaded = bool(changed) and read_pid(layout) is not None
+    if reloaded:
+        reload(layout)
+    return Applied(layout.host(layout.etc), changed, built, reloaded)
