@@ -77,6 +77,11 @@ class Sipp:
         return self.log.read_text(errors="replace")
 
 
+def on_loopback(port: int, media_port: int) -> list[str]:
+    """SIPp's own SIP and media ports, on 127.0.0.1 (keep media ports outside Asterisk's RTP range)."""
+    return ["-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1", "-mp", str(media_port)]
+
+
 def lawyer_phone(
     target: str,
     extension: str,
@@ -102,14 +107,7 @@ def lawyer_phone(
             str(register),
             "-oocsf",
             str(answer),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-mi",
-            "127.0.0.1",
-            "-mp",
-            str(media_port),
+            *on_loopback(port, media_port),
             "-au",
             extension,
             "-ap",
@@ -137,14 +135,7 @@ def citizen(
             target,
             "-sf",
             str(scenario),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-mi",
-            "127.0.0.1",
-            "-mp",
-            str(media_port),
+            *on_loopback(port, media_port),
             *args,
         ],
         workdir,
