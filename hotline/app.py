@@ -50,7 +50,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
             CallStore(runtime.session_factory, spool_dir(settings)),
             summaries_dir=layout.host(layout.summaries),
         )
-        recorder.load_open_calls()
+        await recorder.load_open_calls()
         runtime.recorder = recorder
         recorder.start()
         stream = None

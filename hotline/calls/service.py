@@ -295,10 +295,11 @@ class CallRecorder:
 
     # --- (re)connect --------------------------------------------------------------------------
 
-    def load_open_calls(self) -> None:
+    async def load_open_calls(self) -> None:
         """Calls the database still has open: they ended or go on; the next snapshot tells which."""
+        open_calls = await asyncio.to_thread(self.store.open_calls)
         calls = self.state.calls
-        for call in self.store.open_calls():
+        for call in open_calls:
             if call.linkedid not in calls:
                 calls = calls.set(call.linkedid, call)
         self.state = self.state._replace(calls=calls)
