@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,9 @@ from hotline.calls.service import CallRecorder, CallStore
 from hotline.db.migrate import upgrade
 from hotline.deps import RuntimeDep, require
 from hotline.errors import HotlineError
+from hotline.ivr.service import load_ivr
 from hotline.routing import api as routing_api
+from hotline.routing.applier import RosterApplier
 from hotline.runtime import Runtime, ami_endpoint, build_runtime, spool_dir
 from hotline.settings import Settings
 
@@ -37,6 +40,8 @@ class Health(BaseModel):
     events_seen: int
     malformed_events: int
     failed_events: int
+    scheduler_running: bool
+    roster_on_duty: list[str]
 
 
 def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
@@ -53,13 +58,24 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
         await recorder.load_open_calls()
         runtime.recorder = recorder
         recorder.start()
+        runtime.ivr = await asyncio.to_thread(load_ivr, settings)
         stream = None
         if connect_ami:
             stream = settings.ami.save_stream.open("ab", buffering=0) if settings.ami.save_stream else None
+            applier = RosterApplier(
+                runtime.session_factory,
+                runtime.ivr.catalog,
+                interval_seconds=settings.routing.apply_interval_seconds,
+            )
+
+            async def on_connected(ami: AmiClient) -> None:
+                await recorder.resync(ami)
+                await applier.on_connected(ami)
+
             client = AmiClient(
                 ami_endpoint(settings),
                 on_event=recorder.on_event,
-                on_connected=recorder.resync,
+                on_connected=on_connected,
                 action_timeout=settings.ami.action_timeout,
                 login_timeout=settings.ami.login_timeout,
                 backoff_initial=settings.ami.backoff_initial,
@@ -67,10 +83,14 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
                 save_stream=stream,
             )
             runtime.ami = client
+            runtime.applier = applier
+            applier.start(client)
             client.start()
         try:
             yield
         finally:
+            if runtime.applier is not None:
+                runtime.applier.stop()
             if runtime.ami is not None:
                 await runtime.ami.stop()
             if stream is not None:
@@ -118,4 +138,6 @@ def health_of(runtime: Runtime) -> Health:
         events_seen=recorder.events_seen if recorder else 0,
         malformed_events=ami.malformed_events if ami else 0,
         failed_events=ami.failed_events if ami else 0,
+        scheduler_running=bool(runtime.applier and runtime.applier.running),
+        roster_on_duty=runtime.applier.last.on_duty if runtime.applier and runtime.applier.last else [],
     )

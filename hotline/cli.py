@@ -63,6 +63,16 @@ def cmd_asterisk(args: argparse.Namespace) -> None:
 
 
 def cmd_config(args: argparse.Namespace) -> None:
+    if args.action == "check":
+        from hotline.ivr.service import load_ivr
+
+        ivr = load_ivr(_settings())
+        flows = ", ".join(f"{flow.name} ({flow.extension}, {len(flow.steps)} steps)" for flow in ivr.flows)
+        print(
+            f"ivr_flows is valid: flows {flows}; {len(ivr.catalog.topics)} topics; "
+            f"calendar years {sorted(ivr.calendar.years)}."
+        )
+        return
     _render(_settings())
 
 
@@ -94,10 +104,9 @@ def cmd_user(args: argparse.Namespace) -> None:
 
 
 def cmd_lawyer(args: argparse.Namespace) -> None:
-    from hotline.ami.client import AmiClient
     from hotline.db.migrate import upgrade
     from hotline.routing import service
-    from hotline.runtime import ami_endpoint, build_runtime
+    from hotline.runtime import build_runtime
 
     settings = _settings()
     runtime = build_runtime(settings)
@@ -109,30 +118,117 @@ def cmd_lawyer(args: argparse.Namespace) -> None:
         print(f"SIP user name: {created.extension}  password: {created.sip_password}  (shown once)")
         _render(settings)
         return
-    with runtime.session_factory() as session:
-        lawyer = service.get_lawyer(session, args.extension)
+    from hotline.db.base import utcnow
 
-    async def run() -> None:
+    with runtime.session_factory.begin() as session:
+        lawyer = service.get_lawyer(session, args.extension)
+        if args.action == "login":
+            service.start_manual_shift(session, lawyer, utcnow(), settings.routing.manual_shift_hours)
+        else:
+            service.end_shifts(session, lawyer, utcnow())
+    on_duty = _apply_roster(settings)
+    state = "on duty" if args.extension in on_duty else "off duty"
+    print(f"Lawyer {args.extension} is {state}.")
+
+
+def _apply_roster(settings: Settings) -> list[str]:
+    """Apply the roster to Asterisk now (through our own AMI session); return who is on duty."""
+    from hotline.ami.client import AmiClient
+    from hotline.ivr.service import load_ivr
+    from hotline.routing.applier import RosterApplier
+    from hotline.runtime import ami_endpoint, build_runtime
+
+    runtime = build_runtime(settings)
+    applier = RosterApplier(runtime.session_factory, load_ivr(settings).catalog)
+
+    async def run() -> list[str]:
         client = AmiClient(
             ami_endpoint(settings),
             on_event=lambda _event: None,
             action_timeout=settings.ami.action_timeout,
             login_timeout=settings.ami.login_timeout,
         )
-        await client.connect_once()
         try:
-            if args.action == "login":
-                await service.log_in(client, lawyer)
-            else:
-                await service.log_out(client, lawyer)
+            await client.connect_once()
+        except HotlineError as exc:
+            print(
+                f"Saved. Asterisk is not reachable ({exc.message}); "
+                "the controller applies it when it connects."
+            )
+            return []
+        try:
+            applied = await applier.apply_with(client)
         finally:
             await client.close()
+        print(
+            f"Applied to Asterisk: {len(applied.changes)} queue change(s); "
+            f"on duty: {', '.join(applied.on_duty) or 'nobody'}."
+        )
+        return applied.on_duty
 
-    asyncio.run(run())
+    return asyncio.run(run())
+
+
+def cmd_roster(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from hotline.db.migrate import upgrade
+    from hotline.ivr.service import load_ivr
+    from hotline.routing import service
+    from hotline.routing.roster_file import parse_roster
+    from hotline.runtime import build_runtime
+
+    settings = _settings()
+    runtime = build_runtime(settings)
+    upgrade(runtime.engine)
+    ivr = load_ivr(settings)
+    if args.action == "show":
+        from datetime import timedelta
+        from zoneinfo import ZoneInfo
+
+        from hotline.db.base import utcnow
+
+        zone = ZoneInfo(ivr.calendar.timezone)
+        with runtime.session_factory() as session:
+            now = utcnow()
+            print(
+                "On duty now: "
+                + (", ".join(lawyer.extension for lawyer in service.on_duty(session, now)) or "nobody")
+            )
+            for shift in service.shifts_between(session, now, now + timedelta(days=args.days)):
+                start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+                print(
+                    f"{start:%Y-%m-%d %H:%M} - {end:%m-%d %H:%M}  "
+                    f"{shift.lawyer.extension} {shift.lawyer.name} ({shift.source})"
+                )
+        return
+    files = []
+    for name in args.files:
+        path = Path(name)
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            raise HotlineError(
+                "roster-unreadable", f"Cannot read {path}: {exc.strerror}.", status=422
+            ) from exc
+    with runtime.session_factory.begin() as session:
+        roster = parse_roster(
+            files,
+            topics=ivr.catalog.topic_aliases(),
+            languages=ivr.catalog.language_aliases(),
+            timezone=ivr.calendar.timezone,
+            known_extensions=service.known_extensions(session),
+        )
+        result = service.import_roster(session, roster, ivr.calendar.timezone)
     print(
-        f"Lawyer {lawyer.extension} logged {'in to' if args.action == 'login' else 'out of'} "
-        f"queue {service.DEFAULT_QUEUE}."
+        f"Imported {len(roster.lawyers)} lawyer(s) ({len(result.lawyers_added)} new) and "
+        f"{result.shifts_added} shift(s); {result.shifts_replaced} earlier shift(s) of those days replaced."
     )
+    for extension, password in result.sip_passwords.items():
+        print(f"New lawyer {extension}: SIP user {extension}, password {password}  (shown once)")
+    if result.lawyers_added:
+        _render(settings)
+    _apply_roster(settings)
 
 
 def cmd_first_run(args: argparse.Namespace) -> None:
@@ -185,8 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     asterisk.add_argument("action", choices=["provision", "start", "stop", "restart", "status"])
     asterisk.set_defaults(func=cmd_asterisk)
 
-    config = sub.add_parser("config", help="render Asterisk's configuration")
-    config.add_argument("action", choices=["render"])
+    config = sub.add_parser("config", help="check the IVR flows; render Asterisk's configuration")
+    config.add_argument("action", choices=["check", "render"])
     config.set_defaults(func=cmd_config)
 
     db = sub.add_parser("db", help="database migrations")
@@ -200,15 +296,25 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["admin", "supervisor", "lawyer", "reviewer"])
     user.set_defaults(func=cmd_user)
 
-    lawyer = sub.add_parser("lawyer", help="lawyers' phones and queue membership")
+    lawyer = sub.add_parser("lawyer", help="lawyers' phones; on and off duty")
     lawyer_sub = lawyer.add_subparsers(dest="action", required=True)
     add = lawyer_sub.add_parser("add", help="add a lawyer and generate SIP credentials")
     add.add_argument("name")
     add.add_argument("--extension", required=True)
     for action in ("login", "logout"):
-        member = lawyer_sub.add_parser(action, help=f"{action} the lawyer's phone to the queue (through AMI)")
+        member = lawyer_sub.add_parser(
+            action, help=f"{action}: put the lawyer on/off duty now (applied at once)"
+        )
         member.add_argument("extension")
     lawyer.set_defaults(func=cmd_lawyer)
+
+    roster = sub.add_parser("roster", help="the duty roster: lawyers, skills and shifts")
+    roster_sub = roster.add_subparsers(dest="action", required=True)
+    importer = roster_sub.add_parser("import", help="import CSV/XLSX files (all rows or none)")
+    importer.add_argument("files", nargs="+")
+    show = roster_sub.add_parser("show", help="who is on duty now and the coming shifts")
+    show.add_argument("--days", type=int, default=7)
+    roster.set_defaults(func=cmd_roster)
 
     first = sub.add_parser("first-run", help="create the first admin and lawyer (passwords shown once)")
     first.set_defaults(func=cmd_first_run)

@@ -12,6 +12,8 @@ from hotline.ami.client import AmiClient, AmiEndpoint
 from hotline.asterisk.layout import InstanceLayout
 from hotline.calls.service import CallRecorder
 from hotline.db.session import make_engine, make_session_factory
+from hotline.ivr.service import IvrConfig
+from hotline.routing.applier import RosterApplier
 from hotline.secrets import ensure_secret
 from hotline.settings import Settings
 
@@ -44,6 +46,8 @@ class Runtime:
     layout: InstanceLayout
     recorder: CallRecorder | None = None
     ami: AmiClient | None = None
+    ivr: IvrConfig | None = None
+    applier: RosterApplier | None = None
     started: list[str] = field(default_factory=list)
 
 

@@ -7,6 +7,7 @@ Nothing here does work at import time: :func:`load_settings` builds a fresh obje
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,6 +66,37 @@ class AsteriskSettings(BaseModel):
     trunk_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     # `espeak-ng` voice used to synthesize prompts that have no recorded file.
     prompt_voice: str = "cmn"
+    # Outside lines a flow may transfer callers to (name -> SIP URI of the far end), e.g. the
+    # 12345 government hotline's gateway. Set the real address in production.
+    trunks: dict[str, str] = Field(default_factory=lambda: {"gov-12345": "sip:12345@127.0.0.1:5070"})
+    # Ring an outside line this long before the flow's `failed` step (seconds).
+    transfer_timeout: int = 30
+
+
+class IvrSettings(BaseModel):
+    # The flows (*.flow.yaml), the topic catalog (topics.yaml), office hours (calendar.yaml) and
+    # the public holidays (holidays/<year>.yaml).
+    flows_dir: Path = Field(default_factory=lambda: _project_dir() / "ivr_flows")
+    # A YAML file of prompt name -> {text: ...} that replaces the flows' texts (e.g. short prompts
+    # for rehearsals and tests).
+    prompt_overrides: Path | None = None
+    # Pretend it is this moment when the dialplan checks office hours (rehearsals and tests);
+    # None: the real clock.
+    clock: datetime | None = None
+
+
+class RoutingSettings(BaseModel):
+    # Lawyers with at least this skill level in a topic are tried first ...
+    strong_level: int = Field(default=4, ge=1, le=5)
+    # ... and after this many seconds of waiting, every lawyer who speaks the caller's language;
+    # after twice as long, every lawyer on duty.
+    relax_after_seconds: int = Field(default=20, ge=1)
+    # A caller who calls again within this many days is offered first to their last lawyer.
+    repeat_caller_days: int = Field(default=30, ge=0)
+    # A lawyer who logs in without a rostered shift is on duty for this long (hours).
+    manual_shift_hours: float = Field(default=8.0, gt=0)
+    # The roster is applied at every shift boundary and, as a safety net, this often (seconds).
+    apply_interval_seconds: float = Field(default=60.0, gt=0)
 
 
 class WebSettings(BaseModel):
@@ -80,11 +112,11 @@ class Settings(BaseSettings):
     state_dir: Path = Path("var")
     # SQLAlchemy URL; default: a SQLite file in the state directory.
     database_url: str | None = None
-    # The prompts callers hear (text synthesized at render time, or recorded files).
-    prompts_file: Path = Field(default_factory=lambda: _project_dir() / "ivr_flows" / "prompts.yaml")
     ami: AmiSettings = Field(default_factory=AmiSettings)
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    ivr: IvrSettings = Field(default_factory=IvrSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
 
     @property
     def resolved_database_url(self) -> str:

@@ -47,6 +47,12 @@ def queue_pause(queue: str, extension: str, *, paused: bool, reason: str = "") -
     return Action("QueuePause", headers)
 
 
+def queue_penalty(queue: str, extension: str, penalty: int) -> Action:
+    return Action(
+        "QueuePenalty", {"Queue": queue, "Interface": interface(extension), "Penalty": str(penalty)}
+    )
+
+
 def core_show_channels() -> Action:
     return Action("CoreShowChannels", is_list=True)
 

@@ -159,6 +159,7 @@ class QueueMemberChanged(NamedTuple):
     in_call: bool
     calls_taken: int
     removed: bool
+    penalty: int = 0
 
 
 # --- the hotline's own dialplan events (UserEvent) --------------------------------------------
@@ -183,6 +184,26 @@ class VoicemailStarted(NamedTuple):
     uniqueid: str
     linkedid: str
     file: str
+
+
+class RouteChosen(NamedTuple):
+    """The topic and language the caller chose in the flow, and the keys pressed."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    language: str | None
+    topic: str | None
+    path: str | None
+
+
+class CallTransferred(NamedTuple):
+    """An outside line (e.g. 12345) answered the caller; sent from that line's channel."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    target: str
 
 
 class CallerRated(NamedTuple):
@@ -218,6 +239,8 @@ Event = (
     | RecordingStarted
     | VoicemailStarted
     | CallerRated
+    | RouteChosen
+    | CallTransferred
     | FullyBooted
     | AsteriskShutdown
 )
@@ -326,6 +349,7 @@ def _member(removed: bool) -> Callable[[Headers], QueueMemberChanged]:
             _optional(h, "incall") == "1",
             _int(h, "callstaken", name),
             removed,
+            _int(h, "penalty", name) if "penalty" in h else 0,
         )
 
     return decode
@@ -347,6 +371,18 @@ def _user_event(h: Headers) -> Event | None:
         return RecordingStarted(timestamp, uniqueid, linkedid, _text(h, "hotlinefile", name))
     if kind == "HotlineVoicemail":
         return VoicemailStarted(timestamp, uniqueid, linkedid, _text(h, "hotlinefile", name))
+    if kind == "HotlineRoute":
+        path = " ".join((_optional(h, "hotlinepath") or "").split())
+        return RouteChosen(
+            timestamp,
+            uniqueid,
+            linkedid,
+            _optional(h, "hotlinelanguage") or None,
+            _optional(h, "hotlinetopic") or None,
+            path or None,
+        )
+    if kind == "HotlineTransfer":
+        return CallTransferred(timestamp, uniqueid, linkedid, _text(h, "hotlinetarget", name))
     raw = _text(h, "hotlinerating", name)
     if raw == "none":
         return CallerRated(timestamp, uniqueid, linkedid, None)
@@ -355,7 +391,16 @@ def _user_event(h: Headers) -> Event | None:
     return CallerRated(timestamp, uniqueid, linkedid, int(raw))
 
 
-_USER_EVENTS = frozenset({"HotlineIntake", "HotlineRecording", "HotlineVoicemail", "HotlineRating"})
+_USER_EVENTS = frozenset(
+    {
+        "HotlineIntake",
+        "HotlineRecording",
+        "HotlineVoicemail",
+        "HotlineRating",
+        "HotlineRoute",
+        "HotlineTransfer",
+    }
+)
 
 _DECODERS: dict[str, Callable[[Headers], Event | None]] = {
     "Newchannel": _channel_created,
@@ -440,6 +485,7 @@ class QueueMemberSnapshot:
     paused_reason: str
     in_call: bool
     calls_taken: int
+    penalty: int = 0
 
 
 def _duration(value: str, event: str) -> int:
@@ -488,4 +534,5 @@ def decode_queue_member(h: Headers) -> QueueMemberSnapshot:
         _optional(h, "pausedreason") or "",
         _optional(h, "incall") == "1",
         _int(h, "callstaken", name),
+        _int(h, "penalty", name),
     )

@@ -9,6 +9,7 @@ from hotline.asterisk import prompts, render
 from hotline.asterisk.process import read_pid, reload
 from hotline.asterisk.provision import require_root
 from hotline.db.migrate import upgrade
+from hotline.ivr.service import load_ivr, prompt_overrides, prompts_of
 from hotline.routing.service import lawyer_endpoints
 from hotline.runtime import ami_secret, build_runtime
 from hotline.settings import Settings
@@ -33,13 +34,20 @@ def apply_configuration(settings: Settings) -> Applied:
     finally:
         runtime.engine.dispose()
     layout = runtime.layout
-    context = render.build_context(settings, layout, ami_secret(settings), lawyers)
+    ivr = load_ivr(settings)
+    context = render.build_context(settings, layout, ami_secret(settings), lawyers, ivr)
     changed = render.write_files(layout, render.render_files(context))
-    built = prompts.build_prompts(
-        prompts.load_prompts(settings.prompts_file),
-        layout.host(layout.sounds),
-        voice=settings.asterisk.prompt_voice,
-    )
+    overrides = prompt_overrides(settings)
+    built = []
+    for flow in ivr.flows:
+        built += [
+            f"{flow.name}/{name}"
+            for name in prompts.build_prompts(
+                prompts_of(flow, overrides),
+                layout.host(layout.sounds) / flow.name,
+                voice=settings.asterisk.prompt_voice,
+            )
+        ]
     reloaded = bool(changed) and read_pid(layout) is not None
     if reloaded:
         reload(layout)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from hotline.errors import ConfigurationError
 
-PACKAGES = ("asterisk", "asterisk-modules", "asterisk-core-sounds-en-gsm")
+# tzdata: the dialplan reads office hours in the hotline's time zone (Asia/Shanghai).
+PACKAGES = ("asterisk", "asterisk-modules", "asterisk-core-sounds-en-gsm", "tzdata")
 MARKER = ".hotline-root.json"
 
 _VERSION = re.compile(r"^(?:\d+:)?(\d+(?:\.\d+)*)")
@@ -55,6 +56,12 @@ def read_marker(root: Path) -> dict[str, object] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _marker_packages(marker: dict[str, object]) -> list[str]:
+    packages = marker.get("packages")
+    # Roots built before the marker listed its packages held the first three.
+    return [str(p) for p in packages] if isinstance(packages, list) else list(PACKAGES[:3])
 
 
 def require_root(root: Path) -> RootInfo:
@@ -113,6 +120,9 @@ def provision(
     minimum = parse_debian_version(minimum_version)
     with _exclusive(root.with_name(root.name + ".lock")):
         marker = read_marker(root)
+        if marker is not None and not set(PACKAGES) <= set(_marker_packages(marker)):
+            log(f"The cached root at {root} lacks packages this version needs; rebuilding it.")
+            marker = None
         if marker is not None:
             version = parse_debian_version(str(marker.get("version", "0")))
             if version < minimum:
@@ -165,7 +175,9 @@ def provision(
         _prepare(partial)
         built_at = time.time()
         (partial / MARKER).write_text(
-            json.dumps({"version": installed, "suite": suite, "built_at": built_at})
+            json.dumps(
+                {"version": installed, "suite": suite, "built_at": built_at, "packages": list(PACKAGES)}
+            )
         )
         if root.exists():
             shutil.rmtree(root)

@@ -17,6 +17,9 @@ import jinja2
 from hotline.ami.events import SUBSCRIBED_EVENTS
 from hotline.asterisk.layout import InstanceLayout
 from hotline.errors import ConfigurationError
+from hotline.ivr.compiler import compile_calendar, compile_flow
+from hotline.ivr.service import IvrConfig
+from hotline.routing.membership import relax_steps
 from hotline.settings import Settings
 
 # Loaded explicitly (autoload = no): what the hotline uses and nothing that listens on a network
@@ -92,6 +95,7 @@ MODULES: tuple[str, ...] = (
     "func_hangupcause",
     "func_pjsip_endpoint",
     "func_env",
+    "func_db",
 )
 
 TEMPLATES: tuple[str, ...] = (
@@ -103,6 +107,7 @@ TEMPLATES: tuple[str, ...] = (
     "manager.conf",
     "pjsip.conf",
     "queues.conf",
+    "queuerules.conf",
     "extensions.conf",
     "features.conf",
     "confbridge.conf",
@@ -146,9 +151,17 @@ def template_environment(directory: Path | None = None) -> jinja2.Environment:
 
 
 def build_context(
-    settings: Settings, layout: InstanceLayout, ami_secret: str, lawyers: Sequence[LawyerEndpoint]
+    settings: Settings,
+    layout: InstanceLayout,
+    ami_secret: str,
+    lawyers: Sequence[LawyerEndpoint],
+    ivr: IvrConfig,
 ) -> dict[str, object]:
     asterisk = settings.asterisk
+    routing = settings.routing
+    catalog = ivr.catalog
+    labels = {entry.id: entry.label for entry in (*catalog.topics, *catalog.languages)}
+    clock = settings.ivr.clock
     return {
         "instance": layout.instance,
         "layout": layout,
@@ -165,6 +178,29 @@ def build_context(
         "wrapup_seconds": asterisk.wrapup_seconds,
         "rating_timeout": asterisk.rating_timeout,
         "voicemail_max_seconds": asterisk.voicemail_max_seconds,
+        "trunks": asterisk.trunks,
+        "clock": "" if clock is None else str(int(clock.timestamp())),
+        "flows": ivr.flows,
+        "flows_dialplan": [
+            compile_flow(
+                flow,
+                catalog,
+                transfer_timeout=asterisk.transfer_timeout,
+                voicemail_max_seconds=asterisk.voicemail_max_seconds,
+            )
+            for flow in ivr.flows
+        ],
+        "office_hours_dialplan": compile_calendar(ivr.calendar),
+        "default_topic": catalog.default_topic,
+        "default_language": catalog.default_language,
+        "topic_queues": [
+            {"name": queue, "label": f"{labels[topic]} / {labels[language]}"}
+            for queue, topic, language in catalog.queues()
+        ],
+        "relax_steps": relax_steps(routing.strong_level, routing.relax_after_seconds),
+        "strong_level": routing.strong_level,
+        "repeat_caller_days": routing.repeat_caller_days,
+        "repeat_caller_seconds": routing.repeat_caller_days * 86400,
         "ami": {
             "port": settings.ami.port,
             "username": settings.ami.username,

@@ -11,12 +11,16 @@ class Permission(enum.StrEnum):
     view_health = "view_health"
     read_calls = "read_calls"
     manage_queue_membership = "manage_queue_membership"
+    view_roster = "view_roster"
+    manage_roster = "manage_roster"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.view_health: frozenset(Role),
     Permission.read_calls: frozenset({Role.admin, Role.supervisor, Role.reviewer}),
     Permission.manage_queue_membership: frozenset({Role.admin, Role.supervisor}),
+    Permission.view_roster: frozenset({Role.admin, Role.supervisor}),
+    Permission.manage_roster: frozenset({Role.admin}),
 }
 
 

@@ -18,10 +18,14 @@ class CallOut(BaseModel):
     answered_at: datetime | None
     ended_at: datetime | None
     queue: str | None
+    language: str | None
+    topic: str | None
+    ivr_path: str | None
+    transferred_to: str | None
     lawyer: str | None
     wait_seconds: int | None
     talk_seconds: int | None
-    outcome: Literal["answered", "abandoned", "voicemail"] | None
+    outcome: Literal["answered", "transferred", "voicemail", "abandoned"] | None
     rating: int | None
     recording: int | None
 

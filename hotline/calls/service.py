@@ -53,7 +53,17 @@ def _earliest(old: datetime | None, new: datetime | None) -> datetime | None:
     return min(old, new)
 
 
-_LATEST_WINS = ("wait_seconds", "talk_seconds", "rating", "recording_file", "voicemail_file")
+_LATEST_WINS = (
+    "wait_seconds",
+    "talk_seconds",
+    "rating",
+    "recording_file",
+    "voicemail_file",
+    "language",
+    "topic",
+    "ivr_path",
+    "transferred_to",
+)
 RECORD_COLUMNS = (
     "caller",
     "started_at",
@@ -91,6 +101,7 @@ def merged_values(current: Mapping[str, Any] | None, call: CallProgress) -> dict
             answered_at=_epoch(values["answered_at"]),
             ended_at=_epoch(values["ended_at"]),
             voicemail_file=values["voicemail_file"],
+            transferred_to=values["transferred_to"],
         )
     )
     return values
@@ -126,6 +137,10 @@ def progress_of(row: Call) -> CallProgress:
         rating=row.rating,
         recording_file=row.recording_file,
         voicemail_file=row.voicemail_file,
+        language=row.language,
+        topic=row.topic,
+        ivr_path=row.ivr_path,
+        transferred_to=row.transferred_to,
     )
 
 

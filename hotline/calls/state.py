@@ -19,7 +19,7 @@ from immutables import Map
 
 from hotline.ami import events as ev
 
-Outcome = Literal["answered", "abandoned", "voicemail"]
+Outcome = Literal["answered", "transferred", "voicemail", "abandoned"]
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -43,6 +43,10 @@ class CallProgress(NamedTuple):
     recording_file: str | None = None
     voicemail_file: str | None = None
     left_queue_at: float | None = None
+    language: str | None = None
+    topic: str | None = None
+    ivr_path: str | None = None
+    transferred_to: str | None = None
 
     @property
     def outcome(self) -> Outcome | None:
@@ -55,6 +59,8 @@ def classify(call: CallProgress) -> Outcome | None:
         return None
     if call.answered_at is not None:
         return "answered"
+    if call.transferred_to is not None:
+        return "transferred"
     if call.voicemail_file is not None:
         return "voicemail"
     return "abandoned"
@@ -84,6 +90,7 @@ class QueueMember(NamedTuple):
     paused_reason: str
     in_call: bool
     calls_taken: int
+    penalty: int = 0
 
 
 class LiveState(NamedTuple):
@@ -239,6 +246,7 @@ def _queue_member_changed(state: LiveState, event: ev.QueueMemberChanged) -> Res
         event.paused_reason,
         event.in_call,
         event.calls_taken,
+        event.penalty,
     )
     return state._replace(members=_with(state.members, key, member)), []
 
@@ -256,6 +264,26 @@ def _voicemail_started(state: LiveState, event: ev.VoicemailStarted) -> Result:
 def _caller_rated(state: LiveState, event: ev.CallerRated) -> Result:
     call = _caller_call(state, event.uniqueid, event.linkedid)
     return (state, []) if call is None else _update_call(state, call._replace(rating=event.rating))
+
+
+def _route_chosen(state: LiveState, event: ev.RouteChosen) -> Result:
+    call = _caller_call(state, event.uniqueid, event.linkedid)
+    if call is None:
+        return state, []
+    return _update_call(
+        state,
+        call._replace(
+            language=event.language or call.language,
+            topic=event.topic or call.topic,
+            ivr_path=event.path or call.ivr_path,
+        ),
+    )
+
+
+def _call_transferred(state: LiveState, event: ev.CallTransferred) -> Result:
+    # Sent from the outside line's channel: the call is found by its linkedid.
+    call = state.calls.get(event.linkedid)
+    return (state, []) if call is None else _update_call(state, call._replace(transferred_to=event.target))
 
 
 def _intake_started(state: LiveState, event: ev.IntakeStarted) -> Result:
@@ -283,6 +311,8 @@ _TRANSITIONS: dict[type, Callable[[LiveState, Any], Result]] = {
     ev.VoicemailStarted: _voicemail_started,
     ev.CallerRated: _caller_rated,
     ev.IntakeStarted: _intake_started,
+    ev.RouteChosen: _route_chosen,
+    ev.CallTransferred: _call_transferred,
 }
 
 
@@ -343,7 +373,15 @@ def resync(state: LiveState, snapshot: Snapshot) -> tuple[LiveState, list[Effect
     }
     members = {
         (m.queue, m.interface): QueueMember(
-            m.queue, m.interface, m.member_name, m.status, m.paused, m.paused_reason, m.in_call, m.calls_taken
+            m.queue,
+            m.interface,
+            m.member_name,
+            m.status,
+            m.paused,
+            m.paused_reason,
+            m.in_call,
+            m.calls_taken,
+            m.penalty,
         )
         for m in snapshot.members
     }

@@ -39,6 +39,10 @@ class CallSummary:
     recording_file: str | None
     voicemail_file: str | None
     ended_at: float
+    language: str | None = None
+    topic: str | None = None
+    ivr_path: str | None = None
+    transferred_to: str | None = None
 
     def progress(self) -> CallProgress:
         wait = None
@@ -63,6 +67,10 @@ class CallSummary:
             recording_file=self.recording_file,
             voicemail_file=self.voicemail_file,
             left_queue_at=self.queue_left_at,
+            language=self.language,
+            topic=self.topic,
+            ivr_path=self.ivr_path,
+            transferred_to=self.transferred_to,
         )
 
 
@@ -108,6 +116,10 @@ def parse_line(line: str) -> CallSummary:
         recording_file=_text(data, "recording"),
         voicemail_file=_text(data, "voicemail"),
         ended_at=ended,
+        language=_text(data, "language"),
+        topic=_text(data, "topic"),
+        ivr_path=" ".join(str(data.get("path") or "").split()) or None,
+        transferred_to=_text(data, "transferred"),
     )
 
 

@@ -1,41 +1,177 @@
-"""Queue membership: log a lawyer's phone in or out of the queue (through AMI)."""
+"""The duty roster over HTTP: import it, read it, and log lawyers on and off duty.
+
+Every change is committed first and then applied to Asterisk's queues at once (within the
+request); if Asterisk cannot be reached, the change is kept and applied on the next AMI login.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, UploadFile
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
+from hotline.asterisk.config import apply_configuration
 from hotline.auth.permissions import Permission
-from hotline.deps import AmiDep, SessionDep, require
+from hotline.db.base import utcnow
+from hotline.deps import RuntimeDep, SessionDep, require
+from hotline.errors import HotlineError
+from hotline.ivr.catalog import personal_queue
 from hotline.routing import service
-from hotline.routing.models import Lawyer
+from hotline.routing.applier import Applied
+from hotline.routing.roster_file import parse_roster
+from hotline.runtime import Runtime
 
-router = APIRouter(prefix="/api/v1/lawyers", tags=["lawyers"])
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1", tags=["roster"])
+T = TypeVar("T")
 
 
-class Membership(BaseModel):
+class DutyStatus(BaseModel):
     extension: str
-    queue: str
-    logged_in: bool
+    on_duty: bool
+    # False: saved, but Asterisk could not be reached; applied on the next AMI login.
+    applied: bool
+    queues: list[str]
 
 
-def lawyer_of(extension: str, session: SessionDep) -> Lawyer:
-    """The lawyer named in the path (a sync dependency: the query runs off the event loop)."""
-    return service.get_lawyer(session, extension)
+class ImportOut(BaseModel):
+    lawyers_added: list[str]
+    lawyers_updated: list[str]
+    shifts_added: int
+    shifts_replaced: int
+    sip_passwords: dict[str, str]
+    applied: bool
+    on_duty: list[str]
 
 
-LawyerDep = Annotated[Lawyer, Depends(lawyer_of)]
+class ShiftOut(BaseModel):
+    extension: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    source: str
 
 
-@router.post("/{extension}/login", dependencies=[Depends(require(Permission.manage_queue_membership))])
-async def log_in(ami: AmiDep, lawyer: LawyerDep) -> Membership:
-    await service.log_in(ami, lawyer)
-    return Membership(extension=lawyer.extension, queue=service.DEFAULT_QUEUE, logged_in=True)
+class RosterOut(BaseModel):
+    on_duty: list[str]
+    shifts: list[ShiftOut]
 
 
-@router.post("/{extension}/logout", dependencies=[Depends(require(Permission.manage_queue_membership))])
-async def log_out(ami: AmiDep, lawyer: LawyerDep) -> Membership:
-    await service.log_out(ami, lawyer)
-    return Membership(extension=lawyer.extension, queue=service.DEFAULT_QUEUE, logged_in=False)
+async def change_roster(runtime: Runtime, change: Callable[[Session], T]) -> tuple[T, Applied | None]:
+    """Run ``change`` in its own committed transaction (off the event loop), then apply the roster."""
+
+    def run() -> T:
+        with runtime.session_factory.begin() as session:
+            return change(session)
+
+    result = await asyncio.to_thread(run)
+    if runtime.applier is None:
+        return result, None
+    try:
+        return result, await runtime.applier.apply()
+    except HotlineError as exc:
+        log.warning("Roster saved but not applied yet (%s); the next AMI login applies it", exc)
+        return result, None
+
+
+def _status(extension: str, applied: Applied | None, runtime: Runtime) -> DutyStatus:
+    on_duty = applied is not None and extension in applied.on_duty
+    queues = []
+    if on_duty and runtime.ivr is not None:
+        queues = [queue for queue, _t, _l in runtime.ivr.catalog.queues()] + [personal_queue(extension)]
+    return DutyStatus(extension=extension, on_duty=on_duty, applied=applied is not None, queues=queues)
+
+
+@router.post(
+    "/lawyers/{extension}/login", dependencies=[Depends(require(Permission.manage_queue_membership))]
+)
+async def log_in(runtime: RuntimeDep, extension: str) -> DutyStatus:
+    """On duty now: the lawyer's rostered shift, or else a shift of HOTLINE_ROUTING__MANUAL_SHIFT_HOURS."""
+    hours = runtime.settings.routing.manual_shift_hours
+
+    def change(session: Session) -> None:
+        service.start_manual_shift(session, service.get_lawyer(session, extension), utcnow(), hours)
+
+    _none, applied = await change_roster(runtime, change)
+    return _status(extension, applied, runtime)
+
+
+@router.post(
+    "/lawyers/{extension}/logout", dependencies=[Depends(require(Permission.manage_queue_membership))]
+)
+async def log_out(runtime: RuntimeDep, extension: str) -> DutyStatus:
+    """Off duty now: the shifts covering now end now."""
+
+    def change(session: Session) -> None:
+        service.end_shifts(session, service.get_lawyer(session, extension), utcnow())
+
+    _none, applied = await change_roster(runtime, change)
+    return _status(extension, applied, runtime)
+
+
+@router.post("/roster", dependencies=[Depends(require(Permission.manage_roster))])
+async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportOut:
+    """Import lawyers and shifts from CSV or XLSX files: all of them, or nothing if any row is bad."""
+    if runtime.ivr is None:
+        raise HotlineError("roster-unavailable", "The controller has no topic catalog loaded.", status=503)
+    contents = [(upload.filename or "roster.csv", await upload.read()) for upload in files]
+    catalog, timezone = runtime.ivr.catalog, runtime.ivr.calendar.timezone
+
+    def change(session: Session) -> service.ImportResult:
+        roster = parse_roster(
+            contents,
+            topics=catalog.topic_aliases(),
+            languages=catalog.language_aliases(),
+            timezone=timezone,
+            known_extensions=service.known_extensions(session),
+        )
+        return service.import_roster(session, roster, timezone)
+
+    result, applied = await change_roster(runtime, change)
+    if result.lawyers_added:
+        # New lawyers need their SIP endpoints: render pjsip.conf and reload Asterisk.
+        await asyncio.to_thread(apply_configuration, runtime.settings)
+    return ImportOut(
+        lawyers_added=result.lawyers_added,
+        lawyers_updated=result.lawyers_updated,
+        shifts_added=result.shifts_added,
+        shifts_replaced=result.shifts_replaced,
+        sip_passwords=result.sip_passwords,
+        applied=applied is not None,
+        on_duty=applied.on_duty if applied else [],
+    )
+
+
+@router.get("/roster", dependencies=[Depends(require(Permission.view_roster))])
+def read_roster(
+    session: SessionDep,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    days: Annotated[int, Query(ge=1, le=62)] = 7,
+) -> RosterOut:
+    """Who is on duty now, and the shifts from ``from`` (default: now) for ``days`` days."""
+    now = utcnow()
+    begin = start or now
+    if begin.tzinfo is None:
+        raise HotlineError(
+            "roster-time-naive", "Give `from` with a time zone, e.g. 2026-12-01T00:00:00+08:00.", status=422
+        )
+    shifts = service.shifts_between(session, begin, begin + timedelta(days=days))
+    return RosterOut(
+        on_duty=[lawyer.extension for lawyer in service.on_duty(session, now)],
+        shifts=[
+            ShiftOut(
+                extension=shift.lawyer.extension,
+                name=shift.lawyer.name,
+                starts_at=shift.starts_at,
+                ends_at=shift.ends_at,
+                source=shift.source,
+            )
+            for shift in shifts
+        ],
+    )

@@ -1,11 +1,12 @@
-"""A lawyer who answers calls from a softphone registered as a PJSIP endpoint."""
+"""Lawyers (softphones registered as PJSIP endpoints, with skills and dialects) and their shifts."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db.base import Base, UTCDateTime, utcnow
 
@@ -20,3 +21,28 @@ class Lawyer(Base):
     sip_ha1: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    firm: Mapped[str | None] = mapped_column(String(128))
+    # Topic id -> level 1-5 (ivr_flows/topics.yaml); dialects: language ids; regions: free text.
+    skills: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dialects: Mapped[list[str]] = mapped_column(JSON, default=list)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    shifts: Mapped[list[DutyShift]] = relationship(back_populates="lawyer", cascade="all, delete-orphan")
+
+
+class DutyShift(Base):
+    """A lawyer is on duty from ``starts_at`` (inclusive) to ``ends_at`` (exclusive).
+
+    ``source``: ``roster`` (imported) or ``manual`` (a lawyer logged in without a rostered shift)."""
+
+    __tablename__ = "duty_shifts"
+    __table_args__ = (Index("ix_duty_shifts_span", "starts_at", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lawyer_id: Mapped[int] = mapped_column(ForeignKey("lawyers.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(16), default="roster")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lawyer: Mapped[Lawyer] = relationship(back_populates="shifts")

@@ -1,22 +1,29 @@
-"""Lawyers: create them with SIP credentials; log them in and out of the queues through AMI."""
+"""Lawyers and the duty roster: SIP credentials, skills, shifts, and who is on duty when.
+
+Everything here is synchronous and runs in the caller's transaction (the request or the command
+owns it). Queue membership follows from the roster: :mod:`hotline.routing.applier` puts it into
+Asterisk.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.ami import actions
-from hotline.ami.client import AmiClient
 from hotline.asterisk.render import SIP_REALM, LawyerEndpoint
 from hotline.errors import InvalidInputError, NotFoundError
-from hotline.routing.models import Lawyer
+from hotline.routing.membership import LawyerProfile
+from hotline.routing.models import DutyShift, Lawyer
+from hotline.routing.roster_file import Roster
 
-DEFAULT_QUEUE = "legal"
 _EXTENSION = re.compile(r"^[0-9]{3,8}$")
 
 
@@ -69,13 +76,117 @@ def get_lawyer(session: Session, extension: str) -> Lawyer:
     return lawyer
 
 
-async def log_in(client: AmiClient, lawyer: Lawyer, queue: str = DEFAULT_QUEUE) -> None:
-    """Put the lawyer's phone into the queue; already a member is fine."""
-    await client.send(
-        actions.queue_add(queue, lawyer.extension, member_name=lawyer.extension), tolerate=("Already there",)
+def profile_of(lawyer: Lawyer) -> LawyerProfile:
+    skills = {str(topic): int(level) for topic, level in (lawyer.skills or {}).items()}
+    return LawyerProfile(lawyer.extension, skills, frozenset(lawyer.dialects or ()))
+
+
+def on_duty(session: Session, at: datetime) -> list[Lawyer]:
+    """Active lawyers with a shift covering ``at``."""
+    covering = select(DutyShift.lawyer_id).where(DutyShift.starts_at <= at, DutyShift.ends_at > at)
+    query = select(Lawyer).where(Lawyer.active.is_(True), Lawyer.id.in_(covering)).order_by(Lawyer.extension)
+    return list(session.scalars(query))
+
+
+def next_boundary(session: Session, after: datetime) -> datetime | None:
+    """The next moment a shift starts or ends after ``after``."""
+    starts = session.scalar(select(func.min(DutyShift.starts_at)).where(DutyShift.starts_at > after))
+    ends = session.scalar(select(func.min(DutyShift.ends_at)).where(DutyShift.ends_at > after))
+    moments = [moment for moment in (starts, ends) if moment is not None]
+    return min(moments) if moments else None
+
+
+def _covering(session: Session, lawyer: Lawyer, now: datetime) -> list[DutyShift]:
+    return list(
+        session.scalars(
+            select(DutyShift).where(
+                DutyShift.lawyer_id == lawyer.id, DutyShift.starts_at <= now, DutyShift.ends_at > now
+            )
+        )
     )
 
 
-async def log_out(client: AmiClient, lawyer: Lawyer, queue: str = DEFAULT_QUEUE) -> None:
-    """Take the lawyer's phone out of the queue; not a member is fine."""
-    await client.send(actions.queue_remove(queue, lawyer.extension), tolerate=("Not there",))
+def start_manual_shift(session: Session, lawyer: Lawyer, now: datetime, hours: float) -> DutyShift | None:
+    """A lawyer logs in: on duty from now for ``hours`` unless a shift already covers now."""
+    if _covering(session, lawyer, now):
+        return None
+    shift = DutyShift(lawyer=lawyer, starts_at=now, ends_at=now + timedelta(hours=hours), source="manual")
+    session.add(shift)
+    session.flush()
+    return shift
+
+
+def end_shifts(session: Session, lawyer: Lawyer, now: datetime) -> int:
+    """A lawyer logs out: every shift covering now ends now (the roster keeps the record)."""
+    shifts = _covering(session, lawyer, now)
+    for shift in shifts:
+        shift.ends_at = now
+    session.flush()
+    return len(shifts)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    lawyers_added: list[str] = field(default_factory=list)
+    lawyers_updated: list[str] = field(default_factory=list)
+    shifts_added: int = 0
+    shifts_replaced: int = 0
+    # Extension -> SIP password of each new lawyer (shown once; only the digest is kept).
+    sip_passwords: dict[str, str] = field(default_factory=dict)
+
+
+def import_roster(session: Session, roster: Roster, timezone: str) -> ImportResult:
+    """Put a parsed roster into the database (all of it: the caller's transaction commits).
+
+    Lawyers are matched by extension: known ones are updated, new ones created with a generated
+    SIP password. The shifts replace the rostered (not manual) shifts that start on the same
+    local days, so re-importing a corrected week replaces that week."""
+    added, updated, passwords = [], [], {}
+    for entry in roster.lawyers:
+        lawyer = session.scalar(select(Lawyer).where(Lawyer.extension == entry.extension))
+        if lawyer is None:
+            new = create_lawyer(session, entry.name, entry.extension)
+            passwords[entry.extension] = new.sip_password
+            lawyer = session.get_one(Lawyer, new.lawyer_id)
+            added.append(entry.extension)
+        else:
+            updated.append(entry.extension)
+        lawyer.name = entry.name
+        lawyer.firm = entry.firm
+        lawyer.skills = dict(entry.skills)
+        lawyer.dialects = list(entry.dialects)
+        lawyer.regions = list(entry.regions)
+        lawyer.active = True
+    session.flush()
+    replaced = _remove_rostered_days(session, roster, ZoneInfo(timezone))
+    for shift in roster.shifts:
+        lawyer = get_lawyer(session, shift.extension)
+        session.add(
+            DutyShift(lawyer=lawyer, starts_at=shift.starts_at, ends_at=shift.ends_at, source="roster")
+        )
+    session.flush()
+    return ImportResult(added, updated, len(roster.shifts), replaced, passwords)
+
+
+def _remove_rostered_days(session: Session, roster: Roster, zone: ZoneInfo) -> int:
+    days = sorted({shift.starts_at.astimezone(zone).date() for shift in roster.shifts})
+    if not days:
+        return 0
+    spans = []
+    for day in days:
+        start = datetime(day.year, day.month, day.day, tzinfo=zone)
+        spans.append((DutyShift.starts_at >= start) & (DutyShift.starts_at < start + timedelta(days=1)))
+    result = session.execute(delete(DutyShift).where(DutyShift.source == "roster", or_(*spans)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def shifts_between(session: Session, start: datetime, end: datetime) -> Sequence[DutyShift]:
+    return session.scalars(
+        select(DutyShift)
+        .where(DutyShift.ends_at > start, DutyShift.starts_at < end)
+        .order_by(DutyShift.starts_at)
+    ).all()
+
+
+def known_extensions(session: Session) -> set[str]:
+    return set(session.scalars(select(Lawyer.extension)))

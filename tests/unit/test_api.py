@@ -29,6 +29,8 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/health", Permission.view_health),
     ("POST", "/api/v1/lawyers/8001/login", Permission.manage_queue_membership),
     ("POST", "/api/v1/lawyers/8001/logout", Permission.manage_queue_membership),
+    ("GET", "/api/v1/roster", Permission.view_roster),
+    ("POST", "/api/v1/roster", Permission.manage_roster),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -78,6 +80,10 @@ CALL_KEYS = {
     "answered_at",
     "ended_at",
     "queue",
+    "language",
+    "topic",
+    "ivr_path",
+    "transferred_to",
     "lawyer",
     "wait_seconds",
     "talk_seconds",
@@ -241,10 +247,11 @@ async def test_permission_matrix(
         return
     assert response.status_code not in (401, 403), response.text
     if permission is Permission.manage_queue_membership:
-        # Allowed, but this app has no AMI connection: the answer says so.
-        assert response.status_code == 503, response.text
-        assert body["error_id"] == "ami-unavailable"
-        assert "not connected to Asterisk" in body["message"]
+        # Allowed; this app has no AMI connection: saved, to be applied when Asterisk is reached.
+        assert response.status_code == 200, response.text
+        assert body["applied"] is False
+    elif permission is Permission.manage_roster:
+        assert response.status_code == 422, response.text  # allowed, but no file was sent
     else:
         assert response.status_code == 200, response.text
 

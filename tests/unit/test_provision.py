@@ -12,7 +12,7 @@ import pytest
 
 from hotline.asterisk import process
 from hotline.asterisk.layout import InstanceLayout
-from hotline.asterisk.provision import MARKER, parse_debian_version, provision, require_root
+from hotline.asterisk.provision import MARKER, PACKAGES, parse_debian_version, provision, require_root
 from hotline.errors import ConfigurationError
 
 
@@ -21,7 +21,7 @@ def fake_root(path: Path, version: str) -> Path:
     (path / "usr/sbin/asterisk").write_text("")
     (path / "etc").mkdir()
     (path / "etc/passwd").write_text("asterisk:x:101:101::/var/lib/asterisk:/usr/sbin/nologin\n")
-    (path / MARKER).write_text(json.dumps({"version": version, "built_at": 1.0}))
+    (path / MARKER).write_text(json.dumps({"version": version, "built_at": 1.0, "packages": list(PACKAGES)}))
     return path
 
 

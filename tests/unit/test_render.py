@@ -14,6 +14,7 @@ import pytest
 from hotline.asterisk import render
 from hotline.asterisk.layout import InstanceLayout
 from hotline.errors import ConfigurationError, InvalidInputError
+from hotline.ivr.service import load_ivr
 from hotline.routing.service import sip_ha1
 from hotline.settings import Settings
 
@@ -27,7 +28,7 @@ def golden_context() -> dict[str, object]:
         render.LawyerEndpoint("8002", sip_ha1("8002", "pw-8002-long")),
         render.LawyerEndpoint("8001", sip_ha1("8001", "pw-8001-long")),
     ]
-    return render.build_context(settings, layout, "golden-ami-secret", lawyers)
+    return render.build_context(settings, layout, "golden-ami-secret", lawyers, load_ivr(settings))
 
 
 @pytest.mark.parametrize("name", render.TEMPLATES)

@@ -1,0 +1,1 @@
+"""Intake: declarative IVR flows, the topic catalog, office hours and holidays, prompts."""

@@ -1,0 +1,505 @@
+"""Duty-roster files: lawyers and their shifts, parsed from CSV or XLSX bytes.
+
+A pure parser: no database and no I/O besides the bytes it is given. Two tables are recognised by
+their header row (English or Chinese column names): *lawyers* (who answers, which topics, regions
+and dialects) and *shifts* (which extension is on duty when). Every problem in every file is
+collected; if there is any, :class:`RosterInvalid` lists them all and the caller imports nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import PurePath
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hotline.errors import ConfigurationError, InvalidInputError
+
+# Canonical column -> accepted header names (compared case-insensitively, whitespace stripped).
+_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "lawyers": {
+        "name": ("name", "姓名"),
+        "firm": ("firm", "律所"),
+        "extension": ("extension", "分机"),
+        "skills": ("skills", "技能"),
+        "regions": ("regions", "地区"),
+        "dialects": ("dialects", "方言"),
+    },
+    "shifts": {
+        "extension": ("extension", "分机"),
+        "date": ("date", "日期"),
+        "start": ("start", "开始"),
+        "end": ("end", "结束"),
+    },
+}
+_REQUIRED = {"lawyers": ("name", "extension"), "shifts": ("extension", "date", "start", "end")}
+_TABLES_HINT = (
+    "a lawyers table needs the columns name/姓名 and extension/分机 (optional: firm/律所, skills/技能, "
+    "regions/地区, dialects/方言); a shifts table needs extension/分机, date/日期, start/开始 and end/结束"
+)
+_EXTENSION = re.compile(r"[0-9]{3,8}")
+_ITEM_SEPARATOR = re.compile(r"[;；,，、]")
+_LEVEL_SEPARATOR = re.compile(r"[:：]")
+_DATE = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})")
+_TIME = re.compile(r"([0-9]{1,2})[:：]([0-9]{2})(?:[:：]00)?")
+_DAY_MINUTES = 24 * 60
+_EXCEL_24_00 = datetime(1900, 1, 1)  # what openpyxl returns for a time cell holding 24:00 (serial 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterLawyer:
+    name: str
+    firm: str | None
+    extension: str
+    skills: Mapping[str, int]  # topic id -> level 1-5, sorted by topic id
+    regions: tuple[str, ...]
+    dialects: tuple[str, ...]  # language ids
+    source: str  # e.g. "lawyers.csv row 3"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterShift:
+    extension: str
+    starts_at: datetime
+    ends_at: datetime
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    file: str
+    sheet: str | None
+    row: int | None  # 1-based as a spreadsheet shows it: the header is row 1
+    column: str | None  # the header as written in the file
+    problem: str  # what is wrong and how to fix it
+
+    def __str__(self) -> str:
+        where = _location(self.file, self.sheet, self.row)
+        if self.column is not None:
+            where += f", column {self.column}"
+        return f"{where}: {self.problem}"
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    lawyers: tuple[RosterLawyer, ...]
+    shifts: tuple[RosterShift, ...]
+
+
+class RosterInvalid(InvalidInputError):
+    """The roster has problems; nothing may be imported. ``problems`` holds all of them."""
+
+    problems: tuple[RowProblem, ...]
+
+    def __init__(self, problems: Iterable[RowProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(str(problem) for problem in self.problems)
+        super().__init__(
+            "roster-invalid",
+            f"The roster was not imported: {len(self.problems)} problem(s). Nothing was changed.\n{lines}",
+            problems=[asdict(problem) for problem in self.problems],
+        )
+
+
+class _Problems(list[RowProblem]):
+    def add(
+        self,
+        file: str,
+        text: str,
+        *,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.append(RowProblem(file, sheet, row, column, text))
+
+
+def parse_roster(
+    files: Sequence[tuple[str, bytes]],
+    *,
+    topics: Mapping[str, str],
+    languages: Mapping[str, str],
+    timezone: str,
+    known_extensions: Collection[str] = (),
+) -> Roster:
+    """Parse roster files given as ``(filename, bytes)``; raise :class:`RosterInvalid` on any problem."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(
+            "roster-timezone-unknown", f"Time zone {timezone!r} is unknown; use a name like Asia/Shanghai."
+        ) from exc
+    problems = _Problems()
+    if not files:
+        problems.add("(no file)", "no file was given. Fix: upload a lawyers and/or a shifts file.")
+    tables = [table for name, data in files for table in _read_file(name, data, problems)]
+    # An unreadable file or table may hold lawyers: then "unknown extension" would only be noise.
+    lawyers_complete = not any(p.row is None for p in problems) and not any(
+        table.broken and table.kind != "shifts" for table in tables
+    )
+    usable = [table for table in tables if not table.broken]
+    vocabularies = _Vocabulary.of("topic", topics), _Vocabulary.of("dialect", languages)
+    lawyers, extensions = _parse_lawyers([t for t in usable if t.kind == "lawyers"], *vocabularies, problems)
+    known = {*extensions, *known_extensions} if lawyers_complete else None
+    shifts = _parse_shifts([t for t in usable if t.kind == "shifts"], zone, known, problems)
+    if problems:
+        raise RosterInvalid(problems)
+    return Roster(tuple(lawyers), tuple(shifts))
+
+
+def _location(file: str, sheet: str | None, row: int | None) -> str:
+    where = file
+    if sheet is not None:
+        where += f" sheet {sheet!r}"
+    if row is not None:
+        where += f" row {row}"
+    return where
+
+
+# --- reading files into tables ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Table:
+    file: str
+    sheet: str | None
+    kind: str | None  # "lawyers", "shifts", or None when the header matches neither
+    labels: dict[str, str]  # canonical column -> header as written
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    broken: bool = False  # a required column is missing or the header is unusable
+
+
+def _read_file(name: str, data: bytes, problems: _Problems) -> list[_Table]:
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(name, data, problems)
+        table = None if rows is None else _table(name, None, rows, problems)
+        if rows is not None and table is None:
+            problems.add(name, f"the file is empty. Fix: {_TABLES_HINT}.")
+        return [] if table is None else [table]
+    if suffix == ".xlsx":
+        sheets = _xlsx_sheets(name, data, problems)
+        tables = [t for sheet, rows in sheets or [] if (t := _table(name, sheet, rows, problems)) is not None]
+        if sheets is not None and not tables:
+            problems.add(name, f"every sheet is empty. Fix: {_TABLES_HINT}.")
+        return tables
+    problems.add(name, "is neither a .csv nor an .xlsx file. Fix: save the roster as CSV or XLSX.")
+    return []
+
+
+def _csv_rows(name: str, data: bytes, problems: _Problems) -> list[Sequence[object]] | None:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        problems.add(name, "is neither UTF-8 nor GB18030 text. Fix: save the CSV as UTF-8.")
+        return None
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        problems.add(name, f"is not valid CSV ({exc}). Fix: save it again as CSV from Excel or WPS.")
+        return None
+
+
+def _xlsx_sheets(
+    name: str, data: bytes, problems: _Problems
+) -> list[tuple[str, list[Sequence[object]]]] | None:
+    import openpyxl  # type: ignore[import-untyped, unused-ignore]
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of errors for a damaged workbook
+        fix = "open it in Excel or WPS and save it again as .xlsx"
+        problems.add(name, f"is not a readable XLSX workbook ({exc}). Fix: {fix}.")
+        return None
+    try:
+        return [(str(sheet.title), list(sheet.iter_rows(values_only=True))) for sheet in workbook.worksheets]
+    finally:
+        workbook.close()
+
+
+def _is_blank(row: Sequence[object]) -> bool:
+    return all(_text(cell) == "" for cell in row)
+
+
+def _table(file: str, sheet: str | None, rows: list[Sequence[object]], problems: _Problems) -> _Table | None:
+    """Recognise the table by its header (the first non-blank row); ``None`` if there is no header."""
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if not _is_blank(row)]
+    if not numbered:
+        return None
+    (header_row, header), body = numbered[0], numbered[1:]
+    headers = [_text(cell) for cell in header]
+    kind = _classify(headers)
+    table = _Table(file, sheet, kind, {})
+    if kind is None:
+        shown = ", ".join(h for h in headers if h)
+        text = f"the header ({shown}) matches neither a lawyers nor a shifts table. Fix: {_TABLES_HINT}."
+        problems.add(file, text, sheet=sheet, row=header_row)
+        table.broken = True
+        return table
+    aliases = {alias: column for column, names in _COLUMNS[kind].items() for alias in names}
+    positions: dict[str, int] = {}
+    for position, label in enumerate(headers):
+        column = aliases.get(label.casefold())
+        if column is None:
+            continue  # unknown columns (notes and the like) are ignored
+        if column in positions:
+            text = f"column {column} appears twice. Fix: keep one of {table.labels[column]!r} and {label!r}."
+            problems.add(file, text, sheet=sheet, row=header_row, column=label)
+            continue
+        positions[column] = position
+        table.labels[column] = label
+    missing = [column for column in _REQUIRED[kind] if column not in positions]
+    if missing:
+        needed = ", ".join("/".join(_COLUMNS[kind][column]) for column in _REQUIRED[kind])
+        text = (
+            f"the {kind} table lacks the column(s) {', '.join(missing)}. Fix: its header must have {needed}."
+        )
+        problems.add(file, text, sheet=sheet, row=header_row)
+        table.broken = True
+    for number, row in body:
+        table.rows.append((number, {c: row[p] if p < len(row) else None for c, p in positions.items()}))
+    return table
+
+
+def _classify(headers: list[str]) -> str | None:
+    """The table whose columns the header names most; ``None`` for none or a tie."""
+    scores = {
+        kind: sum(h.casefold() in {a for names in cols.values() for a in names} for h in headers)
+        for kind, cols in _COLUMNS.items()
+    }
+    best = max(scores.values())
+    winners = [kind for kind, score in scores.items() if score == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+# --- rows and cells --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Row:
+    table: _Table
+    number: int
+    cells: dict[str, object]
+    problems: _Problems
+    failed: bool = False
+
+    @property
+    def source(self) -> str:
+        return _location(self.table.file, self.table.sheet, self.number)
+
+    def text(self, column: str) -> str:
+        return _text(self.cells.get(column))
+
+    def report(self, column: str | None, problem: str) -> None:
+        label = None if column is None else self.table.labels.get(column, column)
+        self.problems.add(self.table.file, problem, sheet=self.table.sheet, row=self.number, column=label)
+        self.failed = True
+
+
+def _rows(tables: Iterable[_Table], problems: _Problems) -> Iterable[_Row]:
+    for table in tables:
+        for number, cells in table.rows:
+            yield _Row(table, number, cells, problems)
+
+
+def _text(cell: object) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, date | time):
+        return cell.isoformat()
+    return str(cell).strip()
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in _ITEM_SEPARATOR.split(text) if item.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """Accepted names (aliases and ids, case-insensitive) for topics or dialects."""
+
+    what: str
+    ids: dict[str, str]  # casefolded alias or id -> id
+    accepted: str
+
+    @classmethod
+    def of(cls, what: str, names: Mapping[str, str]) -> _Vocabulary:
+        ids = {**{i.casefold(): i for i in names.values()}, **{a.casefold(): i for a, i in names.items()}}
+        return cls(what, ids, ", ".join(sorted(names)))
+
+    def lookup(self, alias: str) -> str | None:
+        return self.ids.get(alias.casefold())
+
+    def unknown(self, alias: str) -> str:
+        return f"{alias!r} is not a known {self.what}. Fix: use one of: {self.accepted}."
+
+
+def _extension(row: _Row) -> str | None:
+    text = row.text("extension")
+    if _EXTENSION.fullmatch(text):
+        return text
+    shown = "is empty" if not text else f"{text!r} is not an extension"
+    row.report("extension", f"{shown}. Fix: give the softphone extension, 3 to 8 digits, e.g. 8001.")
+    return None
+
+
+# --- lawyers ---------------------------------------------------------------------------------------------
+
+
+def _parse_lawyers(
+    tables: list[_Table], topics: _Vocabulary, languages: _Vocabulary, problems: _Problems
+) -> tuple[list[RosterLawyer], dict[str, str]]:
+    """The valid lawyers, and every well-formed extension -> the row that first gave it."""
+    lawyers: list[RosterLawyer] = []
+    extensions: dict[str, str] = {}
+    for row in _rows(tables, problems):
+        name, firm = row.text("name"), row.text("firm") or None
+        if not name:
+            row.report("name", "the name is empty. Fix: write the lawyer's name.")
+        extension = _extension(row)
+        if extension is not None and extension in extensions:
+            fix = "give each lawyer their own extension, or delete the duplicate row"
+            row.report(
+                "extension", f"extension {extension} is already used in {extensions[extension]}. Fix: {fix}."
+            )
+        elif extension is not None:
+            extensions[extension] = row.source
+        skills = _skills(row, topics)
+        regions = tuple(dict.fromkeys(_items(row.text("regions"))))
+        dialects = tuple(dict.fromkeys(_lookup_all(row, "dialects", languages)))
+        if not row.failed and extension is not None:
+            lawyers.append(RosterLawyer(name, firm, extension, skills, regions, dialects, row.source))
+    return lawyers, extensions
+
+
+def _skills(row: _Row, topics: _Vocabulary) -> dict[str, int]:
+    skills: dict[str, int] = {}
+    seen: set[str] = set()
+    for item in _items(row.text("skills")):
+        alias, *rest = (part.strip() for part in _LEVEL_SEPARATOR.split(item, maxsplit=1))
+        level = rest[0] if rest else ""
+        topic = topics.lookup(alias)
+        if topic is None:
+            row.report("skills", topics.unknown(alias))
+        elif topic in seen:
+            row.report("skills", f"topic {alias!r} ({topic}) is given twice. Fix: keep one level per topic.")
+        if not (level.isdecimal() and 1 <= int(level) <= 5):
+            what = f"the level {level!r}" if level else "no level"
+            fix = "write topic:level with a level from 1 (basic) to 5 (expert), e.g. 劳动争议:5; 婚姻家庭:3"
+            row.report("skills", f"{item!r} has {what}. Fix: {fix}.")
+        elif topic is not None:
+            skills[topic] = int(level)
+        if topic is not None:
+            seen.add(topic)
+    return dict(sorted(skills.items()))
+
+
+def _lookup_all(row: _Row, column: str, vocabulary: _Vocabulary) -> list[str]:
+    found = []
+    for item in _items(row.text(column)):
+        ident = vocabulary.lookup(item)
+        if ident is None:
+            row.report(column, vocabulary.unknown(item))
+        else:
+            found.append(ident)
+    return found
+
+
+# --- shifts ----------------------------------------------------------------------------------------------
+
+
+def _parse_shifts(
+    tables: list[_Table], zone: ZoneInfo, known: Collection[str] | None, problems: _Problems
+) -> list[RosterShift]:
+    shifts: list[tuple[RosterShift, _Row]] = []
+    for row in _rows(tables, problems):
+        extension = _extension(row)
+        if extension is not None and known is not None and extension not in known:
+            fix = "add the lawyer to the lawyers table, or correct the extension"
+            row.report("extension", f"extension {extension} belongs to no lawyer. Fix: {fix}.")
+        day = _date(row)
+        start = _minutes(row, "start")
+        end = _minutes(row, "end")
+        if start == _DAY_MINUTES:
+            row.report("start", "24:00 can only end a shift. Fix: start the shift at 00:00 of the next day.")
+        if row.failed or extension is None or day is None or start is None or end is None:
+            continue
+        ends = end + (_DAY_MINUTES if end <= start else 0)  # ends at or before its start: a night shift
+        shift = RosterShift(extension, _at(day, start, zone), _at(day, ends, zone), row.source)
+        shifts.append((shift, row))
+    _check_overlaps(shifts)
+    return [shift for shift, _ in shifts]
+
+
+def _at(day: date, minutes: int, zone: ZoneInfo) -> datetime:
+    day += timedelta(days=minutes // _DAY_MINUTES)
+    minutes %= _DAY_MINUTES
+    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
+
+
+def _date(row: _Row) -> date | None:
+    cell = row.cells.get("date")
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    text = _text(cell)
+    if match := _DATE.fullmatch(text):
+        try:
+            return date(int(match[1]), int(match[3]), int(match[4]))
+        except ValueError:
+            pass
+    row.report("date", f"{text!r} is not a date. Fix: write it as YYYY-MM-DD, e.g. 2026-12-01.")
+    return None
+
+
+def _minutes(row: _Row, column: str) -> int | None:
+    """Minutes since midnight, 0 to 1440 (24:00)."""
+    cell = row.cells.get(column)
+    minutes = _cell_minutes(cell)
+    if minutes is None or not 0 <= minutes <= _DAY_MINUTES:  # 24:00 may end a shift
+        fix = "write the time as HH:MM, e.g. 08:30; a shift may end at 24:00"
+        row.report(column, f"{_text(cell)!r} is not a time (HH:MM). Fix: {fix}.")
+        return None
+    return minutes
+
+
+def _cell_minutes(cell: object) -> int | None:
+    if cell == _EXCEL_24_00:
+        return _DAY_MINUTES
+    if isinstance(cell, datetime):
+        cell = cell.time()
+    if isinstance(cell, time):
+        return cell.hour * 60 + cell.minute if not (cell.second or cell.microsecond) else None
+    if isinstance(cell, timedelta):
+        seconds = cell.total_seconds()
+        return int(seconds // 60) if seconds % 60 == 0 else None
+    match = _TIME.fullmatch(_text(cell))
+    return int(match[1]) * 60 + int(match[2]) if match and int(match[2]) < 60 else None
+
+
+def _check_overlaps(shifts: list[tuple[RosterShift, _Row]]) -> None:
+    """Report a shift that starts before an earlier shift of the same extension has ended."""
+    latest: dict[str, RosterShift] = {}
+    for shift, row in sorted(shifts, key=lambda pair: (pair[0].starts_at, pair[0].ends_at)):
+        other = latest.get(shift.extension)
+        if other is not None and shift.starts_at < other.ends_at:
+            fix = "change the times so that they do not overlap, or delete one of the rows"
+            text = f"extension {shift.extension} {_span(shift)} overlaps {_span(other)} in {other.source}"
+            row.report(None, f"{text}. Fix: {fix}.")
+        if other is None or shift.ends_at > other.ends_at:
+            latest[shift.extension] = shift
+
+
+def _span(shift: RosterShift) -> str:
+    return f"{shift.starts_at:%Y-%m-%d %H:%M}–{shift.ends_at:%Y-%m-%d %H:%M}"
