@@ -57,8 +57,6 @@ class AsteriskSettings(BaseModel):
     # Ring each lawyer this long before trying the next (seconds).
     ring_timeout: int = 15
     wrapup_seconds: int = 5
-    # Rating prompt: seconds to wait for a digit.
-    rating_timeout: int = 6
     voicemail_max_seconds: int = 120
     ami_write_classes: list[str] = Field(default_factory=lambda: ["agent", "reporting"])
     ami_read_classes: list[str] = Field(default_factory=lambda: ["system", "call", "agent", "user"])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.dtmf import key_press_pcap
 
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
 PCAPS = Path("/usr/share/sip-tester")
@@ -27,11 +31,39 @@ def render(name: str, target_dir: Path, **values: object) -> Path:
     if "{{" in text:
         missing = text[text.index("{{") :].split("}}")[0]
         raise ValueError(f"{name}: no value for {missing}}}}}")
-    target = target_dir / f"{Path(name).stem}-{'-'.join(str(v) for v in values.values())}.xml".replace(
-        "/", "_"
-    )
+    digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+    target = target_dir / f"{Path(name).stem}-{digest}.xml"
     target.write_text(text)
     return target
+
+
+SPEECH = PCAPS / "g711a.pcap"  # 7 s of speech
+
+
+def timeline(
+    workdir: Path,
+    *,
+    keys: Sequence[tuple[int, str]] = (),
+    speak_at_ms: int | None = None,
+    end_ms: int = 0,
+) -> str:
+    """A caller's actions after the answer, as SIPp scenario XML: key presses ``(at_ms, key)``,
+    7 s of speech from ``speak_at_ms``, and a pause until ``end_ms`` (then the scenario goes on:
+    hang up, or wait for Asterisk to)."""
+    events: list[tuple[int, str]] = []
+    for index, (at_ms, key) in enumerate(sorted(keys)):
+        events.append((at_ms, str(key_press_pcap(key, index, workdir))))
+    if speak_at_ms is not None:
+        events.append((speak_at_ms, str(SPEECH)))
+    lines, now = [], 0
+    for at_ms, pcap in sorted(events):
+        if at_ms > now:
+            lines.append(f'  <pause milliseconds="{at_ms - now}"/>')
+            now = at_ms
+        lines.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
+    if end_ms > now:
+        lines.append(f'  <pause milliseconds="{end_ms - now}"/>')
+    return "\n".join(lines)
 
 
 @dataclass
@@ -75,6 +107,14 @@ class Sipp:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def uas(scenario: Path, workdir: Path, *, port: int, media_port: int) -> Sipp:
+    """A SIPp user agent server answering one call on ``port`` (a stand-in for an outside line)."""
+    return Sipp(
+        ["-sf", str(scenario), *on_loopback(port, media_port), "-m", "1", "-trace_msg"],
+        workdir,
+    ).start()
 
 
 def on_loopback(port: int, media_port: int) -> list[str]:

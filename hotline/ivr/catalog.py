@@ -15,6 +15,9 @@ from typing import Any
 from hotline.errors import InvalidInputError
 from hotline.ivr.source import load_yaml, schema_problems
 
+# Section names of queues.conf that cannot name a queue.
+RESERVED_IDS = ("general",)
+
 _ENTRY = {
     "type": "object",
     "required": ["id", "label"],
@@ -23,7 +26,9 @@ _ENTRY = {
         "id": {
             "type": "string",
             "pattern": "^[a-z][a-z0-9-]{1,23}$",
-            "description": "lower-case ASCII letters, digits and '-', e.g. labour",
+            "not": {"enum": list(RESERVED_IDS)},
+            "description": "lower-case ASCII letters, digits and '-', e.g. labour; not 'general' "
+            "(Asterisk reserves it)",
         },
         "label": {"type": "string", "minLength": 1, "description": "the Chinese name admins use"},
     },

@@ -6,7 +6,7 @@ compiled steps call (``hotline-route``, ``hotline-queue``, the rating and record
 are in ``dialplans/extensions.conf.j2``.
 
 Channel variables a flow sets: ``HOTLINE_TOPIC`` and ``HOTLINE_LANGUAGE`` (catalog ids),
-``HOTLINE_PATH`` (the keys chosen, e.g. `` language=2 topic=1``; ``-`` for no valid key).
+``HOTLINE_PATH`` (the keys chosen, e.g. `` language=2 topic=1``; ``none`` for no valid key).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _menu(flow: Flow, step: Step, catalog: Catalog) -> _Extension:
     ext.add("Set(HOTLINE_TRIES=$[${HOTLINE_TRIES} + 1])")
     ext.add(f"Set(HOTLINE_PROMPT={_sound(flow, step.prompt('invalid_prompt'), step.prompt())})")
     ext.add(f"GotoIf($[${{HOTLINE_TRIES}} <= {step.retries}]?ask)")
-    ext.add(f"Set(HOTLINE_PATH=${{HOTLINE_PATH}} {step.name}=-)")
+    ext.add(f"Set(HOTLINE_PATH=${{HOTLINE_PATH}} {step.name}=none)")
     ext.add(_goto(step.link("fallback")))
     for option in options:
         ext.add(f"Set(HOTLINE_PATH=${{HOTLINE_PATH}} {step.name}={option.key})", label=f"key-{option.key}")

@@ -8,9 +8,11 @@ import os
 import re
 import shutil
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,14 +25,36 @@ from hotline.asterisk.layout import InstanceLayout
 from hotline.asterisk.provision import provision
 from hotline.auth.service import create_user
 from hotline.db.migrate import upgrade
+from hotline.routing.models import Lawyer
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime, build_runtime
-from hotline.settings import AmiSettings, AsteriskSettings, Settings
+from hotline.settings import AmiSettings, AsteriskSettings, IvrSettings, RoutingSettings, Settings
 from tests import sipp
 from tests.helpers import create_postgres_database, drop_postgres_database, eventually, free_port
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LAWYERS = {"8001": "律师甲", "8002": "律师乙", "8003": "律师丙"}
+# Skills (topic -> level) and dialects: 8001 labour expert, 8002 family expert who speaks Wenzhou
+# dialect, 8003 a labour beginner who is strong in contracts.
+SKILLS: dict[str, dict[str, int]] = {
+    "8001": {"labour": 5},
+    "8002": {"family": 5},
+    "8003": {"labour": 2, "contract": 4},
+}
+DIALECTS: dict[str, list[str]] = {"8001": [], "8002": ["wenzhou"], "8003": []}
+RELAX_AFTER_SECONDS = 6
+# The dialplan's office-hours check sees this moment (a Tuesday morning, on duty) unless a test
+# pretends otherwise: the suite does not depend on when it runs.
+OPEN_MOMENT = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+# A caller's key presses through the main flow, and when to speak and rate (ms after the answer).
+LANGUAGE_AT, TOPIC_AT, SPEAK_AT, RATE_AT = 2000, 4000, 4300, 12000
+
+
+def menus(language: str = "1", topic: str = "7") -> list[tuple[int, str]]:
+    """Keys for the language and topic menus (default: Mandarin, 其他 -> the queue 'other')."""
+    return [(LANGUAGE_AT, language), (TOPIC_AT, topic)]
+
+
 SIP_PASSWORD = {ext: f"test-sip-password-{ext}" for ext in LAWYERS}
 ADMIN_PASSWORD = "admin-password-e2e"
 
@@ -40,17 +64,19 @@ class AsteriskUnderTest:
     settings: Settings
     layout: InstanceLayout
     workdir: Path
+    gov_12345_port: int
 
     def cli(self, command: str) -> str:
         return process.remote_command(self.layout, command)
 
 
-def _test_settings(state_dir: Path, **overrides: object) -> Settings:
+def _test_settings(state_dir: Path, gov_12345_port: int, **overrides: object) -> Settings:
     pid = os.getpid()
     rtp_start = 40000 + (pid % 40) * 500
     return Settings(
         state_dir=state_dir,
-        prompts_file=FIXTURES / "prompts-short.yaml",
+        ivr=IvrSettings(prompt_overrides=FIXTURES / "prompts-short.yaml", clock=OPEN_MOMENT),
+        routing=RoutingSettings(relax_after_seconds=RELAX_AFTER_SECONDS),
         ami=AmiSettings(
             port=free_port(), secret=f"ami-test-secret-{pid}", backoff_initial=0.2, backoff_max=2.0
         ),
@@ -62,8 +88,9 @@ def _test_settings(state_dir: Path, **overrides: object) -> Settings:
             queue_timeout=30,
             ring_timeout=5,
             wrapup_seconds=0,
-            rating_timeout=3,
             voicemail_max_seconds=30,
+            trunks={"gov-12345": f"sip:12345@127.0.0.1:{gov_12345_port}"},
+            transfer_timeout=10,
         ),
         **overrides,  # type: ignore[arg-type]
     )
@@ -73,7 +100,8 @@ def _test_settings(state_dir: Path, **overrides: object) -> Settings:
 def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskUnderTest]:
     """The project's Asterisk, provisioned (cached) and running as this session's own instance."""
     state_dir = tmp_path_factory.mktemp("asterisk-state")
-    settings = _test_settings(state_dir)
+    gov_12345_port = free_port(socket.SOCK_DGRAM)
+    settings = _test_settings(state_dir, gov_12345_port)
     provision(
         settings.asterisk.root,
         suite=settings.asterisk.suite,
@@ -91,7 +119,7 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskUnder
     process.stop(layout)
     process.start(layout, boot_timeout=30)
     try:
-        yield AsteriskUnderTest(settings, layout, tmp_path_factory.mktemp("sipp"))
+        yield AsteriskUnderTest(settings, layout, tmp_path_factory.mktemp("sipp"), gov_12345_port)
     finally:
         process.stop(layout)
         shutil.rmtree(layout.host(layout.base), ignore_errors=True)  # this session's instance only
@@ -137,7 +165,9 @@ async def controller(
     upgrade(runtime.engine)
     with runtime.session_factory.begin() as session:
         for extension, name in LAWYERS.items():
-            create_lawyer(session, name, extension, SIP_PASSWORD[extension])
+            created = create_lawyer(session, name, extension, SIP_PASSWORD[extension])
+            lawyer = session.get_one(Lawyer, created.lawyer_id)
+            lawyer.skills, lawyer.dialects = SKILLS[extension], DIALECTS[extension]
         create_user(session, "admin", ADMIN_PASSWORD, "admin")
     runtime.engine.dispose()
     app = create_app(settings)
@@ -230,8 +260,17 @@ def caller(asterisk: AsteriskUnderTest) -> Iterator[CallerFactory]:
     """Start a SIPp citizen: ``caller("caller.xml", caller=..., ...)``; extra SIPp args via ``args``."""
     started: list[sipp.Sipp] = []
 
-    def start(scenario: str, *, args: tuple[str, ...] = ("-m", "1"), **values: object) -> sipp.Sipp:
-        path = sipp.render(scenario, asterisk.workdir, **values)
+    def start(
+        scenario: str,
+        *,
+        args: tuple[str, ...] = ("-m", "1"),
+        keys: Sequence[tuple[int, str]] = (),
+        speak_at_ms: int | None = None,
+        end_ms: int = 0,
+        **values: object,
+    ) -> sipp.Sipp:
+        script = sipp.timeline(asterisk.workdir, keys=keys, speak_at_ms=speak_at_ms, end_ms=end_ms)
+        path = sipp.render(scenario, asterisk.workdir, script=script, **values)
         port = free_port(socket.SOCK_DGRAM)
         process_ = sipp.citizen(
             f"127.0.0.1:{asterisk.settings.asterisk.sip_port}",

@@ -9,8 +9,7 @@ import pytest
 from hotline.app import create_app
 from hotline.recordings.models import Recording
 from hotline.runtime import Runtime
-from tests import sipp
-from tests.e2e.conftest import AsteriskUnderTest, CallerFactory, Controller, Phones
+from tests.e2e.conftest import RATE_AT, SPEAK_AT, AsteriskUnderTest, CallerFactory, Controller, Phones, menus
 from tests.helpers import eventually, unique_number
 
 pytestmark = pytest.mark.e2e
@@ -30,14 +29,15 @@ async def test_answered_call_is_rated_and_recorded(
 ) -> None:
     await phones.lawyer("8001", talk_ms=3000)
     number = unique_number()
-    citizen = caller("caller.xml", caller=number, before_dtmf_ms=7000, dtmf_pcap=sipp.dtmf("4"))
+    citizen = caller("caller.xml", caller=number, keys=[*menus(), (RATE_AT, "4")], speak_at_ms=SPEAK_AT)
     assert citizen.wait(60) == 0, citizen.output()
 
     call = await _ended_call(controller, number)
     assert call["outcome"] == "answered"
     assert call["rating"] == 4
     assert call["lawyer"] == "8001"
-    assert call["queue"] == "legal"
+    assert call["queue"] == "other"
+    assert (call["language"], call["topic"], call["ivr_path"]) == ("mandarin", "other", "language=1 topic=7")
     assert call["answered_at"] is not None
     assert 2 <= call["talk_seconds"] <= 4  # type: ignore[operator]
     assert len(await controller.calls(caller=number)) == 1
@@ -65,7 +65,7 @@ async def test_nobody_logged_in_goes_to_voicemail(
     asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
     number = unique_number()
-    citizen = caller("caller-hangup.xml", caller=number, speak_after_ms=0, hold_ms=6000)
+    citizen = caller("caller-hangup.xml", caller=number, keys=menus(), speak_at_ms=SPEAK_AT, end_ms=11000)
     assert citizen.wait(40) == 0, citizen.output()
 
     call = await _ended_call(controller, number)
@@ -89,13 +89,13 @@ async def test_caller_hanging_up_while_waiting_is_abandoned(
 ) -> None:
     await phones.lawyer("8002", mode="ring")
     number = unique_number()
-    citizen = caller("caller-hangup.xml", caller=number, speak_after_ms=0, hold_ms=4000)
+    citizen = caller("caller-hangup.xml", caller=number, keys=menus(), end_ms=8000)
     assert citizen.wait(40) == 0, citizen.output()
 
     call = await _ended_call(controller, number)
     assert call["outcome"] == "abandoned"
     assert call["answered_at"] is None
-    assert call["queue"] == "legal"
+    assert call["queue"] == "other"
     assert call["wait_seconds"] is not None and call["wait_seconds"] >= 1  # type: ignore[operator]
     assert call["recording"] is None
 
@@ -108,7 +108,7 @@ async def test_ami_cut_mid_call_still_gives_one_correct_record(
     assert ami is not None
     sessions_before = ami.sessions
     number = unique_number()
-    citizen = caller("caller.xml", caller=number, before_dtmf_ms=10000, dtmf_pcap=sipp.dtmf("5"))
+    citizen = caller("caller.xml", caller=number, keys=[*menus(), (RATE_AT + 500, "5")], speak_at_ms=SPEAK_AT)
 
     async def talking() -> bool:
         calls = await controller.calls(caller=number)
@@ -138,8 +138,7 @@ async def test_burst_of_twenty_calls_with_three_lawyers(
     citizens = caller(
         "caller.xml",
         caller=f"{prefix}[call_number]",
-        before_dtmf_ms=1000,
-        dtmf_pcap=sipp.SILENCE_INSTEAD_OF_DTMF,
+        keys=menus(),
         args=("-m", "20", "-r", "10", "-l", "20"),
     )
     assert citizens.wait(120) == 0, citizens.output()
@@ -165,7 +164,7 @@ async def test_calls_that_end_while_ami_is_down_are_completed_from_asterisk_summ
     ami = controller.runtime.ami
     assert ami is not None
     first, second = unique_number(), unique_number()
-    citizen = caller("caller.xml", caller=first, before_dtmf_ms=7000, dtmf_pcap=sipp.dtmf("2"))
+    citizen = caller("caller.xml", caller=first, keys=[*menus(), (RATE_AT, "2")], speak_at_ms=SPEAK_AT)
 
     async def answered() -> bool:
         calls = await controller.calls(caller=first)
@@ -175,7 +174,7 @@ async def test_calls_that_end_while_ami_is_down_are_completed_from_asterisk_summ
     await ami.stop()
     try:
         assert citizen.wait(60) == 0, citizen.output()
-        unseen = caller("caller.xml", caller=second, before_dtmf_ms=7000, dtmf_pcap=sipp.dtmf("3"))
+        unseen = caller("caller.xml", caller=second, keys=[*menus(), (RATE_AT, "3")], speak_at_ms=SPEAK_AT)
         assert unseen.wait(60) == 0, unseen.output()
         assert await controller.calls(caller=second) == []
     finally:
@@ -188,7 +187,7 @@ async def test_calls_that_end_while_ami_is_down_are_completed_from_asterisk_summ
 
     later = await _ended_call(controller, second)
     assert later["outcome"] == "answered" and later["lawyer"] == "8001" and later["rating"] == 3
-    assert later["queue"] == "legal" and later["answered_at"] is not None
+    assert later["queue"] == "other" and later["answered_at"] is not None
     assert len(await controller.calls(caller=first)) == len(await controller.calls(caller=second)) == 1
 
 
@@ -197,7 +196,9 @@ async def test_a_garbage_rating_digit_is_re_prompted_then_left_unrated(
 ) -> None:
     await phones.lawyer("8002", talk_ms=2000)
     number = unique_number()
-    citizen = caller("caller.xml", caller=number, before_dtmf_ms=6000, dtmf_pcap=sipp.dtmf("9"))
+    citizen = caller(
+        "caller.xml", caller=number, keys=[*menus(), (RATE_AT - 2000, "9")], speak_at_ms=SPEAK_AT
+    )
     assert citizen.wait(60) == 0, citizen.output()  # Asterisk hangs up after the re-prompt times out
 
     call = await _ended_call(controller, number)
@@ -214,7 +215,7 @@ async def test_controller_restarted_after_a_call_ended_completes_its_record(
     ami = controller.runtime.ami
     assert ami is not None
     number = unique_number()
-    citizen = caller("caller.xml", caller=number, before_dtmf_ms=7000, dtmf_pcap=sipp.dtmf("1"))
+    citizen = caller("caller.xml", caller=number, keys=[*menus(), (RATE_AT, "1")], speak_at_ms=SPEAK_AT)
 
     async def answered() -> bool:
         calls = await controller.calls(caller=number)
