@@ -107,7 +107,7 @@ def _transfer(flow: Flow, step: Step, transfer_timeout: int) -> _Extension:
     if step.prompt():
         ext.add(f"Playback({_sound(flow, step.prompt())})")
     ext.add("StopMixMonitor()")
-    ext.add(f"Dial(PJSIP/trunk-{trunk},{transfer_timeout},U(hotline-transfer-answered,s,1^{trunk}))")
+    ext.add(f"Dial(PJSIP/trunk-{trunk},{transfer_timeout},U(hotline-transfer-answered^{trunk}))")
     ext.add(f'GotoIf($["${{DIALSTATUS}}" = "ANSWER"]?done:{step.link("failed")},1)')
     ext.add("Hangup()", label="done")
     return ext

@@ -18,6 +18,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hotline.ami import actions
+from hotline.ami.events import decode_queue_member, headers_of
 from hotline.app import create_app
 from hotline.asterisk import process
 from hotline.asterisk.config import apply_configuration
@@ -68,6 +70,16 @@ class AsteriskUnderTest:
 
     def cli(self, command: str) -> str:
         return process.remote_command(self.layout, command)
+
+    @contextlib.contextmanager
+    def pretending(self, moment: datetime) -> Iterator[None]:
+        """The dialplan's office-hours check sees ``moment`` (re-rendered and reloaded) until the end."""
+        ivr = self.settings.ivr.model_copy(update={"clock": moment})
+        apply_configuration(self.settings.model_copy(update={"ivr": ivr}))
+        try:
+            yield
+        finally:
+            apply_configuration(self.settings)
 
 
 def _test_settings(state_dir: Path, gov_12345_port: int, **overrides: object) -> Settings:
@@ -138,6 +150,28 @@ class Controller:
         assert response.status_code == 200, response.text
         items: list[dict[str, object]] = response.json()["items"]
         return items
+
+    async def ended_call(self, number: str, timeout: float = 40) -> dict[str, object]:
+        """The record of the call from ``number`` once it has ended."""
+
+        async def ended() -> dict[str, object] | None:
+            calls = await self.calls(caller=number)
+            return calls[0] if calls and calls[0]["ended_at"] else None
+
+        call: dict[str, object] = await eventually(
+            ended, timeout=timeout, what=f"an ended call from {number}"
+        )
+        return call
+
+    async def members(self, queue: str) -> dict[str, int]:
+        """Asterisk's members of ``queue`` (extension -> penalty), asked with QueueStatus."""
+        assert self.runtime.ami is not None
+        found = {}
+        for message in await self.runtime.ami.send(actions.queue_status(queue)):
+            if message.get("Event") == "QueueMember":
+                member = decode_queue_member(headers_of(message))
+                found[member.interface.removeprefix("PJSIP/")] = member.penalty
+        return found
 
     async def log_in(self, extension: str) -> None:
         response = await self.http.post(f"/api/v1/lawyers/{extension}/login", headers=self.headers)
