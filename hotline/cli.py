@@ -22,6 +22,7 @@ def _render(settings: Settings) -> None:
     from hotline.asterisk.render import TEMPLATES
 
     applied = apply_configuration(settings)
+    _warn_missing_holidays(settings)
     print(
         f"Rendered {len(TEMPLATES)} files into {applied.etc_dir} ({len(applied.changed)} changed); "
         f"{len(applied.prompts_built)} prompts synthesized."
@@ -62,10 +63,25 @@ def cmd_asterisk(args: argparse.Namespace) -> None:
             raise SystemExit(3)
 
 
+def _warn_missing_holidays(settings: Settings) -> None:
+    from datetime import date
+
+    from hotline.ivr.calendar import missing_years
+    from hotline.ivr.service import load_ivr
+
+    calendar = load_ivr(settings).calendar
+    for year in missing_years(calendar, date.today()):
+        print(
+            f"warning: no holiday file for {year}: every Monday-Friday of {year} counts as a working day. "
+            f"Add ivr_flows/holidays/{year}.yaml when the State Council publishes the schedule."
+        )
+
+
 def cmd_config(args: argparse.Namespace) -> None:
     if args.action == "check":
         from hotline.ivr.service import load_ivr
 
+        _warn_missing_holidays(_settings())
         ivr = load_ivr(_settings())
         flows = ", ".join(f"{flow.name} ({flow.extension}, {len(flow.steps)} steps)" for flow in ivr.flows)
         print(
@@ -120,6 +136,9 @@ def cmd_lawyer(args: argparse.Namespace) -> None:
         return
     from hotline.db.base import utcnow
 
+    if args.action in ("pause", "resume"):
+        _pause(settings, args.extension, getattr(args, "reason", None))
+        return
     with runtime.session_factory.begin() as session:
         lawyer = service.get_lawyer(session, args.extension)
         if args.action == "login":
@@ -129,6 +148,40 @@ def cmd_lawyer(args: argparse.Namespace) -> None:
     on_duty = _apply_roster(settings)
     state = "on duty" if args.extension in on_duty else "off duty"
     print(f"Lawyer {args.extension} is {state}.")
+
+
+def _pause(settings: Settings, extension: str, reason: str | None) -> None:
+    from hotline.ami import actions
+    from hotline.ami.client import AmiActionFailed, AmiClient
+    from hotline.routing import service
+    from hotline.runtime import ami_endpoint, build_runtime
+
+    reasons = settings.routing.pause_reasons
+    if reason is not None and reason not in reasons:
+        choices = ", ".join(f"{code} ({label})" for code, label in reasons.items())
+        raise HotlineError("pause-reason-unknown", f"{reason!r} is not a pause reason. Use one of: {choices}")
+    with build_runtime(settings).session_factory() as session:
+        service.get_lawyer(session, extension)
+
+    async def run() -> None:
+        client = AmiClient(
+            ami_endpoint(settings),
+            on_event=lambda _event: None,
+            action_timeout=settings.ami.action_timeout,
+            login_timeout=settings.ami.login_timeout,
+        )
+        await client.connect_once()
+        try:
+            await client.send(actions.queue_pause(extension, paused=reason is not None, reason=reason or ""))
+        except AmiActionFailed:
+            raise HotlineError(
+                "lawyer-not-on-duty", f"Lawyer {extension} is not on duty: nothing to pause or resume."
+            ) from None
+        finally:
+            await client.close()
+
+    asyncio.run(run())
+    print(f"Lawyer {extension} is {'paused (' + reasons[reason] + ')' if reason else 'taking calls again'}.")
 
 
 def _apply_roster(settings: Settings) -> list[str]:
@@ -306,6 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
             action, help=f"{action}: put the lawyer on/off duty now (applied at once)"
         )
         member.add_argument("extension")
+    pause = lawyer_sub.add_parser("pause", help="stop offering calls to the lawyer for a while")
+    pause.add_argument("extension")
+    pause.add_argument("--reason", required=True, help="a code of HOTLINE_ROUTING__PAUSE_REASONS, e.g. break")
+    resume = lawyer_sub.add_parser("resume", help="offer calls to the lawyer again")
+    resume.add_argument("extension")
     lawyer.set_defaults(func=cmd_lawyer)
 
     roster = sub.add_parser("roster", help="the duty roster: lawyers, skills and shifts")

@@ -95,6 +95,17 @@ class RoutingSettings(BaseModel):
     manual_shift_hours: float = Field(default=8.0, gt=0)
     # The roster is applied at every shift boundary and, as a safety net, this often (seconds).
     apply_interval_seconds: float = Field(default=60.0, gt=0)
+    # Why a lawyer on duty may stop taking calls for a while (code -> what the desk shows).
+    pause_reasons: dict[str, str] = Field(
+        default_factory=lambda: {
+            "break": "休息",
+            "meal": "用餐",
+            "paperwork": "文书处理",
+            "callback": "回访",
+            "meeting": "会议",
+            "training": "培训",
+        }
+    )
 
 
 class WebSettings(BaseModel):

@@ -9,11 +9,14 @@ import sys
 import tempfile
 import time
 import wave
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hotline.asterisk.process import remote_command
+from hotline.ivr.calendar import is_open
+from hotline.ivr.service import load_ivr
 from hotline.runtime import instance_layout
 from hotline.settings import load_settings
 from tests import sipp
@@ -23,7 +26,7 @@ TALK_MS = 5000
 
 
 def prompt_seconds(sounds: Path, name: str) -> float:
-    with wave.open(str(sounds / f"{name}.wav"), "rb") as audio:
+    with wave.open(str(sounds / "main" / f"{name}.wav"), "rb") as audio:
         return audio.getnframes() / audio.getframerate()
 
 
@@ -38,9 +41,20 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="hotline-test-call-"))
     hotline = str(Path(sys.executable).with_name("hotline"))
     greeting = prompt_seconds(sounds, "greeting")
+    ivr = load_ivr(settings)
+    now = settings.ivr.clock or datetime.now(UTC)
     phone = None
+    # Mandarin (1), then 其他 (7): each key pressed while its menu is being read out.
+    language_at = int((greeting + 1.0) * 1000)
+    topic_at = language_at + 1500
+    menus = [(language_at, "1"), (topic_at, "7")]
     try:
-        if args.lawyer_password:
+        if not is_open(ivr.calendar, now):
+            print("Outside office hours (ivr_flows/calendar.yaml): the caller leaves a message.")
+            speak_at = int((greeting + prompt_seconds(sounds, "closed") + 1.5) * 1000)
+            script = sipp.timeline(workdir, speak_at_ms=speak_at, end_ms=speak_at + 8000)
+            scenario = sipp.render("caller-hangup.xml", workdir, caller=CALLER, script=script)
+        elif args.lawyer_password:
             phone = sipp.lawyer_phone(
                 target,
                 "8001",
@@ -58,16 +72,15 @@ def main() -> int:
                     return 1
                 time.sleep(0.2)
             subprocess.run([hotline, "lawyer", "login", "8001"], check=True)
-            # Rate while the rating prompt plays: after the greeting, the ringing and the talk.
-            before_dtmf_ms = int((greeting + 1.5) * 1000) + TALK_MS + 1500
-            scenario = sipp.render(
-                "caller.xml", workdir, caller=CALLER, before_dtmf_ms=before_dtmf_ms, dtmf_pcap=sipp.dtmf("5")
-            )
+            # Rate 5 while the rating prompt plays: after the ringing and the talk.
+            rate_at = topic_at + 1000 + TALK_MS + 2500
+            script = sipp.timeline(workdir, keys=[*menus, (rate_at, "5")], speak_at_ms=topic_at + 300)
+            scenario = sipp.render("caller.xml", workdir, caller=CALLER, script=script)
         else:
-            speak_after_ms = int((greeting + prompt_seconds(sounds, "voicemail") + 1.5) * 1000)
-            scenario = sipp.render(
-                "caller-hangup.xml", workdir, caller=CALLER, speak_after_ms=speak_after_ms, hold_ms=8000
-            )
+            print("Nobody is on duty: after the menus the caller leaves a message.")
+            speak_at = topic_at + int((prompt_seconds(sounds, "voicemail") + 1.5) * 1000)
+            script = sipp.timeline(workdir, keys=menus, speak_at_ms=speak_at, end_ms=speak_at + 8000)
+            scenario = sipp.render("caller-hangup.xml", workdir, caller=CALLER, script=script)
         print(f"Calling 12348 at {target} as {CALLER}...")
         caller = sipp.citizen(
             target, scenario, workdir, port=5099, media_port=38000, args=("-m", "1", "-timeout", "180")

@@ -21,9 +21,15 @@ def interface(extension: str) -> str:
 
 
 def queue_add(
-    queue: str, extension: str, *, member_name: str, penalty: int = 0, paused: bool = False
+    queue: str,
+    extension: str,
+    *,
+    member_name: str,
+    penalty: int = 0,
+    paused: bool = False,
+    reason: str = "",
 ) -> Action:
-    return Action(
+    action = Action(
         "QueueAdd",
         {
             "Queue": queue,
@@ -34,14 +40,20 @@ def queue_add(
             "Paused": "true" if paused else "false",
         },
     )
+    if reason:
+        action.headers["Reason"] = reason
+    return action
 
 
 def queue_remove(queue: str, extension: str) -> Action:
     return Action("QueueRemove", {"Queue": queue, "Interface": interface(extension)})
 
 
-def queue_pause(queue: str, extension: str, *, paused: bool, reason: str = "") -> Action:
-    headers = {"Queue": queue, "Interface": interface(extension), "Paused": "true" if paused else "false"}
+def queue_pause(extension: str, *, paused: bool, reason: str = "", queue: str | None = None) -> Action:
+    """Pause or resume a member: in ``queue``, or (without one) in every queue it belongs to."""
+    headers = {"Interface": interface(extension), "Paused": "true" if paused else "false"}
+    if queue:
+        headers["Queue"] = queue
     if reason:
         headers["Reason"] = reason
     return Action("QueuePause", headers)

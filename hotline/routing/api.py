@@ -16,10 +16,11 @@ from fastapi import APIRouter, Depends, Query, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from hotline.ami.client import AmiActionFailed
 from hotline.asterisk.config import apply_configuration
 from hotline.auth.permissions import Permission
 from hotline.db.base import utcnow
-from hotline.deps import RuntimeDep, SessionDep, require
+from hotline.deps import RuntimeDep, SessionDep, get_ami, require
 from hotline.errors import HotlineError
 from hotline.ivr.catalog import personal_queue
 from hotline.routing import service
@@ -113,6 +114,66 @@ async def log_out(runtime: RuntimeDep, extension: str) -> DutyStatus:
 
     _none, applied = await change_roster(runtime, change)
     return _status(extension, applied, runtime)
+
+
+class PauseIn(BaseModel):
+    reason: str
+
+
+class PauseOut(BaseModel):
+    extension: str
+    paused: bool
+    reason: str | None
+    reason_label: str | None
+
+
+async def _pause(runtime: Runtime, extension: str, reason: str | None) -> PauseOut:
+    reasons = runtime.settings.routing.pause_reasons
+    if reason is not None and reason not in reasons:
+        raise HotlineError(
+            "pause-reason-unknown",
+            f"{reason!r} is not a pause reason. Use one of: "
+            + ", ".join(f"{code} ({label})" for code, label in reasons.items()),
+            status=422,
+            details={"reasons": reasons},
+        )
+    await asyncio.to_thread(_existing_lawyer, runtime, extension)
+    get_ami(runtime)  # a clear 503 when Asterisk cannot be reached now
+    assert runtime.applier is not None
+    try:
+        await runtime.applier.pause(extension, reason)
+    except AmiActionFailed as exc:
+        raise HotlineError(
+            "lawyer-not-on-duty",
+            f"Lawyer {extension} is not on duty, so there is nothing to pause or resume "
+            "(log in or import a shift first).",
+            status=409,
+            details={"asterisk": exc.message},
+        ) from exc
+    return PauseOut(
+        extension=extension, paused=reason is not None, reason=reason, reason_label=reasons.get(reason or "")
+    )
+
+
+def _existing_lawyer(runtime: Runtime, extension: str) -> None:
+    with runtime.session_factory() as session:
+        service.get_lawyer(session, extension)
+
+
+@router.post(
+    "/lawyers/{extension}/pause", dependencies=[Depends(require(Permission.manage_queue_membership))]
+)
+async def pause(runtime: RuntimeDep, extension: str, body: PauseIn) -> PauseOut:
+    """Stop offering calls to the lawyer in every queue; ``reason``: HOTLINE_ROUTING__PAUSE_REASONS."""
+    return await _pause(runtime, extension, body.reason)
+
+
+@router.post(
+    "/lawyers/{extension}/resume", dependencies=[Depends(require(Permission.manage_queue_membership))]
+)
+async def resume(runtime: RuntimeDep, extension: str) -> PauseOut:
+    """Offer calls to the lawyer again."""
+    return await _pause(runtime, extension, None)
 
 
 @router.post("/roster", dependencies=[Depends(require(Permission.manage_roster))])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -127,8 +127,10 @@ class RosterApplier:
         wanted = desired_memberships(profiles, self._catalog)
         return [profile.extension for profile in profiles], dict(wanted), boundary
 
-    async def _actual(self, ami: AmiClient) -> dict[MemberKey, int]:
+    async def _actual(self, ami: AmiClient) -> tuple[dict[MemberKey, int], dict[str, str]]:
+        """Asterisk's members (key -> penalty) and the lawyers paused in any queue (-> reason)."""
         members: dict[MemberKey, int] = {}
+        paused: dict[str, str] = {}
         for message in await ami.send(actions.queue_status()):
             if message.get("Event") != "QueueMember":
                 continue
@@ -136,7 +138,17 @@ class RosterApplier:
             extension = _extension(member.interface)
             if extension is not None:
                 members[(member.queue, extension)] = member.penalty
-        return members
+                if member.paused:
+                    paused[extension] = member.paused_reason
+        return members, paused
+
+    async def pause(self, extension: str, reason: str | None) -> None:
+        """Pause the lawyer in every queue (``reason``), or resume with ``None``."""
+        ami = self._ami
+        if ami is None:
+            raise RuntimeError("RosterApplier.pause before start()")
+        async with self._lock:
+            await ami.send(actions.queue_pause(extension, paused=reason is not None, reason=reason or ""))
 
     async def apply_with(self, ami: AmiClient) -> Applied:
         """Apply once over ``ami`` (the CLI's own session)."""
@@ -151,11 +163,11 @@ class RosterApplier:
         async with self._lock:
             now = self._clock()
             on_duty, wanted, boundary = await asyncio.to_thread(self._desired, now)
-            actual = await self._actual(ami)
+            actual, paused = await self._actual(ami)
             changes = plan_changes(wanted, actual, self._catalog)
             for change in changes:
                 # A member added or removed meanwhile (by hand on the CLI) is not an error.
-                await ami.send(_action(change), tolerate=("Already there", "Not there"))
+                await ami.send(_action(change, paused), tolerate=("Already there", "Not there"))
             if changes:
                 log.info("Roster applied: on duty %s; %d queue change(s)", on_duty, len(changes))
             # A boundary a moment away still gets its own run (the date job fires at it).
@@ -165,12 +177,18 @@ class RosterApplier:
             return self.last
 
 
-def _action(change: Change) -> actions.Action:
+def _action(change: Change, paused: Mapping[str, str]) -> actions.Action:
+    """The AMI action of a change; a lawyer paused elsewhere joins a new queue paused too."""
     member = change.membership
     if change.kind == "remove":
         return actions.queue_remove(member.queue, member.extension)
     if change.kind == "penalty":
         return actions.queue_penalty(member.queue, member.extension, member.penalty)
     return actions.queue_add(
-        member.queue, member.extension, member_name=member.extension, penalty=member.penalty
+        member.queue,
+        member.extension,
+        member_name=member.extension,
+        penalty=member.penalty,
+        paused=member.extension in paused,
+        reason=paused.get(member.extension, ""),
     )

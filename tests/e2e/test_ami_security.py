@@ -8,6 +8,7 @@ from pydantic import SecretStr
 
 from hotline.app import create_app
 from hotline.auth.service import create_user
+from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
 from tests.e2e.conftest import AsteriskUnderTest
 from tests.helpers import eventually
@@ -27,6 +28,7 @@ async def test_wrong_ami_secret_shows_in_health_and_is_retried(
         runtime: Runtime = app.state.runtime
         with runtime.session_factory.begin() as session:
             create_user(session, "supervisor", "supervisor-password", "supervisor")
+            create_lawyer(session, "律师甲", "8001")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
             token = await http.post(
@@ -45,8 +47,11 @@ async def test_wrong_ami_secret_shows_in_health_and_is_retried(
             assert health["database_reachable"] is True
             assert "not-the-secret" not in str(health)
 
-            # Still retrying: queue actions fail with a clear 503 instead of hanging.
-            response = await http.post("/api/v1/lawyers/8001/login", headers=headers)
+            # Still retrying: a roster change is kept (applied once connected); an action that
+            # needs Asterisk now fails with a clear 503 instead of hanging.
+            login = await http.post("/api/v1/lawyers/8001/login", headers=headers)
+            assert login.status_code == 200 and login.json()["applied"] is False
+            response = await http.post("/api/v1/lawyers/8001/pause", json={"reason": "meal"}, headers=headers)
             assert response.status_code == 503
             assert response.json()["error_id"] == "ami-unavailable"
             assert "refused the AMI login" in response.json()["message"]

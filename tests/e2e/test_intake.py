@@ -237,7 +237,10 @@ def _shift_rows(extension: str, start: datetime, end: datetime) -> bytes:
 
 async def test_an_imported_roster_takes_effect_at_once(controller: Controller, phones: Phones) -> None:
     now = utcnow()
-    lawyers = "姓名,律所,分机,技能,地区,方言\n律师丙,浙江瓯越律师事务所,8003,劳动争议:5;合同与债务:4,鹿城区,温州话\n"
+    lawyers = (
+        "姓名,律所,分机,技能,地区,方言\n"
+        "律师丙,浙江瓯越律师事务所,8003,劳动争议:5;合同与债务:4,鹿城区,温州话\n"
+    )
     shifts = _shift_rows("8003", now - timedelta(hours=1), now + timedelta(hours=1))
     files = [("files", ("lawyers.csv", lawyers.encode())), ("files", ("shifts.csv", shifts))]
     try:
@@ -315,3 +318,39 @@ def _members_in_asterisk(asterisk: AsteriskUnderTest, queue: str) -> set[str]:
     """Members by Asterisk's own CLI (the test's controller is disconnected meanwhile)."""
     text = asterisk.cli(f"queue show {queue}")
     return {extension for extension in LAWYERS if f"PJSIP/{extension}" in text}
+
+
+async def test_a_paused_lawyer_gets_no_calls_until_resumed(
+    asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    """8001 (labour expert) pauses for a meal: a labour call waits for the relaxation and reaches the
+    beginner 8003; after 8001 resumes, the next labour call reaches 8001 at once."""
+    await phones.lawyer("8001", talk_ms=2000)
+    await phones.lawyer("8003", talk_ms=2000)
+    http, headers = controller.http, controller.headers
+    wrong = await http.post("/api/v1/lawyers/8001/pause", json={"reason": "nap"}, headers=headers)
+    assert wrong.status_code == 422 and wrong.json()["error_id"] == "pause-reason-unknown"
+    assert "meal (用餐)" in wrong.json()["message"]
+    off_duty = await http.post("/api/v1/lawyers/8002/pause", json={"reason": "meal"}, headers=headers)
+    assert off_duty.status_code == 409 and off_duty.json()["error_id"] == "lawyer-not-on-duty"
+
+    paused = await http.post("/api/v1/lawyers/8001/pause", json={"reason": "meal"}, headers=headers)
+    assert paused.status_code == 200, paused.text
+    assert paused.json() == {"extension": "8001", "paused": True, "reason": "meal", "reason_label": "用餐"}
+    assert "paused:meal" in asterisk.cli("queue show labour")
+    number = unique_number()
+    later = RATE_AT + RELAX_AFTER_SECONDS * 1000
+    citizen = caller(
+        "caller.xml", caller=number, keys=[*menus(topic="1"), (later, "5")], speak_at_ms=SPEAK_AT
+    )
+    assert citizen.wait(60) == 0, citizen.output()
+    assert (await controller.ended_call(number))["lawyer"] == "8003"
+
+    resumed = await http.post("/api/v1/lawyers/8001/resume", headers=headers)
+    assert resumed.status_code == 200 and resumed.json()["paused"] is False
+    again = unique_number()
+    citizen = caller(
+        "caller.xml", caller=again, keys=[*menus(topic="1"), (RATE_AT, "5")], speak_at_ms=SPEAK_AT
+    )
+    assert citizen.wait(60) == 0, citizen.output()
+    assert (await controller.ended_call(again))["lawyer"] == "8001"

@@ -29,6 +29,8 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/health", Permission.view_health),
     ("POST", "/api/v1/lawyers/8001/login", Permission.manage_queue_membership),
     ("POST", "/api/v1/lawyers/8001/logout", Permission.manage_queue_membership),
+    ("POST", "/api/v1/lawyers/8001/pause", Permission.manage_queue_membership),
+    ("POST", "/api/v1/lawyers/8001/resume", Permission.manage_queue_membership),
     ("GET", "/api/v1/roster", Permission.view_roster),
     ("POST", "/api/v1/roster", Permission.manage_roster),
 ]
@@ -246,10 +248,15 @@ async def test_permission_matrix(
         assert role.value in body["message"]
         return
     assert response.status_code not in (401, 403), response.text
-    if permission is Permission.manage_queue_membership:
+    if path.endswith(("/login", "/logout")):
         # Allowed; this app has no AMI connection: saved, to be applied when Asterisk is reached.
         assert response.status_code == 200, response.text
         assert body["applied"] is False
+    elif path.endswith("/pause"):
+        assert response.status_code == 422, response.text  # allowed, but no reason was given
+    elif path.endswith("/resume"):
+        assert response.status_code == 503, response.text  # allowed, but Asterisk is not connected
+        assert body["error_id"] == "ami-unavailable"
     elif permission is Permission.manage_roster:
         assert response.status_code == 422, response.text  # allowed, but no file was sent
     else:

@@ -153,3 +153,37 @@ def test_resync_adopts_calls_that_started_while_disconnected() -> None:
         CallProgress(linkedid="9.9", caller="13800000009", started_at=988.0, queue="legal", queued_at=990.0)
     ]
     assert set(state.channels) == {"9.9", "9.10"} and ("legal", "PJSIP/8001") in state.members
+
+
+def _user_event(kind: str, uniqueid: str, linkedid: str, **headers: str) -> ev.Event | None:
+    message = {"Event": "UserEvent", "UserEvent": kind, "Timestamp": "1795919100.5"}
+    message.update(Uniqueid=uniqueid, Linkedid=linkedid, **headers)
+    return ev.decode(ev.headers_of(message))
+
+
+def test_route_and_transfer_events_complete_the_record() -> None:
+    """The route comes from the citizen's channel; the transfer from the outside line's channel."""
+    started = CallProgress(linkedid="9.1", caller="139", started_at=1795919100.0)
+    state = LiveState(calls=Map({"9.1": started}))
+    route = _user_event(
+        "HotlineRoute",
+        "9.1",
+        "9.1",
+        HotlineLanguage="mandarin",
+        HotlineTopic="other",
+        HotlinePath=" language=1 topic=0",
+    )
+    transfer = _user_event("HotlineTransfer", "9.2", "9.1", HotlineTarget="gov-12345")
+    assert isinstance(route, ev.RouteChosen) and isinstance(transfer, ev.CallTransferred)
+    state, effects = reduce_all(state, [route, transfer])
+    call = effects[-1].call
+    assert (call.language, call.topic, call.ivr_path) == ("mandarin", "other", "language=1 topic=0")
+    assert call.transferred_to == "gov-12345"
+    hangup = ev.ChannelHungUp(1795919110.0, "9.1", "9.1", "PJSIP/citizens-1", 16)
+    _state, effects = reduce(state, hangup)
+    assert effects[-1].call.outcome == "transferred"
+
+
+def test_a_transfer_event_without_a_target_is_malformed() -> None:
+    with pytest.raises(ev.MalformedEvent):
+        _user_event("HotlineTransfer", "9.2", "9.1")

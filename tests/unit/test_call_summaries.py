@@ -26,9 +26,16 @@ def test_examples_follow_the_schema_and_parse(example: Path) -> None:
 def test_answered_summary_gives_the_call_facts() -> None:
     summary = parse_line((SCHEMAS / "examples" / "call-summary.v1.answered.json").read_text())
     call = summary.progress()
-    assert call.lawyer == "8001" and call.rating == 4 and call.queue == "legal"
+    assert call.lawyer == "8001" and call.rating == 4 and call.queue == "labour"
+    assert (call.language, call.topic, call.ivr_path) == ("mandarin", "labour", "language=1 topic=1")
     assert call.wait_seconds == 0 and call.talk_seconds == 3
     assert call.outcome == "answered"
+
+
+def test_transferred_summary() -> None:
+    call = parse_line((SCHEMAS / "examples" / "call-summary.v1.transferred.json").read_text()).progress()
+    assert call.outcome == "transferred" and call.transferred_to == "gov-12345"
+    assert call.ivr_path == "language=1 topic=0" and call.lawyer is None
 
 
 def test_voicemail_summary() -> None:
