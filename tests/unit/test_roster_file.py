@@ -12,21 +12,15 @@ import openpyxl
 import pytest
 
 from hotline.errors import ConfigurationError
+from hotline.ivr.catalog import load_catalog
 from hotline.routing.roster_file import Roster, RosterInvalid, RowProblem, parse_roster
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "roster"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-TOPICS = {
-    "labour": "labour",
-    "劳动争议": "labour",
-    "family": "family",
-    "婚姻家庭": "family",
-    "contract": "contract",
-    "合同纠纷": "contract",
-    "traffic": "traffic",
-    "交通事故": "traffic",
-}
-LANGUAGES = {"mandarin": "mandarin", "普通话": "mandarin", "wenzhou": "wenzhou", "温州话": "wenzhou"}
+# The shipped catalog's names (ids and Chinese labels), as the importer gets them.
+_CATALOG = load_catalog(Path(__file__).resolve().parents[2] / "ivr_flows" / "topics.yaml")
+TOPICS = _CATALOG.topic_aliases()
+LANGUAGES = _CATALOG.language_aliases()
 
 LAWYERS_EN = "name,firm,extension,skills\n张伟,浙江瓯越律师事务所,8001,labour:5\n李娜,,8002,family:3\n"
 SHIFTS_EN = "extension,date,start,end\n8001,2026-12-01,08:00,12:00\n8002,2026-12-01,12:00,18:00\n"
@@ -236,7 +230,7 @@ def test_skill_and_dialect_problems() -> None:
         "姓名,分机,技能,方言\n"
         "张伟,8001,劳动争议:5；labour:3,普通话\n"
         "李娜,8002,税务:4,闽南话\n"
-        "王芳,8003,婚姻家庭:6、合同纠纷,温州话\n"
+        "王芳,8003,婚姻家庭:6、合同与债务,温州话\n"
     )
     found = problems(("lawyers.csv", lawyers))
     assert where(found) == [
@@ -251,7 +245,7 @@ def test_skill_and_dialect_problems() -> None:
     assert "劳动争议" in found[1].problem and "labour" in found[1].problem  # accepted names are listed
     assert "'闽南话' is not a known dialect" in found[2].problem and "温州话" in found[2].problem
     assert "the level '6'" in found[3].problem
-    assert "'合同纠纷' has no level" in found[4].problem
+    assert "'合同与债务' has no level" in found[4].problem
 
 
 def test_duplicate_extension_across_files_and_sheets() -> None:
