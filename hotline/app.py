@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -21,6 +22,7 @@ from hotline.calls.service import CallRecorder, CallStore
 from hotline.db.migrate import upgrade
 from hotline.deps import RuntimeDep, require
 from hotline.errors import HotlineError
+from hotline.ivr.calendar import missing_years
 from hotline.ivr.service import load_ivr
 from hotline.routing import api as routing_api
 from hotline.routing.applier import RosterApplier
@@ -42,6 +44,8 @@ class Health(BaseModel):
     failed_events: int
     scheduler_running: bool
     roster_on_duty: list[str]
+    # Years without a holiday file (ivr_flows/holidays/<year>.yaml): add them.
+    calendar_missing_years: list[int]
 
 
 def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
@@ -140,4 +144,5 @@ def health_of(runtime: Runtime) -> Health:
         failed_events=ami.failed_events if ami else 0,
         scheduler_running=bool(runtime.applier and runtime.applier.running),
         roster_on_duty=runtime.applier.last.on_duty if runtime.applier and runtime.applier.last else [],
+        calendar_missing_years=missing_years(runtime.ivr.calendar, date.today()) if runtime.ivr else [],
     )

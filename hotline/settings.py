@@ -56,7 +56,8 @@ class AsteriskSettings(BaseModel):
     queue_timeout: int = 60
     # Ring each lawyer this long before trying the next (seconds).
     ring_timeout: int = 15
-    wrapup_seconds: int = 5
+    # After a call the lawyer gets this long to finish the ticket (工单) before the next call rings.
+    wrapup_seconds: int = 30
     voicemail_max_seconds: int = 120
     ami_write_classes: list[str] = Field(default_factory=lambda: ["agent", "reporting"])
     ami_read_classes: list[str] = Field(default_factory=lambda: ["system", "call", "agent", "user"])

@@ -42,6 +42,9 @@ def _out(call: Call) -> CallOut:
 def list_calls(
     session: SessionDep,
     caller: Annotated[str | None, Query(description="Only calls from this number")] = None,
+    topic: Annotated[
+        str | None, Query(description="Only calls about this topic (ivr_flows/topics.yaml id)")
+    ] = None,
     since: Annotated[
         datetime | None, Query(description="Only calls started at or after this time (ISO 8601)")
     ] = None,
@@ -51,6 +54,8 @@ def list_calls(
     query = select(Call).order_by(Call.started_at.desc(), Call.id.desc())
     if caller:
         query = query.where(Call.caller == caller)
+    if topic:
+        query = query.where(Call.topic == topic)
     if since is not None:
         if since.tzinfo is None:
             from datetime import UTC

@@ -43,7 +43,10 @@ CALLS = {
         linkedid="1714528800.1",
         caller="13800000001",
         started_at=BASE,
-        queue="legal",
+        queue="labour",
+        language="mandarin",
+        topic="labour",
+        ivr_path="language=1 topic=1",
         queued_at=BASE + 5.25,
         answered_at=BASE + 20.5,
         lawyer="8001",
@@ -57,7 +60,10 @@ CALLS = {
         linkedid="1714532400.2",
         caller="13800000002",
         started_at=BASE + 3600,
-        queue="legal",
+        queue="family-wenzhou",
+        language="wenzhou",
+        topic="family",
+        ivr_path="language=2 topic=2",
         queued_at=BASE + 3605,
         ended_at=BASE + 3690,
         wait_seconds=60,
@@ -67,7 +73,10 @@ CALLS = {
         linkedid="1714536000.3",
         caller="13800000001",
         started_at=BASE + 7200,
-        queue="legal",
+        queue="labour",
+        language="mandarin",
+        topic="labour",
+        ivr_path="language=1 topic=1",
         queued_at=BASE + 7205,
         ended_at=BASE + 7230,
         wait_seconds=25,
@@ -290,7 +299,7 @@ async def test_call_items_carry_every_field(api: Api) -> None:
     assert parse_time(answered["started_at"]) == at(BASE)
     assert parse_time(answered["answered_at"]) == at(BASE + 20.5)
     assert parse_time(answered["ended_at"]) == at(BASE + 200.75)
-    assert (answered["queue"], answered["lawyer"]) == ("legal", "8001")
+    assert (answered["queue"], answered["lawyer"]) == ("labour", "8001")
     assert (answered["wait_seconds"], answered["talk_seconds"]) == (15, 180)
     assert (answered["outcome"], answered["rating"]) == ("answered", 5)
     assert answered["recording"] is None  # no file registered yet
@@ -303,6 +312,18 @@ async def test_calls_filter_by_caller(api: Api) -> None:
     items = await api.calls(caller="13800000001")
     assert [item["linkedid"] for item in items] == [CALLS["abandoned"].linkedid, CALLS["answered"].linkedid]
     assert await api.calls(caller="13999999999") == []
+
+
+async def test_calls_filter_by_topic_and_carry_the_route(api: Api) -> None:
+    items = await api.calls(topic="labour")
+    assert [item["linkedid"] for item in items] == [CALLS["abandoned"].linkedid, CALLS["answered"].linkedid]
+    (family,) = await api.calls(topic="family")
+    assert (family["queue"], family["language"], family["ivr_path"]) == (
+        "family-wenzhou",
+        "wenzhou",
+        "language=2 topic=2",
+    )
+    assert await api.calls(topic="traffic") == []
 
 
 @pytest.mark.parametrize(
@@ -345,3 +366,11 @@ async def test_health_without_ami(api: Api) -> None:
     assert health["ami_connected"] is False
     assert health["database_reachable"] is True and health["database_error"] is None
     assert health["ok"] is False  # not connected to Asterisk
+    assert health["scheduler_running"] is False and health["roster_on_duty"] == []
+
+
+async def test_health_names_the_years_without_a_holiday_file(api: Api) -> None:
+    health = (await api.http.get("/api/v1/health", headers=api.auth(Role.lawyer))).json()
+    assert isinstance(health["calendar_missing_years"], list)
+    years = health["calendar_missing_years"]
+    assert all(year != 2026 for year in years)  # the shipped calendar has 2026
