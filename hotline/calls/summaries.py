@@ -3,7 +3,7 @@
 They make the records complete after an outage: when the controller (or its AMI connection) was
 down while calls ended, the next re-sync reads the summaries of that period and fills in what the
 events would have said (answer, lawyer, rating, recording, voicemail), and adds the calls that
-started and ended entirely while it was away. The format is ``recordings_schema/call-summary.v1.json``.
+started and ended entirely while it was away. The format is ``recordings_schema/call-summary.v2.json`` (v1 lines, without the route, are read too).
 """
 
 from __future__ import annotations
@@ -94,8 +94,8 @@ def parse_line(line: str) -> CallSummary:
         data = json.loads(line)
     except ValueError as exc:
         raise MalformedSummary(f"not JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("v") != 1:
-        raise MalformedSummary("not a version 1 call summary")
+    if not isinstance(data, dict) or data.get("v") not in (1, 2):
+        raise MalformedSummary("not a version 1 or 2 call summary")
     linkedid = _text(data, "linkedid")
     ended = _time(data, "ended")
     if linkedid is None or ended is None:

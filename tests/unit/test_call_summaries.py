@@ -13,12 +13,13 @@ from hotline.calls.state import CallChanged, CallProgress, LiveState, Snapshot, 
 from hotline.calls.summaries import MalformedSummary, parse_line, read_summaries
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "recordings_schema"
-EXAMPLES = sorted((SCHEMAS / "examples").glob("call-summary.v1.*.json"))
+EXAMPLES = sorted((SCHEMAS / "examples").glob("call-summary.v*.json"))
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-def test_examples_follow_the_schema_and_parse(example: Path) -> None:
-    schema = json.loads((SCHEMAS / "call-summary.v1.json").read_text())
+def test_examples_follow_their_schema_and_parse(example: Path) -> None:
+    version = example.name.split(".")[1]  # call-summary.v2.answered.json -> v2
+    schema = json.loads((SCHEMAS / f"call-summary.{version}.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(json.loads(example.read_text()))
     assert parse_line(example.read_text()).linkedid
 
@@ -26,14 +27,20 @@ def test_examples_follow_the_schema_and_parse(example: Path) -> None:
 def test_answered_summary_gives_the_call_facts() -> None:
     summary = parse_line((SCHEMAS / "examples" / "call-summary.v1.answered.json").read_text())
     call = summary.progress()
-    assert call.lawyer == "8001" and call.rating == 4 and call.queue == "labour"
-    assert (call.language, call.topic, call.ivr_path) == ("mandarin", "labour", "language=1 topic=1")
+    assert call.lawyer == "8001" and call.rating == 4 and call.queue == "legal"
     assert call.wait_seconds == 0 and call.talk_seconds == 3
     assert call.outcome == "answered"
+    assert (call.language, call.topic, call.ivr_path) == (None, None, None)  # v1 had no route
+
+
+def test_a_v2_summary_carries_the_route() -> None:
+    call = parse_line((SCHEMAS / "examples" / "call-summary.v2.answered.json").read_text()).progress()
+    assert (call.language, call.topic, call.ivr_path) == ("mandarin", "labour", "language=1 topic=1")
+    assert call.queue == "labour" and call.outcome == "answered"
 
 
 def test_transferred_summary() -> None:
-    call = parse_line((SCHEMAS / "examples" / "call-summary.v1.transferred.json").read_text()).progress()
+    call = parse_line((SCHEMAS / "examples" / "call-summary.v2.transferred.json").read_text()).progress()
     assert call.outcome == "transferred" and call.transferred_to == "gov-12345"
     assert call.ivr_path == "language=1 topic=0" and call.lawyer is None
 
@@ -48,7 +55,7 @@ def test_voicemail_summary() -> None:
     [
         "not json",
         "[]",
-        '{"v": 2, "linkedid": "1.1", "ended": "5"}',
+        '{"v": 3, "linkedid": "1.1", "ended": "5"}',
         '{"v": 1, "linkedid": "1.1"}',
         '{"v": 1, "linkedid": "1.1", "ended": "5", "rating": "7"}',
         '{"v": 1, "linkedid": "1.1", "ended": "soon"}',
