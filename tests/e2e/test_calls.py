@@ -188,6 +188,7 @@ async def test_calls_that_end_while_ami_is_down_are_completed_from_asterisk_summ
     later = await _ended_call(controller, second)
     assert later["outcome"] == "answered" and later["lawyer"] == "8001" and later["rating"] == 3
     assert later["queue"] == "other" and later["answered_at"] is not None
+    assert (later["topic"], later["ivr_path"]) == ("other", "language=1 topic=7")  # from the summary
     assert len(await controller.calls(caller=first)) == len(await controller.calls(caller=second)) == 1
 
 
