@@ -3,7 +3,8 @@
 They make the records complete after an outage: when the controller (or its AMI connection) was
 down while calls ended, the next re-sync reads the summaries of that period and fills in what the
 events would have said (answer, lawyer, rating, recording, voicemail), and adds the calls that
-started and ended entirely while it was away. The format is ``recordings_schema/call-summary.v2.json`` (v1 lines, without the route, are read too).
+started and ended entirely while it was away. The format is ``recordings_schema/call-summary.v2.json``
+(v1 lines, without the route, are read too).
 """
 
 from __future__ import annotations
