@@ -30,6 +30,7 @@ from hotline.runtime import Runtime
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["roster"])
+MAX_ROSTER_BYTES = 5_000_000
 T = TypeVar("T")
 
 
@@ -49,6 +50,8 @@ class ImportOut(BaseModel):
     sip_passwords: dict[str, str]
     applied: bool
     on_duty: list[str]
+    # Set when something still needs doing (e.g. rendering the new lawyers' SIP endpoints).
+    note: str | None = None
 
 
 class ShiftOut(BaseModel):
@@ -181,7 +184,17 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
     """Import lawyers and shifts from CSV or XLSX files: all of them, or nothing if any row is bad."""
     if runtime.ivr is None:
         raise HotlineError("roster-unavailable", "The controller has no topic catalog loaded.", status=503)
-    contents = [(upload.filename or "roster.csv", await upload.read()) for upload in files]
+    contents = []
+    for upload in files:
+        data = await upload.read(MAX_ROSTER_BYTES + 1)
+        if len(data) > MAX_ROSTER_BYTES:
+            raise HotlineError(
+                "roster-too-large",
+                f"{upload.filename} is larger than {MAX_ROSTER_BYTES // 1_000_000} MB; a roster is much "
+                "smaller. Check that this is the right file, or split it by month.",
+                status=413,
+            )
+        contents.append((upload.filename or "roster.csv", data))
     catalog, timezone = runtime.ivr.catalog, runtime.ivr.calendar.timezone
 
     def change(session: Session) -> service.ImportResult:
@@ -195,9 +208,14 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
         return service.import_roster(session, roster, timezone)
 
     result, applied = await change_roster(runtime, change)
+    note = None
     if result.lawyers_added:
         # New lawyers need their SIP endpoints: render pjsip.conf and reload Asterisk.
-        await asyncio.to_thread(apply_configuration, runtime.settings)
+        try:
+            await asyncio.to_thread(apply_configuration, runtime.settings)
+        except HotlineError as exc:
+            note = f"Saved, but the new lawyers' phones cannot register yet: {exc.message}"
+            log.warning("%s", note)
     return ImportOut(
         lawyers_added=result.lawyers_added,
         lawyers_updated=result.lawyers_updated,
@@ -206,6 +224,7 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
         sip_passwords=result.sip_passwords,
         applied=applied is not None,
         on_duty=applied.on_duty if applied else [],
+        note=note,
     )
 
 

@@ -374,3 +374,32 @@ async def test_health_names_the_years_without_a_holiday_file(api: Api) -> None:
     assert isinstance(health["calendar_missing_years"], list)
     years = health["calendar_missing_years"]
     assert all(year != 2026 for year in years)  # the shipped calendar has 2026
+
+
+# --- the roster ------------------------------------------------------------------------------------
+
+
+async def test_a_roster_import_is_saved_even_when_asterisk_is_away(api: Api) -> None:
+    lawyers = "姓名,律所,分机,技能,地区,方言\n陈海燕,浙江瓯越律师事务所,8101,劳动争议:5,鹿城区,温州话\n"
+    shifts = "分机,日期,开始,结束\n8101,2026-12-01,08:30,12:00\n"
+    files = [("files", ("lawyers.csv", lawyers.encode())), ("files", ("shifts.csv", shifts.encode()))]
+    response = await api.http.post("/api/v1/roster", files=files, headers=api.auth(Role.admin))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["lawyers_added"] == ["8101"] and body["shifts_added"] == 1 and body["applied"] is False
+    assert len(body["sip_passwords"]["8101"]) >= 12
+    assert "hotline asterisk provision" in body["note"]  # no Asterisk root here: endpoints not rendered
+    start = "2026-12-01T00:00:00+08:00"
+    roster = await api.http.get(
+        "/api/v1/roster", params={"from": start, "days": "1"}, headers=api.auth(Role.admin)
+    )
+    (shift,) = roster.json()["shifts"]
+    assert (shift["extension"], shift["name"], shift["source"]) == ("8101", "陈海燕", "roster")
+    assert shift["starts_at"].startswith("2026-12-01T00:30:00")  # 08:30 in Wenzhou is 00:30 UTC
+
+
+async def test_an_oversized_roster_file_is_refused_plainly(api: Api) -> None:
+    files = [("files", ("lawyers.csv", b"x" * 5_000_001))]
+    response = await api.http.post("/api/v1/roster", files=files, headers=api.auth(Role.admin))
+    assert response.status_code == 413
+    assert response.json()["error_id"] == "roster-too-large"
