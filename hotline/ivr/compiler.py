@@ -59,7 +59,7 @@ def _office_hours(step: Step) -> _Extension:
     )
 
 
-def _menu(flow: Flow, step: Step, catalog: Catalog) -> _Extension:
+def _menu(flow: Flow, step: Step) -> _Extension:
     ext = _Extension(
         step.name, f"Menu: {step.retries} re-prompt(s) on no or wrong key, then {step.link('fallback')}."
     )
@@ -160,7 +160,7 @@ def compile_flow(
         elif step.type == "office_hours":
             ext = _office_hours(step)
         elif step.type == "menu":
-            ext = _menu(flow, step, catalog)
+            ext = _menu(flow, step)
         elif step.type == "queue":
             ext = _queue(step, catalog)
         elif step.type == "transfer":
