@@ -107,6 +107,8 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
     @app.exception_handler(HotlineError)
     async def hotline_error(_request: Request, exc: HotlineError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if "retry_after" in exc.details:
+            headers = {"Retry-After": str(exc.details["retry_after"])}
         return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
 
     app.include_router(auth_api.router)

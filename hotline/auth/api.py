@@ -9,7 +9,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from hotline.auth.service import authenticate, issue_token
-from hotline.deps import RuntimeDep, SessionDep
+from hotline.deps import RuntimeDep
+from hotline.errors import HotlineError
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -21,10 +22,18 @@ class Token(BaseModel):
 
 
 @router.post("/token")
-def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, runtime: RuntimeDep
-) -> Token:
-    user = authenticate(session, form.username, form.password)
-    return Token(
-        access_token=issue_token(user, runtime.token_key, runtime.settings.web.token_minutes), role=user.role
-    )
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], runtime: RuntimeDep) -> Token:
+    """A bearer token for a user name and password; failed attempts count towards a lock."""
+    failure: HotlineError | None = None
+    with runtime.session_factory.begin() as session:  # committed even when the password is wrong
+        try:
+            user = authenticate(session, form.username, form.password)
+            issued = Token(
+                access_token=issue_token(user, runtime.token_key, runtime.settings.web.token_minutes),
+                role=user.role,
+            )
+        except HotlineError as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    return issued

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
@@ -21,9 +21,33 @@ ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 10
 
 
+# Failed sign-ins in a row before each further one locks the account, for 1, 2, 4 ... minutes.
+FREE_FAILURES = 3
+MAX_LOCK_MINUTES = 60
+
+
 class AuthenticationFailed(HotlineError):
     def __init__(self, message: str = "Wrong user name or password.") -> None:
         super().__init__("auth-failed", message, status=401)
+
+
+class AccountLocked(HotlineError):
+    def __init__(self, until: datetime, now: datetime) -> None:
+        seconds = max(1, int((until - now).total_seconds()))
+        super().__init__(
+            "auth-locked",
+            f"Too many failed sign-ins: this account is locked for {seconds // 60} min {seconds % 60} s. "
+            "Try again then, or ask an admin to check the account.",
+            status=429,
+            details={"retry_after": seconds},
+        )
+
+
+def lock_minutes(failures: int) -> int:
+    """How long the ``failures``-th failed sign-in in a row locks the account (0: not at all)."""
+    if failures <= FREE_FAILURES:
+        return 0
+    return int(min(MAX_LOCK_MINUTES, 2 ** (failures - FREE_FAILURES - 1)))
 
 
 def create_user(session: Session, username: str, password: str, role: str) -> User:
@@ -45,14 +69,30 @@ def create_user(session: Session, username: str, password: str, role: str) -> Us
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
+def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User:
+    """The user, if the password is right and the account not locked.
+
+    A wrong password counts against the account (flushed: the caller commits it even though this
+    raises); after :data:`FREE_FAILURES` in a row each failure locks it for longer. A success
+    resets the count."""
+    now = now or utcnow()
     user = session.scalar(select(User).where(User.username == username))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked(user.locked_until, now)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
+        if user is not None:
+            user.failed_logins += 1
+            minutes = lock_minutes(user.failed_logins)
+            user.locked_until = now + timedelta(minutes=minutes) if minutes else None
+            session.flush()
         raise AuthenticationFailed() from None
     if user is None or not user.active:
         raise AuthenticationFailed()
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+        session.flush()
     return user
 
 

@@ -14,9 +14,18 @@ from fastapi import FastAPI
 from hotline.app import create_app
 from hotline.auth.models import Role
 from hotline.auth.permissions import MATRIX, Permission
-from hotline.auth.service import create_user, issue_token
+from hotline.auth.service import (
+    FREE_FAILURES,
+    AccountLocked,
+    AuthenticationFailed,
+    authenticate,
+    create_user,
+    issue_token,
+    lock_minutes,
+)
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
+from hotline.db.base import utcnow
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
 from hotline.settings import AsteriskSettings, Settings
@@ -193,6 +202,39 @@ async def test_wrong_credentials_are_refused(api: Api, username: str, password: 
     # The same answer for an unknown user and a wrong password: no way to probe user names.
     assert body["message"] == "Wrong user name or password."
     assert "access_token" not in body
+
+
+async def test_repeated_failed_sign_ins_lock_the_account_for_longer_each_time(api: Api) -> None:
+    with api.runtime.session_factory.begin() as session:
+        create_user(session, "lock-test", "lock-test-password", "reviewer")
+    wrong = {"username": "lock-test", "password": "not-the-password"}
+    for _ in range(FREE_FAILURES):
+        assert (await api.http.post("/api/v1/auth/token", data=wrong)).status_code == 401
+    assert (await api.http.post("/api/v1/auth/token", data=wrong)).status_code == 401  # this one locks
+    right = {"username": "lock-test", "password": "lock-test-password"}
+    locked = await api.http.post("/api/v1/auth/token", data=right)
+    assert locked.status_code == 429, locked.text
+    assert locked.json()["error_id"] == "auth-locked" and "access_token" not in locked.json()
+    assert 1 <= int(locked.headers["retry-after"]) <= 60
+    other = await api.http.post(
+        "/api/v1/auth/token", data={"username": "admin-user", "password": PASSWORD[Role.admin]}
+    )
+    assert other.status_code == 200  # other accounts are not affected
+
+
+def test_a_lock_expires_and_a_success_resets_the_count(api: Api) -> None:
+    now = utcnow()
+    with api.runtime.session_factory.begin() as session:
+        create_user(session, "lock-later", "lock-later-password", "reviewer")
+    for attempt in range(FREE_FAILURES + 2):
+        with api.runtime.session_factory.begin() as session, pytest.raises(AuthenticationFailed):
+            authenticate(session, "lock-later", "wrong", now + timedelta(hours=attempt))
+    with api.runtime.session_factory.begin() as session:
+        with pytest.raises(AccountLocked):  # the 5th failure locked it for 2 minutes
+            authenticate(session, "lock-later", "lock-later-password", now + timedelta(hours=4, minutes=1))
+        user = authenticate(session, "lock-later", "lock-later-password", now + timedelta(hours=4, minutes=3))
+        assert (user.failed_logins, user.locked_until) == (0, None)
+    assert [lock_minutes(n) for n in range(1, 12)] == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
 
 
 # --- every route needs a valid token --------------------------------------------------------------
