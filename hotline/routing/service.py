@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select
@@ -139,8 +139,8 @@ def import_roster(session: Session, roster: Roster, timezone: str) -> ImportResu
     """Put a parsed roster into the database (all of it: the caller's transaction commits).
 
     Lawyers are matched by extension: known ones are updated, new ones created with a generated
-    SIP password. The shifts replace the rostered (not manual) shifts that start on the same
-    local days, so re-importing a corrected week replaces that week."""
+    SIP password. A lawyer's imported shifts replace that lawyer's rostered (not manual) shifts
+    that start on the same local days, so re-importing a corrected week replaces that week."""
     added, updated, passwords = [], [], {}
     for entry in roster.lawyers:
         lawyer = session.scalar(select(Lawyer).where(Lawyer.extension == entry.extension))
@@ -169,15 +169,25 @@ def import_roster(session: Session, roster: Roster, timezone: str) -> ImportResu
 
 
 def _remove_rostered_days(session: Session, roster: Roster, zone: ZoneInfo) -> int:
-    days = sorted({shift.starts_at.astimezone(zone).date() for shift in roster.shifts})
-    if not days:
-        return 0
-    spans = []
-    for day in days:
-        start = datetime(day.year, day.month, day.day, tzinfo=zone)
-        spans.append((DutyShift.starts_at >= start) & (DutyShift.starts_at < start + timedelta(days=1)))
-    result = session.execute(delete(DutyShift).where(DutyShift.source == "roster", or_(*spans)))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Delete the rostered shifts of the file's lawyers that start on the days the file covers for
+    them (other lawyers' shifts, and manual shifts, stay)."""
+    days_by_extension: dict[str, set[date]] = {}
+    for shift in roster.shifts:
+        days_by_extension.setdefault(shift.extension, set()).add(shift.starts_at.astimezone(zone).date())
+    removed = 0
+    for extension, days in sorted(days_by_extension.items()):
+        lawyer = get_lawyer(session, extension)
+        spans = []
+        for day in sorted(days):
+            start = datetime(day.year, day.month, day.day, tzinfo=zone)
+            spans.append((DutyShift.starts_at >= start) & (DutyShift.starts_at < start + timedelta(days=1)))
+        result = session.execute(
+            delete(DutyShift).where(
+                DutyShift.source == "roster", DutyShift.lawyer_id == lawyer.id, or_(*spans)
+            )
+        )
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed
 
 
 def shifts_between(session: Session, start: datetime, end: datetime) -> Sequence[DutyShift]:

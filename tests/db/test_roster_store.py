@@ -54,11 +54,17 @@ def test_import_creates_lawyers_with_passwords_and_their_shifts(
         assert service.next_boundary(session, _at(2, 8)) is None
 
 
-def test_re_importing_a_day_replaces_its_rostered_shifts_only(session_factory: sessionmaker[Session]) -> None:
+def test_re_importing_a_day_replaces_that_lawyers_rostered_shifts_only(
+    session_factory: sessionmaker[Session],
+) -> None:
     with session_factory.begin() as session:
         service.import_roster(
             session,
-            _roster(("8001", _at(1, 8, 30), _at(1, 12)), ("8001", _at(2, 8, 30), _at(2, 12))),
+            _roster(
+                ("8001", _at(1, 8, 30), _at(1, 12)),
+                ("8001", _at(2, 8, 30), _at(2, 12)),
+                ("8002", _at(1, 14), _at(1, 18)),
+            ),
             "Asia/Shanghai",
         )
         lawyer = service.get_lawyer(session, "8002")
@@ -74,6 +80,7 @@ def test_re_importing_a_day_replaces_its_rostered_shifts_only(session_factory: s
         assert spans == [
             ("8002", _at(1, 9), "manual"),  # a manual shift is not the roster's to replace
             ("8001", _at(1, 13), "roster"),
+            ("8002", _at(1, 14), "roster"),  # another lawyer's shift that day: kept
             ("8001", _at(2, 8, 30), "roster"),  # another day: kept
         ]
         assert session.query(Lawyer).filter_by(extension="8001").one().skills == {"labour": 3}
