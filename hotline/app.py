@@ -28,6 +28,7 @@ from hotline.routing import api as routing_api
 from hotline.routing.applier import RosterApplier
 from hotline.runtime import Runtime, ami_endpoint, build_runtime, spool_dir
 from hotline.settings import Settings
+from hotline.web import pages as web_pages
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
     app.include_router(auth_api.router)
     app.include_router(calls_api.router)
     app.include_router(routing_api.router)
+    app.include_router(web_pages.router)
 
     @app.get("/api/v1/health", tags=["health"])
     def health(

@@ -113,6 +113,8 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     token_minutes: int = 480
+    # Send the session cookie over HTTPS only: set it when a TLS proxy serves the pages.
+    cookie_secure: bool = False
 
 
 class Settings(BaseSettings):
