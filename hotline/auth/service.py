@@ -9,7 +9,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.auth.models import Role, User
 from hotline.db.base import utcnow
@@ -93,6 +93,21 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None
         session.flush()
+    return user
+
+
+def sign_in(session_factory: sessionmaker[Session], username: str, password: str) -> User:
+    """:func:`authenticate` in a transaction of its own that is committed even when it fails, so
+    that failed attempts count towards the lock. The user is returned detached."""
+    failure: HotlineError | None = None
+    with session_factory.begin() as session:
+        try:
+            user = authenticate(session, username, password)
+            session.expunge(user)
+        except HotlineError as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
     return user
 
 

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from hotline.auth.models import Role, User
-from hotline.auth.service import AccountLocked, AuthenticationFailed, authenticate
+from hotline.auth.models import Role
+from hotline.auth.service import AccountLocked, AuthenticationFailed, sign_in
 from hotline.deps import RuntimeDep
-from hotline.errors import HotlineError
 from hotline.runtime import Runtime
 from hotline.web.sessions import (
     LOGIN_COOKIE,
@@ -77,25 +76,15 @@ async def log_in(
     if not login_nonce_matches(login_cookie, csrf, runtime.token_key):
         return _login_page(request, runtime, status=403, error="页面已过期，请重新登录。", username=username)
 
-    def check() -> User | HotlineError:
-        with runtime.session_factory.begin() as session:  # failed attempts are committed too
-            try:
-                user = authenticate(session, username, password)
-                session.expunge(user)
-                return user
-            except HotlineError as exc:
-                return exc
-
-    outcome = await asyncio.to_thread(check)
-    if isinstance(outcome, AccountLocked):
-        minutes = max(1, round(outcome.details["retry_after"] / 60))
+    try:
+        user = await asyncio.to_thread(sign_in, runtime.session_factory, username, password)
+    except AccountLocked as exc:
+        minutes = max(1, round(exc.details["retry_after"] / 60))
         error = f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试。"
         return _login_page(request, runtime, status=429, error=error, username=username)
-    if isinstance(outcome, AuthenticationFailed):
+    except AuthenticationFailed:
         return _login_page(request, runtime, status=401, error="用户名或密码错误。", username=username)
-    if isinstance(outcome, HotlineError):
-        raise outcome
-    cookie, _session = issue_session(outcome, runtime.token_key, runtime.settings.web.token_minutes)
+    cookie, _session = issue_session(user, runtime.token_key, runtime.settings.web.token_minutes)
     response = RedirectResponse("/", status_code=303)
     _set_cookie(response, SESSION_COOKIE, cookie, runtime.settings.web.token_minutes * 60, runtime)
     response.delete_cookie(LOGIN_COOKIE, path="/")
