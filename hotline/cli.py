@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from hotline.errors import HotlineError
 from hotline.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from hotline.ami.client import AmiClient
 
 
 def _settings() -> Settings:
@@ -134,11 +139,11 @@ def cmd_lawyer(args: argparse.Namespace) -> None:
         print(f"SIP user name: {created.extension}  password: {created.sip_password}  (shown once)")
         _render(settings)
         return
-    from hotline.db.base import utcnow
-
     if args.action in ("pause", "resume"):
         _pause(settings, args.extension, getattr(args, "reason", None))
         return
+    from hotline.db.base import utcnow
+
     with runtime.session_factory.begin() as session:
         lawyer = service.get_lawyer(session, args.extension)
         if args.action == "login":
@@ -150,35 +155,38 @@ def cmd_lawyer(args: argparse.Namespace) -> None:
     print(f"Lawyer {args.extension} is {state}.")
 
 
+@contextlib.asynccontextmanager
+async def _ami_session(settings: Settings) -> AsyncIterator[AmiClient]:
+    """A short AMI session of the command's own (the controller keeps its connection)."""
+    from hotline.ami.client import AmiClient
+    from hotline.runtime import ami_endpoint
+
+    client = AmiClient(
+        ami_endpoint(settings),
+        on_event=lambda _event: None,
+        action_timeout=settings.ami.action_timeout,
+        login_timeout=settings.ami.login_timeout,
+    )
+    await client.connect_once()
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
 def _pause(settings: Settings, extension: str, reason: str | None) -> None:
-    from hotline.ami import actions
-    from hotline.ami.client import AmiActionFailed, AmiClient
     from hotline.routing import service
-    from hotline.runtime import ami_endpoint, build_runtime
+    from hotline.routing.applier import pause_member
+    from hotline.runtime import build_runtime
 
     reasons = settings.routing.pause_reasons
-    if reason is not None and reason not in reasons:
-        choices = ", ".join(f"{code} ({label})" for code, label in reasons.items())
-        raise HotlineError("pause-reason-unknown", f"{reason!r} is not a pause reason. Use one of: {choices}")
+    service.check_pause_reason(reasons, reason)
     with build_runtime(settings).session_factory() as session:
         service.get_lawyer(session, extension)
 
     async def run() -> None:
-        client = AmiClient(
-            ami_endpoint(settings),
-            on_event=lambda _event: None,
-            action_timeout=settings.ami.action_timeout,
-            login_timeout=settings.ami.login_timeout,
-        )
-        await client.connect_once()
-        try:
-            await client.send(actions.queue_pause(extension, paused=reason is not None, reason=reason or ""))
-        except AmiActionFailed:
-            raise HotlineError(
-                "lawyer-not-on-duty", f"Lawyer {extension} is not on duty: nothing to pause or resume."
-            ) from None
-        finally:
-            await client.close()
+        async with _ami_session(settings) as client:
+            await pause_member(client, extension, reason)
 
     asyncio.run(run())
     print(f"Lawyer {extension} is {'paused (' + reasons[reason] + ')' if reason else 'taking calls again'}.")
@@ -186,33 +194,23 @@ def _pause(settings: Settings, extension: str, reason: str | None) -> None:
 
 def _apply_roster(settings: Settings) -> list[str]:
     """Apply the roster to Asterisk now (through our own AMI session); return who is on duty."""
-    from hotline.ami.client import AmiClient
+    from hotline.ami.client import AmiAuthenticationFailed, AmiUnavailable
     from hotline.ivr.service import load_ivr
     from hotline.routing.applier import RosterApplier
-    from hotline.runtime import ami_endpoint, build_runtime
+    from hotline.runtime import build_runtime
 
-    runtime = build_runtime(settings)
-    applier = RosterApplier(runtime.session_factory, load_ivr(settings).catalog)
+    applier = RosterApplier(build_runtime(settings).session_factory, load_ivr(settings).catalog)
 
     async def run() -> list[str]:
-        client = AmiClient(
-            ami_endpoint(settings),
-            on_event=lambda _event: None,
-            action_timeout=settings.ami.action_timeout,
-            login_timeout=settings.ami.login_timeout,
-        )
         try:
-            await client.connect_once()
-        except HotlineError as exc:
+            async with _ami_session(settings) as client:
+                applied = await applier.apply_with(client)
+        except (AmiUnavailable, AmiAuthenticationFailed) as exc:
             print(
                 f"Saved. Asterisk is not reachable ({exc.message}); "
                 "the controller applies it when it connects."
             )
             return []
-        try:
-            applied = await applier.apply_with(client)
-        finally:
-            await client.close()
         print(
             f"Applied to Asterisk: {len(applied.changes)} queue change(s); "
             f"on duty: {', '.join(applied.on_duty) or 'nobody'}."

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Query, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from hotline.ami.client import AmiActionFailed
 from hotline.asterisk.config import apply_configuration
 from hotline.auth.permissions import Permission
 from hotline.db.base import utcnow
@@ -132,27 +131,11 @@ class PauseOut(BaseModel):
 
 async def _pause(runtime: Runtime, extension: str, reason: str | None) -> PauseOut:
     reasons = runtime.settings.routing.pause_reasons
-    if reason is not None and reason not in reasons:
-        raise HotlineError(
-            "pause-reason-unknown",
-            f"{reason!r} is not a pause reason. Use one of: "
-            + ", ".join(f"{code} ({label})" for code, label in reasons.items()),
-            status=422,
-            details={"reasons": reasons},
-        )
+    service.check_pause_reason(reasons, reason)
     await asyncio.to_thread(_existing_lawyer, runtime, extension)
     get_ami(runtime)  # a clear 503 when Asterisk cannot be reached now
     assert runtime.applier is not None
-    try:
-        await runtime.applier.pause(extension, reason)
-    except AmiActionFailed as exc:
-        raise HotlineError(
-            "lawyer-not-on-duty",
-            f"Lawyer {extension} is not on duty, so there is nothing to pause or resume "
-            "(log in or import a shift first).",
-            status=409,
-            details={"asterisk": exc.message},
-        ) from exc
+    await runtime.applier.pause(extension, reason)
     return PauseOut(
         extension=extension, paused=reason is not None, reason=reason, reason_label=reasons.get(reason or "")
     )

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.ami import actions
 from hotline.ami import events as ev
-from hotline.ami.client import AmiClient
+from hotline.ami.client import AmiActionFailed, AmiClient
 from hotline.db.base import utcnow
+from hotline.errors import HotlineError
 from hotline.ivr.catalog import Catalog
 from hotline.routing import service
 from hotline.routing.membership import Change, MemberKey, Membership, desired_memberships, plan_changes
@@ -148,7 +149,7 @@ class RosterApplier:
         if ami is None:
             raise RuntimeError("RosterApplier.pause before start()")
         async with self._lock:
-            await ami.send(actions.queue_pause(extension, paused=reason is not None, reason=reason or ""))
+            await pause_member(ami, extension, reason)
 
     async def apply_with(self, ami: AmiClient) -> Applied:
         """Apply once over ``ami`` (the CLI's own session)."""
@@ -175,6 +176,20 @@ class RosterApplier:
             self.last = Applied(now, on_duty, changes, boundary)
             self.last_error = None
             return self.last
+
+
+async def pause_member(ami: AmiClient, extension: str, reason: str | None) -> None:
+    """Pause the lawyer in every queue they belong to (``reason``), or resume with ``None``."""
+    try:
+        await ami.send(actions.queue_pause(extension, paused=reason is not None, reason=reason or ""))
+    except AmiActionFailed as exc:
+        raise HotlineError(
+            "lawyer-not-on-duty",
+            f"Lawyer {extension} is not on duty, so there is nothing to pause or resume "
+            "(log in or import a shift first).",
+            status=409,
+            details={"asterisk": exc.message},
+        ) from exc
 
 
 def _action(change: Change, paused: Mapping[str, str]) -> actions.Action:

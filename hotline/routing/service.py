@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -196,6 +196,17 @@ def shifts_between(session: Session, start: datetime, end: datetime) -> Sequence
         .where(DutyShift.ends_at > start, DutyShift.starts_at < end)
         .order_by(DutyShift.starts_at)
     ).all()
+
+
+def check_pause_reason(reasons: Mapping[str, str], reason: str | None) -> None:
+    """A pause needs one of the configured reason codes (``None`` resumes)."""
+    if reason is not None and reason not in reasons:
+        choices = ", ".join(f"{code} ({label})" for code, label in reasons.items())
+        raise InvalidInputError(
+            "pause-reason-unknown",
+            f"{reason!r} is not a pause reason. Use one of: {choices}",
+            reasons=dict(reasons),
+        )
 
 
 def known_extensions(session: Session) -> set[str]:
