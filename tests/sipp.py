@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
 import subprocess
 import time
 from collections.abc import Sequence
@@ -12,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.dtmf import key_press_pcap
+from tests.helpers import stop_process
 
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
 PCAPS = Path("/usr/share/sip-tester")
@@ -97,13 +96,7 @@ class Sipp:
             raise AssertionError(f"SIPp did not finish within {timeout:.0f} s; log {self.log}") from None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_process(self.process)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

@@ -5,11 +5,11 @@ discards what it hears. Stopped by PID."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.helpers import stop_process
 
 MODULES = Path("/usr/lib/baresip/modules")
 
@@ -71,13 +71,7 @@ class Baresip:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_process(self.process)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
