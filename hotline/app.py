@@ -10,7 +10,8 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -18,6 +19,8 @@ from hotline.ami.client import AmiClient
 from hotline.auth import api as auth_api
 from hotline.auth.permissions import Permission
 from hotline.calls import api as calls_api
+from hotline.calls import consoles as consoles_api
+from hotline.calls.monitor import Monitor
 from hotline.calls.service import CallRecorder, CallStore
 from hotline.db.migrate import upgrade
 from hotline.deps import RuntimeDep, require
@@ -64,6 +67,14 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
         runtime.recorder = recorder
         recorder.start()
         runtime.ivr = await asyncio.to_thread(load_ivr, settings)
+        runtime.monitor = Monitor(
+            runtime.session_factory,
+            recorder,
+            runtime.ivr.catalog,
+            timezone=runtime.ivr.calendar.timezone,
+            service_level_seconds=settings.console.service_level_seconds,
+            pause_labels=settings.routing.pause_reasons,
+        )
         stream = None
         if connect_ami:
             stream = settings.ami.save_stream.open("ab", buffering=0) if settings.ami.save_stream else None
@@ -112,9 +123,15 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
             headers = {"Retry-After": str(exc.details["retry_after"])}
         return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
 
+    @app.exception_handler(web_pages.PageDenied)
+    async def page_denied(_request: Request, exc: web_pages.PageDenied) -> Response:
+        return exc.response
+
+    app.mount("/static", StaticFiles(directory=web_pages.STATIC_DIR), name="static")
     app.include_router(auth_api.router)
     app.include_router(calls_api.router)
     app.include_router(routing_api.router)
+    app.include_router(consoles_api.router)
     app.include_router(web_pages.router)
 
     @app.get("/api/v1/health", tags=["health"])

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from hotline.ami.client import AmiClient
 from hotline.auth.permissions import Permission, allowed
-from hotline.auth.service import AuthenticationFailed, TokenClaims, read_token
+from hotline.auth.service import Actor, AuthenticationFailed, load_actor, read_token
 from hotline.errors import HotlineError
 from hotline.runtime import Runtime
+from hotline.web.sessions import SESSION_COOKIE, csrf_matches, read_session
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -51,26 +52,52 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def current_user(runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> TokenClaims:
-    if not token:
-        raise AuthenticationFailed("Sign in first: this route needs a bearer token from /api/v1/auth/token.")
-    return read_token(token, runtime.token_key)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
 
 
-CurrentUser = Annotated[TokenClaims, Depends(current_user)]
+def current_user(
+    request: Request, runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
+) -> Actor:
+    """The caller of an API route: a bearer token, or the browser's session cookie (then a
+    changing request must carry the session's CSRF token in ``X-CSRF-Token``)."""
+    if token:
+        user_id = read_token(token, runtime.token_key).user_id
+    else:
+        session = read_session(request.cookies.get(SESSION_COOKIE), runtime.token_key)
+        if session is None:
+            raise AuthenticationFailed(
+                "Sign in first: this route needs a bearer token from /api/v1/auth/token or a signed-in page."
+            )
+        if request.method not in SAFE_METHODS and not csrf_matches(session, request.headers.get(CSRF_HEADER)):
+            raise HotlineError(
+                "csrf-failed",
+                f"The {CSRF_HEADER} header is missing or wrong; reload the page and try again.",
+                status=403,
+            )
+        user_id = session.user_id
+    with runtime.session_factory() as db:
+        return load_actor(db, user_id)
 
 
-def require(permission: Permission) -> Callable[[TokenClaims], TokenClaims]:
+CurrentUser = Annotated[Actor, Depends(current_user)]
+
+
+def forbidden(actor: Actor, permission: Permission) -> HotlineError:
+    return HotlineError(
+        "forbidden",
+        f"Your role ({actor.role}) may not {permission.value.replace('_', ' ')}.",
+        status=403,
+        details={"permission": permission.value},
+    )
+
+
+def require(permission: Permission) -> Callable[[Actor], Actor]:
     """A dependency that lets the request through only for roles the matrix allows."""
 
-    def check(user: CurrentUser) -> TokenClaims:
+    def check(user: CurrentUser) -> Actor:
         if not allowed(user.role, permission):
-            raise HotlineError(
-                "forbidden",
-                f"Your role ({user.role}) may not {permission.value.replace('_', ' ')}.",
-                status=403,
-                details={"permission": permission.value},
-            )
+            raise forbidden(user, permission)
         return user
 
     return check

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.ami.client import AmiClient, AmiEndpoint
 from hotline.asterisk.layout import InstanceLayout
+from hotline.calls.monitor import Monitor
 from hotline.calls.service import CallRecorder
 from hotline.db.session import make_engine, make_session_factory
 from hotline.ivr.service import IvrConfig
@@ -48,6 +49,7 @@ class Runtime:
     ami: AmiClient | None = None
     ivr: IvrConfig | None = None
     applier: RosterApplier | None = None
+    monitor: Monitor | None = None
     started: list[str] = field(default_factory=list)
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -59,7 +59,9 @@ class AsteriskSettings(BaseModel):
     # After a call the lawyer gets this long to finish the ticket (工单) before the next call rings.
     wrapup_seconds: int = 30
     voicemail_max_seconds: int = 120
-    ami_write_classes: list[str] = Field(default_factory=lambda: ["agent", "reporting"])
+    # agent: queue membership and pauses; reporting: queue status; call: transfers and hang-ups
+    # of calls the desk controls; originate: listening in and three-way calls.
+    ami_write_classes: list[str] = Field(default_factory=lambda: ["agent", "reporting", "call", "originate"])
     ami_read_classes: list[str] = Field(default_factory=lambda: ["system", "call", "agent", "user"])
     # Callers arrive from this address (the trunk or, in tests, SIPp).
     trunk_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
@@ -67,9 +69,34 @@ class AsteriskSettings(BaseModel):
     prompt_voice: str = "cmn"
     # Outside lines a flow may transfer callers to (name -> SIP URI of the far end), e.g. the
     # 12345 government hotline's gateway. Set the real address in production.
-    trunks: dict[str, str] = Field(default_factory=lambda: {"gov-12345": "sip:12345@127.0.0.1:5070"})
+    trunks: dict[str, str] = Field(
+        default_factory=lambda: {
+            "gov-12345": "sip:12345@127.0.0.1:5070",
+            "legal-aid": "sip:legal-aid@127.0.0.1:5070",
+            "interpreter": "sip:interpreter@127.0.0.1:5070",
+        }
+    )
+    # The outside line that typed numbers are dialled through (a trunk name); None: the desk can
+    # only bring in other lawyers by extension and the named trunks.
+    outside_trunk: str | None = None
     # Ring an outside line this long before the flow's `failed` step (seconds).
     transfer_timeout: int = 30
+
+
+class ConsoleSettings(BaseModel):
+    # The third parties a lawyer can bring into a call or transfer it to: trunk name -> the
+    # desk's label. Each must be one of HOTLINE_ASTERISK__TRUNKS.
+    third_parties: dict[str, str] = Field(
+        default_factory=lambda: {
+            "interpreter": "翻译",
+            "legal-aid": "法律援助中心",
+            "gov-12345": "12345 热线",
+        }
+    )
+    # The wallboard's service level: the share of calls answered within this many seconds.
+    service_level_seconds: int = Field(default=20, ge=1)
+    # Ring the supervisor's phone (listen in) or a third party this long (seconds).
+    originate_timeout: int = Field(default=30, ge=5)
 
 
 class IvrSettings(BaseModel):
@@ -129,6 +156,23 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+
+    @model_validator(mode="after")
+    def _outside_lines_exist(self) -> Settings:
+        trunks = self.asterisk.trunks
+        unknown = sorted(set(self.console.third_parties) - set(trunks))
+        if unknown:
+            raise ValueError(
+                f"HOTLINE_CONSOLE__THIRD_PARTIES names {unknown}, which are not outside lines: add them "
+                f"to HOTLINE_ASTERISK__TRUNKS (now {sorted(trunks)}) or remove them."
+            )
+        if self.asterisk.outside_trunk is not None and self.asterisk.outside_trunk not in trunks:
+            raise ValueError(
+                f"HOTLINE_ASTERISK__OUTSIDE_TRUNK is {self.asterisk.outside_trunk!r}, which is not one of "
+                f"HOTLINE_ASTERISK__TRUNKS ({sorted(trunks)})."
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:

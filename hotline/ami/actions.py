@@ -75,3 +75,42 @@ def queue_status(queue: str | None = None) -> Action:
 
 def ping() -> Action:
     return Action("Ping")
+
+
+def originate_to_dialplan(
+    channel: str, context: str, variables: dict[str, str], *, caller_id: str, timeout_seconds: int = 30
+) -> Action:
+    """Call ``channel``; once it answers it runs ``context`` (``s``, 1) with ``variables`` set.
+
+    Into our own dialplan, never an application directly: the AMI user needs no ``system`` class."""
+    return Action(
+        "Originate",
+        {
+            "Channel": channel,
+            "Context": context,
+            "Exten": "s",
+            "Priority": "1",
+            "CallerID": caller_id,
+            "Timeout": str(timeout_seconds * 1000),
+            "Async": "true",
+            "Variable": ",".join(f"{name}={value}" for name, value in variables.items()),
+        },
+    )
+
+
+def blind_transfer(channel: str, context: str, exten: str) -> Action:
+    """Send the party bridged with ``channel`` (the lawyer's leg) to ``exten`` in ``context``."""
+    return Action("BlindTransfer", {"Channel": channel, "Context": context, "Exten": exten})
+
+
+def attended_transfer(channel: str, context: str, exten: str) -> Action:
+    """``channel`` (the lawyer) consults ``exten`` while the caller waits; hanging up completes it."""
+    return Action("Atxfer", {"Channel": channel, "Context": context, "Exten": exten})
+
+
+def hangup(channel: str) -> Action:
+    return Action("Hangup", {"Channel": channel})
+
+
+def bridge_list() -> Action:
+    return Action("BridgeList", is_list=True)

@@ -121,6 +121,27 @@ class QueueCallerAbandoned(NamedTuple):
     hold_time: int
 
 
+class AgentCalled(NamedTuple):
+    """A lawyer's phone rings with a queued caller (the desk's screen pop)."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    queue: str
+    member_name: str
+    interface: str
+    caller: str | None
+
+
+class AgentRingStopped(NamedTuple):
+    """The lawyer did not answer in time (AgentRingNoAnswer) or the caller went (AgentDump)."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    interface: str
+
+
 class AgentConnected(NamedTuple):
     timestamp: float
     uniqueid: str
@@ -129,6 +150,8 @@ class AgentConnected(NamedTuple):
     member_name: str
     interface: str
     hold_time: int
+    # The lawyer's channel (for listening in, three-way calls and transfers).
+    lawyer_channel: str = ""
 
 
 class AgentCompleted(NamedTuple):
@@ -232,6 +255,8 @@ Event = (
     | QueueCallerJoined
     | QueueCallerLeft
     | QueueCallerAbandoned
+    | AgentCalled
+    | AgentRingStopped
     | AgentConnected
     | AgentCompleted
     | QueueMemberChanged
@@ -307,6 +332,29 @@ def _queue_caller_abandoned(h: Headers) -> QueueCallerAbandoned:
     )
 
 
+def _agent_called(h: Headers) -> AgentCalled:
+    name = "AgentCalled"
+    return AgentCalled(
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "queue", name),
+        _text(h, "membername", name),
+        _text(h, "interface", name),
+        _number(_optional(h, "calleridnum")),
+    )
+
+
+def _agent_ring_stopped(h: Headers) -> AgentRingStopped:
+    name = _optional(h, "event") or "AgentRingNoAnswer"
+    return AgentRingStopped(
+        _timestamp(h, name),
+        _text(h, "uniqueid", name),
+        _text(h, "linkedid", name),
+        _text(h, "interface", name),
+    )
+
+
 def _agent_connected(h: Headers) -> AgentConnected:
     name = "AgentConnect"
     return AgentConnected(
@@ -317,6 +365,7 @@ def _agent_connected(h: Headers) -> AgentConnected:
         _text(h, "membername", name),
         _text(h, "interface", name),
         _int(h, "holdtime", name),
+        _optional(h, "destchannel") or "",
     )
 
 
@@ -408,6 +457,9 @@ _DECODERS: dict[str, Callable[[Headers], Event | None]] = {
     "QueueCallerJoin": _queue_caller_joined,
     "QueueCallerLeave": _queue_caller_left,
     "QueueCallerAbandon": _queue_caller_abandoned,
+    "AgentCalled": _agent_called,
+    "AgentRingNoAnswer": _agent_ring_stopped,
+    "AgentDump": _agent_ring_stopped,
     "AgentConnect": _agent_connected,
     "AgentComplete": _agent_completed,
     "QueueMemberAdded": _member(False),

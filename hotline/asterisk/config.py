@@ -10,7 +10,7 @@ from hotline.asterisk.process import read_pid, reload
 from hotline.asterisk.provision import require_root
 from hotline.db.migrate import upgrade
 from hotline.ivr.service import load_ivr, prompt_overrides, prompts_of
-from hotline.routing.service import lawyer_endpoints
+from hotline.routing.service import phone_endpoints
 from hotline.runtime import ami_secret, build_runtime
 from hotline.settings import Settings
 
@@ -24,18 +24,18 @@ class Applied:
 
 
 def apply_configuration(settings: Settings) -> Applied:
-    """Render Asterisk's files from the templates, the lawyers in the database and the prompts."""
+    """Render Asterisk's files from the templates, the staff phones in the database and the prompts."""
     require_root(settings.asterisk.root)
     runtime = build_runtime(settings)
     try:
         upgrade(runtime.engine)
         with runtime.session_factory() as session:
-            lawyers = lawyer_endpoints(session)
+            phones = phone_endpoints(session)
     finally:
         runtime.engine.dispose()
     layout = runtime.layout
     ivr = load_ivr(settings)
-    context = render.build_context(settings, layout, ami_secret(settings), lawyers, ivr)
+    context = render.build_context(settings, layout, ami_secret(settings), phones, ivr)
     changed = render.write_files(layout, render.render_files(context))
     overrides = prompt_overrides(settings)
     built = []

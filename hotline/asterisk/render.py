@@ -122,14 +122,18 @@ TEMPLATES: tuple[str, ...] = (
 )
 
 SIP_REALM = "hotline"
+LAWYER_CONTEXT = "from-lawyers"
 
 
 @dataclass(frozen=True, slots=True)
-class LawyerEndpoint:
-    """What pjsip.conf needs of a lawyer: the extension and the digest hash of the SIP password."""
+class PhoneEndpoint:
+    """What pjsip.conf needs of a staff phone: the extension, the digest hash of its SIP password,
+    and the dialplan context its own calls go to (a lawyer's or a supervisor's phone)."""
 
     extension: str
     sip_ha1: str
+    context: str = LAWYER_CONTEXT
+    label: str = "Lawyer"
 
 
 def project_dir() -> Path:
@@ -155,13 +159,12 @@ def build_context(
     settings: Settings,
     layout: InstanceLayout,
     ami_secret: str,
-    lawyers: Sequence[LawyerEndpoint],
+    phones: Sequence[PhoneEndpoint],
     ivr: IvrConfig,
 ) -> dict[str, object]:
     asterisk = settings.asterisk
     routing = settings.routing
     catalog = ivr.catalog
-    labels = {entry.id: entry.label for entry in (*catalog.topics, *catalog.languages)}
     clock = settings.ivr.clock
     return {
         "instance": layout.instance,
@@ -173,12 +176,16 @@ def build_context(
         "rtp_port_start": asterisk.rtp_port_start,
         "rtp_port_end": asterisk.rtp_port_end,
         "trunk_addresses": asterisk.trunk_addresses,
-        "lawyers": sorted(lawyers, key=lambda lawyer: lawyer.extension),
+        "phones": sorted(phones, key=lambda phone: phone.extension),
+        "lawyers": sorted(
+            (phone for phone in phones if phone.context == LAWYER_CONTEXT), key=lambda phone: phone.extension
+        ),
         "queue_timeout": asterisk.queue_timeout,
         "ring_timeout": asterisk.ring_timeout,
         "wrapup_seconds": asterisk.wrapup_seconds,
         "voicemail_max_seconds": asterisk.voicemail_max_seconds,
         "trunks": asterisk.trunks,
+        "outside_trunk": asterisk.outside_trunk,
         "clock": "" if clock is None else str(int(clock.timestamp())),
         "flows": ivr.flows,
         "flows_dialplan": [
@@ -193,10 +200,7 @@ def build_context(
         "office_hours_dialplan": compile_calendar(ivr.calendar),
         "default_topic": catalog.default_topic,
         "default_language": catalog.default_language,
-        "topic_queues": [
-            {"name": queue, "label": f"{labels[topic]} / {labels[language]}"}
-            for queue, topic, language in catalog.queues()
-        ],
+        "topic_queues": [{"name": queue, "label": label} for queue, label in catalog.queue_labels()],
         "relax_steps": relax_steps(routing.strong_level, routing.relax_after_seconds),
         "strong_level": routing.strong_level,
         "repeat_caller_days": routing.repeat_caller_days,

@@ -1,4 +1,7 @@
-"""The one permission matrix: which roles may do what. Every route names its permission."""
+"""The one permission matrix: which roles may do what. Every route and page names its permission.
+
+A permission says what a role may do in general; the routes that act on one lawyer's phone or
+call (the desk) also check that it is the signed-in lawyer's own."""
 
 from __future__ import annotations
 
@@ -13,6 +16,13 @@ class Permission(enum.StrEnum):
     manage_queue_membership = "manage_queue_membership"
     view_roster = "view_roster"
     manage_roster = "manage_roster"
+    # The lawyer desk: one's own status, pauses, calls, three-way calls and transfers.
+    use_desk = "use_desk"
+    view_wallboard = "view_wallboard"
+    # Listen, whisper, barge (through the supervisor's own phone).
+    supervise_calls = "supervise_calls"
+    manage_users = "manage_users"
+    manage_lawyers = "manage_lawyers"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -21,6 +31,11 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.manage_queue_membership: frozenset({Role.admin, Role.supervisor}),
     Permission.view_roster: frozenset({Role.admin, Role.supervisor}),
     Permission.manage_roster: frozenset({Role.admin}),
+    Permission.use_desk: frozenset({Role.lawyer}),
+    Permission.view_wallboard: frozenset({Role.admin, Role.supervisor}),
+    Permission.supervise_calls: frozenset({Role.supervisor}),
+    Permission.manage_users: frozenset({Role.admin}),
+    Permission.manage_lawyers: frozenset({Role.admin}),
 }
 
 

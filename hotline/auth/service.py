@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.auth.models import Role, User
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError, InvalidInputError
+from hotline.routing.models import Lawyer
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
@@ -136,3 +137,58 @@ def read_token(token: str, key: str) -> TokenClaims:
         return TokenClaims(int(claims["sub"]), str(claims["name"]), Role(claims["role"]))
     except (jwt.PyJWTError, KeyError, ValueError):
         raise AuthenticationFailed("The bearer token is invalid or expired; sign in again.") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a request, as the database says now (a deactivated account or a changed role
+    takes effect at once, whatever the token or cookie says)."""
+
+    user_id: int
+    username: str
+    role: Role
+    # A lawyer's own extension (the desk acts on this phone only).
+    lawyer_extension: str | None = None
+    # A supervisor's own phone (listening in rings it).
+    phone_extension: str | None = None
+
+
+def load_actor(session: Session, user_id: int) -> Actor:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise AuthenticationFailed("This account no longer exists or was deactivated; sign in again.")
+    extension = None
+    if user.lawyer_id is not None:
+        extension = session.scalar(select(Lawyer.extension).where(Lawyer.id == user.lawyer_id))
+    return Actor(user.id, user.username, Role(user.role), extension, user.extension)
+
+
+def link_lawyer(session: Session, username: str, extension: str | None) -> User:
+    """Link a lawyer's account to the lawyer with ``extension`` (None: unlink): the desk then
+    shows and acts on that phone only. One account per lawyer."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise InvalidInputError("user-not-found", f"There is no user {username!r}.", username=username)
+    if extension is None:
+        user.lawyer_id = None
+        session.flush()
+        return user
+    if user.role != Role.lawyer:
+        raise InvalidInputError(
+            "user-not-lawyer",
+            f"{username} has the role {user.role}; only a lawyer's account can be linked to an extension.",
+        )
+    lawyer = session.scalar(select(Lawyer).where(Lawyer.extension == extension))
+    if lawyer is None:
+        raise InvalidInputError(
+            "lawyer-not-found", f"No lawyer has extension {extension}.", extension=extension
+        )
+    other = session.scalar(select(User).where(User.lawyer_id == lawyer.id, User.id != user.id))
+    if other is not None:
+        raise InvalidInputError(
+            "lawyer-already-linked",
+            f"Extension {extension} is already linked to the account {other.username}; unlink it there first.",
+        )
+    user.lawyer_id = lawyer.id
+    session.flush()
+    return user

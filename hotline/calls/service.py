@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 import wave
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.ami import actions
 from hotline.ami import events as ev
 from hotline.ami.client import AmiClient
+from hotline.calls.board import EndedCall
 from hotline.calls.models import Call
 from hotline.calls.state import CallChanged, CallProgress, LiveState, Snapshot, classify, reduce, resync
 from hotline.calls.summaries import read_summaries
@@ -285,6 +286,8 @@ class CallRecorder:
         self.events_seen = 0
         self.flushes = 0
         self.last_flush_error: str | None = None
+        # Called (on the event loop) after the live state or the records changed: live pages.
+        self.on_change: Callable[[], None] | None = None
 
     # --- events -------------------------------------------------------------------------------
 
@@ -294,9 +297,12 @@ class CallRecorder:
         if self._buffer is not None:
             self._buffer.append(event)
             return
-        self.state, effects = reduce(self.state, event)
+        before = self.state
+        self.state, effects = reduce(before, event)
         if effects:
             self._collect(effects)
+        if self.state is not before and self.on_change is not None:
+            self.on_change()
 
     def _apply(self, event: ev.Event) -> None:
         self.state, effects = reduce(self.state, event)
@@ -349,6 +355,8 @@ class CallRecorder:
             buffered, self._buffer = self._buffer or [], None
             for event in buffered:
                 self._apply(event)
+            if self.on_change is not None:
+                self.on_change()
 
     async def _finished_while_away(self, now: float) -> dict[str, CallProgress]:
         """Asterisk's summaries of calls we know as open, or never saw, that ended before ``now``."""
@@ -399,6 +407,8 @@ class CallRecorder:
             )
             raise
         self.flushes += 1
+        if self.on_change is not None:
+            self.on_change()
 
     async def _flush_loop(self) -> None:
         last_registration = 0.0
@@ -415,3 +425,31 @@ class CallRecorder:
                 log.exception("Call record flush failed; retrying")
                 await asyncio.sleep(1.0)
             await asyncio.sleep(self._flush_interval)
+
+
+# --- queries for the consoles -------------------------------------------------------------------
+
+
+def ended_calls_since(session: Session, since: datetime) -> list[EndedCall]:
+    """The calls started since ``since`` that have ended (for today's totals)."""
+    rows = session.execute(
+        select(
+            Call.queue, Call.lawyer, Call.answered_at, Call.wait_seconds, Call.talk_seconds, Call.rating
+        ).where(Call.started_at >= since, Call.ended_at.is_not(None))
+    )
+    return [
+        EndedCall(queue, lawyer, answered_at is not None, wait, talk, rating)
+        for queue, lawyer, answered_at, wait, talk, rating in rows
+    ]
+
+
+def previous_calls(session: Session, caller: str, *, excluding: str, limit: int = 5) -> list[Call]:
+    """The caller's latest earlier calls, newest first (the desk's screen pop)."""
+    return list(
+        session.scalars(
+            select(Call)
+            .where(Call.caller == caller, Call.linkedid != excluding)
+            .order_by(Call.started_at.desc(), Call.id.desc())
+            .limit(limit)
+        )
+    )

@@ -93,8 +93,31 @@ class QueueMember(NamedTuple):
     penalty: int = 0
 
 
+class Offer(NamedTuple):
+    """A queued caller ringing a lawyer's phone."""
+
+    interface: str
+    member_name: str
+    uniqueid: str
+    linkedid: str
+    queue: str
+    caller: str | None
+    since: float
+
+
+class Leg(NamedTuple):
+    """A lawyer's channel bridged with a caller by a queue."""
+
+    channel: str
+    member_name: str
+    linkedid: str
+    queue: str
+    since: float
+
+
 class LiveState(NamedTuple):
-    """Live channels, calls, queue callers and queue members; replaced, never changed in place.
+    """Live channels, calls, queue callers and members, ringing offers and lawyers' legs;
+    replaced, never changed in place.
 
     The maps are persistent hash maps (``immutables.Map``): an update shares the unchanged part
     instead of copying a dict, so a reducer step costs the same with 10 or 1,000 live channels."""
@@ -103,6 +126,10 @@ class LiveState(NamedTuple):
     calls: Map[str, CallProgress] = Map()
     queue_callers: Map[str, QueueCaller] = Map()
     members: Map[tuple[str, str], QueueMember] = Map()
+    # Keyed by the ringing interface (PJSIP/8001).
+    offers: Map[str, Offer] = Map()
+    # Keyed by the lawyer's channel name.
+    legs: Map[str, Leg] = Map()
 
 
 # --- effects ------------------------------------------------------------------------------------
@@ -160,11 +187,25 @@ def _channel_created(state: LiveState, event: ev.ChannelCreated) -> Result:
     return state, []
 
 
+def _without_offers_of(offers: Map[str, Offer], uniqueid: str) -> Map[str, Offer]:
+    """``offers`` without those of the caller ``uniqueid`` (rare: skip the copy when there are none)."""
+    stale = [interface for interface, offer in offers.items() if offer.uniqueid == uniqueid]
+    if not stale:
+        return offers
+    changed = offers.mutate()
+    for interface in stale:
+        del changed[interface]
+    return changed.finish()
+
+
 def _channel_hung_up(state: LiveState, event: ev.ChannelHungUp) -> Result:
     state = state._replace(
         channels=_without(state.channels, event.uniqueid),
         queue_callers=_without(state.queue_callers, event.uniqueid),
+        legs=_without(state.legs, event.channel),
     )
+    if state.offers:
+        state = state._replace(offers=_without_offers_of(state.offers, event.uniqueid))
     call = _caller_call(state, event.uniqueid, event.linkedid)
     if call is None:
         return state, []
@@ -187,7 +228,10 @@ def _queue_caller_joined(state: LiveState, event: ev.QueueCallerJoined) -> Resul
 
 
 def _queue_caller_left(state: LiveState, event: ev.QueueCallerLeft) -> Result:
-    state = state._replace(queue_callers=_without(state.queue_callers, event.uniqueid))
+    state = state._replace(
+        queue_callers=_without(state.queue_callers, event.uniqueid),
+        offers=_without_offers_of(state.offers, event.uniqueid),
+    )
     call = _caller_call(state, event.uniqueid, event.linkedid)
     if call is None or call.left_queue_at is not None:
         return state, []
@@ -201,7 +245,31 @@ def _queue_caller_abandoned(state: LiveState, event: ev.QueueCallerAbandoned) ->
     return _update_call(state, call._replace(wait_seconds=event.hold_time))
 
 
+def _agent_called(state: LiveState, event: ev.AgentCalled) -> Result:
+    offer = Offer(
+        event.interface,
+        event.member_name,
+        event.uniqueid,
+        event.linkedid,
+        event.queue,
+        event.caller,
+        event.timestamp,
+    )
+    return state._replace(offers=_with(state.offers, event.interface, offer)), []
+
+
+def _agent_ring_stopped(state: LiveState, event: ev.AgentRingStopped) -> Result:
+    offer = state.offers.get(event.interface)
+    if offer is None or offer.uniqueid != event.uniqueid:
+        return state, []
+    return state._replace(offers=_without(state.offers, event.interface)), []
+
+
 def _agent_connected(state: LiveState, event: ev.AgentConnected) -> Result:
+    state = state._replace(offers=_without_offers_of(state.offers, event.uniqueid))
+    if event.lawyer_channel:
+        leg = Leg(event.lawyer_channel, event.member_name, event.linkedid, event.queue, event.timestamp)
+        state = state._replace(legs=_with(state.legs, event.lawyer_channel, leg))
     call = _caller_call(state, event.uniqueid, event.linkedid)
     if call is None:
         return state, []
@@ -304,6 +372,8 @@ _TRANSITIONS: dict[type, Callable[[LiveState, Any], Result]] = {
     ev.QueueCallerJoined: _queue_caller_joined,
     ev.QueueCallerLeft: _queue_caller_left,
     ev.QueueCallerAbandoned: _queue_caller_abandoned,
+    ev.AgentCalled: _agent_called,
+    ev.AgentRingStopped: _agent_ring_stopped,
     ev.AgentConnected: _agent_connected,
     ev.AgentCompleted: _agent_completed,
     ev.QueueMemberChanged: _queue_member_changed,
@@ -412,7 +482,25 @@ def resync(state: LiveState, snapshot: Snapshot) -> tuple[LiveState, list[Effect
             started = started._replace(queue=entry.queue, queued_at=entry.joined_at)
         calls[channel.linkedid] = started
         effects.append(CallChanged(started))
+    legs = {
+        channel.name: Leg(
+            channel.name,
+            known.lawyer,
+            channel.linkedid,
+            known.queue or "",
+            known.answered_at or snapshot.taken_at - channel.duration_seconds,
+        )
+        for channel in snapshot.channels
+        if (known := calls.get(channel.linkedid)) is not None
+        and known.lawyer
+        and channel.uniqueid != channel.linkedid
+        and channel.name.startswith(f"PJSIP/{known.lawyer}-")
+    }
     new_state = LiveState(
-        channels=Map(channels), calls=Map(calls), queue_callers=Map(queue_callers), members=Map(members)
+        channels=Map(channels),
+        calls=Map(calls),
+        queue_callers=Map(queue_callers),
+        members=Map(members),
+        legs=Map(legs),
     )
     return new_state, effects

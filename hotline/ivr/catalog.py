@@ -74,6 +74,14 @@ class Catalog:
             for language in self.languages
         ]
 
+    def queue_labels(self) -> list[tuple[str, str]]:
+        """Every topic queue as ``(queue, "topic / language")`` in Chinese, e.g. 劳动争议 / 普通话."""
+        labels = {entry.id: entry.label for entry in (*self.topics, *self.languages)}
+        return [(queue, f"{labels[topic]} / {labels[language]}") for queue, topic, language in self.queues()]
+
+    def language_label(self, language: str | None) -> str | None:
+        return next((entry.label for entry in self.languages if entry.id == language), None)
+
     def topic_aliases(self) -> dict[str, str]:
         return _aliases(self.topics)
 

@@ -129,7 +129,8 @@ class PauseOut(BaseModel):
     reason_label: str | None
 
 
-async def _pause(runtime: Runtime, extension: str, reason: str | None) -> PauseOut:
+async def pause_lawyer(runtime: Runtime, extension: str, reason: str | None) -> PauseOut:
+    """Pause (with a reason code) or resume (``None``) a lawyer in every queue, now."""
     reasons = runtime.settings.routing.pause_reasons
     service.check_pause_reason(reasons, reason)
     await asyncio.to_thread(_existing_lawyer, runtime, extension)
@@ -151,7 +152,7 @@ def _existing_lawyer(runtime: Runtime, extension: str) -> None:
 )
 async def pause(runtime: RuntimeDep, extension: str, body: PauseIn) -> PauseOut:
     """Stop offering calls to the lawyer in every queue; ``reason``: HOTLINE_ROUTING__PAUSE_REASONS."""
-    return await _pause(runtime, extension, body.reason)
+    return await pause_lawyer(runtime, extension, body.reason)
 
 
 @router.post(
@@ -159,7 +160,7 @@ async def pause(runtime: RuntimeDep, extension: str, body: PauseIn) -> PauseOut:
 )
 async def resume(runtime: RuntimeDep, extension: str) -> PauseOut:
     """Offer calls to the lawyer again."""
-    return await _pause(runtime, extension, None)
+    return await pause_lawyer(runtime, extension, None)
 
 
 @router.post("/roster", dependencies=[Depends(require(Permission.manage_roster))])

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.asterisk.render import SIP_REALM, LawyerEndpoint
+from hotline.asterisk.render import SIP_REALM, PhoneEndpoint
+from hotline.auth.models import User
 from hotline.errors import InvalidInputError, NotFoundError
 from hotline.routing.membership import LawyerProfile
 from hotline.routing.models import DutyShift, Lawyer
@@ -51,9 +52,9 @@ def create_lawyer(session: Session, name: str, extension: str, sip_password: str
         )
     if not name.strip():
         raise InvalidInputError("lawyer-name-empty", "A lawyer needs a name.")
-    if session.scalar(select(Lawyer).where(Lawyer.extension == extension)) is not None:
+    if extension in taken_extensions(session):
         raise InvalidInputError(
-            "lawyer-extension-taken", f"Extension {extension} belongs to another lawyer; choose a free one."
+            "lawyer-extension-taken", f"Extension {extension} belongs to another phone; choose a free one."
         )
     password = sip_password or generate_sip_password()
     if len(password) < 12:
@@ -64,9 +65,16 @@ def create_lawyer(session: Session, name: str, extension: str, sip_password: str
     return NewLawyer(lawyer.id, extension, password)
 
 
-def lawyer_endpoints(session: Session) -> list[LawyerEndpoint]:
+def phone_endpoints(session: Session) -> list[PhoneEndpoint]:
+    """Every phone Asterisk must let register: active lawyers' and supervisors' own."""
     lawyers = session.scalars(select(Lawyer).where(Lawyer.active.is_(True)).order_by(Lawyer.extension))
-    return [LawyerEndpoint(lawyer.extension, lawyer.sip_ha1) for lawyer in lawyers]
+    supervisors = session.scalars(
+        select(User).where(User.active.is_(True), User.extension.is_not(None), User.sip_ha1.is_not(None))
+    )
+    return [PhoneEndpoint(lawyer.extension, lawyer.sip_ha1) for lawyer in lawyers] + [
+        PhoneEndpoint(user.extension or "", user.sip_ha1 or "", "from-supervisors", "Supervisor")
+        for user in supervisors
+    ]
 
 
 def get_lawyer(session: Session, extension: str) -> Lawyer:
@@ -210,4 +218,10 @@ def check_pause_reason(reasons: Mapping[str, str], reason: str | None) -> None:
 
 
 def known_extensions(session: Session) -> set[str]:
+    """Extensions taken by lawyers' phones (supervisors' phones: :func:`taken_extensions`)."""
     return set(session.scalars(select(Lawyer.extension)))
+
+
+def taken_extensions(session: Session) -> set[str]:
+    """Every extension in use: lawyers' and supervisors' phones."""
+    return known_extensions(session) | {e for e in session.scalars(select(User.extension)) if e}

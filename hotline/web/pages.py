@@ -1,23 +1,32 @@
-"""Sign-in, sign-out and the start page. Pages speak Chinese; forms are CSRF-checked."""
+"""The pages: sign-in, the start page, the lawyer's desk and the supervisor's wallboard.
+
+Pages speak Chinese; forms are CSRF-checked, and so are the pages' own calls to the API (the
+``X-CSRF-Token`` header). Every page names its permission, checked like the API's: without a
+session a page sends the browser to sign in, with the wrong role it says so (403).
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Cookie, Form, Request
+from fastapi import APIRouter, Cookie, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from hotline.auth.models import Role
-from hotline.auth.service import AccountLocked, AuthenticationFailed, sign_in
+from hotline.auth.permissions import Permission, allowed
+from hotline.auth.service import AccountLocked, Actor, AuthenticationFailed, load_actor, sign_in
 from hotline.deps import RuntimeDep
 from hotline.runtime import Runtime
 from hotline.web.sessions import (
     LOGIN_COOKIE,
     LOGIN_MINUTES,
     SESSION_COOKIE,
+    WebSession,
     csrf_matches,
     issue_login_nonce,
     issue_session,
@@ -27,6 +36,7 @@ from hotline.web.sessions import (
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped
+STATIC_DIR = Path(__file__).with_name("static")
 
 ROLE_LABELS = {
     Role.admin: "管理员",
@@ -34,6 +44,68 @@ ROLE_LABELS = {
     Role.lawyer: "值班律师",
     Role.reviewer: "质检员",
 }
+
+# The consoles, in the order the header lists them, with the permission each needs.
+PAGES: tuple[tuple[str, str, Permission], ...] = (
+    ("/desk", "律师工作台", Permission.use_desk),
+    ("/wallboard", "监控大屏", Permission.view_wallboard),
+)
+
+
+class PageDenied(Exception):
+    """A page the browser may not see: answered with ``response`` (sign in, or 403)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("page denied")
+        self.response = response
+
+
+@dataclass(frozen=True, slots=True)
+class PageUser:
+    session: WebSession
+    actor: Actor
+
+
+def _page_user(request: Request, runtime: Runtime, permission: Permission | None) -> PageUser:
+    session = read_session(request.cookies.get(SESSION_COOKIE), runtime.token_key)
+    if session is None:
+        raise PageDenied(RedirectResponse("/login", status_code=303))
+    try:
+        with runtime.session_factory() as db:
+            actor = load_actor(db, session.user_id)
+    except AuthenticationFailed:
+        raise PageDenied(RedirectResponse("/login", status_code=303)) from None
+    if permission is not None and not allowed(actor.role, permission):
+        response = templates.TemplateResponse(
+            request, "forbidden.html", _context(request, PageUser(session, actor)), status_code=403
+        )
+        raise PageDenied(response)
+    return PageUser(session, actor)
+
+
+def page(permission: Permission | None) -> Callable[[Request, Runtime], PageUser]:
+    """A page's dependency: the signed-in user, if their role may see it."""
+
+    def check(request: Request, runtime: RuntimeDep) -> PageUser:
+        return _page_user(request, runtime, permission)
+
+    return check
+
+
+def _context(request: Request, user: PageUser, **values: Any) -> dict[str, Any]:
+    role = user.actor.role
+    nav = [
+        {"href": href, "label": label, "current": request.url.path == href}
+        for href, label, permission in PAGES
+        if allowed(role, permission)
+    ]
+    return {
+        "session": user.session,
+        "actor": user.actor,
+        "role_label": ROLE_LABELS[role],
+        "nav": nav,
+        **values,
+    }
 
 
 def _set_cookie(response: Response, name: str, value: str, max_age: int, runtime: Runtime) -> None:
@@ -106,14 +178,42 @@ def log_out(
 
 
 @router.get("/")
-def home(
-    request: Request,
-    runtime: RuntimeDep,
-    session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
+def home(request: Request, user: Annotated[PageUser, Depends(page(None))]) -> Response:
+    return templates.TemplateResponse(request, "home.html", _context(request, user))
+
+
+@router.get("/desk")
+def desk_page(
+    request: Request, runtime: RuntimeDep, user: Annotated[PageUser, Depends(page(Permission.use_desk))]
 ) -> Response:
-    session = read_session(session_cookie, runtime.token_key)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
+    """The lawyer's desk: status and pauses, the screen pop, three-way calls and transfers."""
+    settings = runtime.settings
     return templates.TemplateResponse(
-        request, "home.html", {"session": session, "role_label": ROLE_LABELS[session.role]}
+        request,
+        "desk.html",
+        _context(
+            request,
+            user,
+            pause_reasons=settings.routing.pause_reasons,
+            third_parties=settings.console.third_parties,
+        ),
+    )
+
+
+@router.get("/wallboard")
+def wallboard_page(
+    request: Request, runtime: RuntimeDep, user: Annotated[PageUser, Depends(page(Permission.view_wallboard))]
+) -> Response:
+    """The supervisor's wallboard: queues and lawyers, live; listen in and force pauses."""
+    return templates.TemplateResponse(
+        request,
+        "wallboard.html",
+        _context(
+            request,
+            user,
+            pause_reasons=runtime.settings.routing.pause_reasons,
+            can_listen=allowed(user.actor.role, Permission.supervise_calls),
+            can_pause=allowed(user.actor.role, Permission.manage_queue_membership),
+            service_level_seconds=runtime.settings.console.service_level_seconds,
+        ),
     )

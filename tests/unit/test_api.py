@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -10,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from hotline.app import create_app
-from hotline.auth.models import Role
+from hotline.auth.models import Role, User
 from hotline.auth.permissions import MATRIX, Permission
 from hotline.auth.service import (
     FREE_FAILURES,
@@ -21,10 +24,11 @@ from hotline.auth.service import (
     authenticate,
     create_user,
     issue_token,
+    link_lawyer,
     lock_minutes,
 )
 from hotline.calls.service import CallStore
-from hotline.calls.state import CallProgress
+from hotline.calls.state import CallProgress, Leg
 from hotline.db.base import utcnow
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
@@ -42,6 +46,15 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("POST", "/api/v1/lawyers/8001/resume", Permission.manage_queue_membership),
     ("GET", "/api/v1/roster", Permission.view_roster),
     ("POST", "/api/v1/roster", Permission.manage_roster),
+    ("GET", "/api/v1/wallboard", Permission.view_wallboard),
+    ("GET", "/api/v1/wallboard/stream", Permission.view_wallboard),
+    ("POST", "/api/v1/wallboard/lawyers/8001/listen", Permission.supervise_calls),
+    ("GET", "/api/v1/desk", Permission.use_desk),
+    ("GET", "/api/v1/desk/stream", Permission.use_desk),
+    ("POST", "/api/v1/desk/pause", Permission.use_desk),
+    ("POST", "/api/v1/desk/resume", Permission.use_desk),
+    ("POST", "/api/v1/desk/calls/1714539600.4/conference", Permission.use_desk),
+    ("POST", "/api/v1/desk/calls/1714539600.4/transfer", Permission.use_desk),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -113,6 +126,53 @@ CALL_KEYS = {
 }
 
 
+async def open_stream(app: FastAPI, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """The status and first chunk of a never-ending response (an SSE stream), then disconnect."""
+    status, chunks = 0, []
+    received_body, disconnect = asyncio.Event(), asyncio.Event()
+    requested = False
+
+    async def receive() -> dict[str, object]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await disconnect.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])  # type: ignore[call-overload]
+        elif message.get("body"):
+            chunks.append(bytes(message["body"]))  # type: ignore[call-overload]
+            received_body.set()
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("hotline.test", 80),
+    }
+    task = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
+    try:
+        await asyncio.wait_for(received_body.wait(), timeout=10)
+    finally:
+        disconnect.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return status, chunks[0]
+
+
 @dataclass
 class Api:
     app: FastAPI
@@ -144,6 +204,7 @@ async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
             for role in Role:
                 create_user(session, f"{role.value}-user", PASSWORD[role], role.value)
             create_lawyer(session, "律师甲", "8001")
+            link_lawyer(session, "lawyer-user", "8001")
         CallStore(runtime.session_factory).write(list(CALLS.values()))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
@@ -272,7 +333,10 @@ async def test_routes_refuse_requests_without_a_valid_token(
 
 def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
     """A new route must be added to ROUTES (and so to the permission matrix test)."""
-    covered = {(method, path.replace("8001", "{extension}")) for method, path, _ in ROUTES}
+    covered = {
+        (method, path.replace("8001", "{extension}").replace("1714539600.4", "{linkedid}"))
+        for method, path, _ in ROUTES
+    }
     present = {
         (method.upper(), path)
         for path, operations in api.app.openapi()["paths"].items()
@@ -290,6 +354,10 @@ def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
 async def test_permission_matrix(
     api: Api, role: Role, method: str, path: str, permission: Permission
 ) -> None:
+    if path.endswith("/stream") and role in MATRIX[permission]:
+        status, first = await open_stream(api.app, path, api.auth(role))
+        assert status == 200 and first.startswith(b"data: {"), first
+        return
     response = await api.http.request(method, path, headers=api.auth(role))
     body = response.json()
     if role not in MATRIX[permission]:
@@ -303,8 +371,8 @@ async def test_permission_matrix(
         # Allowed; this app has no AMI connection: saved, to be applied when Asterisk is reached.
         assert response.status_code == 200, response.text
         assert body["applied"] is False
-    elif path.endswith("/pause"):
-        assert response.status_code == 422, response.text  # allowed, but no reason was given
+    elif path.endswith(("/pause", "/listen", "/conference", "/transfer")):
+        assert response.status_code == 422, response.text  # allowed, but no body was sent
     elif path.endswith("/resume"):
         assert response.status_code == 503, response.text  # allowed, but Asterisk is not connected
         assert body["error_id"] == "ami-unavailable"
@@ -445,3 +513,64 @@ async def test_an_oversized_roster_file_is_refused_plainly(api: Api) -> None:
     response = await api.http.post("/api/v1/roster", files=files, headers=api.auth(Role.admin))
     assert response.status_code == 413
     assert response.json()["error_id"] == "roster-too-large"
+
+
+# --- the consoles' routes act on one's own phone and calls only -----------------------------------
+
+
+async def test_a_lawyer_cannot_act_on_another_lawyers_call(api: Api) -> None:
+    """8001's account asks to conference or transfer a call that is connected to 8002."""
+    assert api.runtime.recorder is not None
+    before = api.runtime.recorder.state
+    leg = Leg("PJSIP/8002-00000001", "8002", "1714539600.4", "labour", BASE)
+    api.runtime.recorder.state = before._replace(legs=before.legs.set(leg.channel, leg))
+    try:
+        for action, body in (("conference", {"target": "legal-aid"}), ("transfer", {"target": "gov-12345"})):
+            response = await api.http.post(
+                f"/api/v1/desk/calls/1714539600.4/{action}", json=body, headers=api.auth(Role.lawyer)
+            )
+            assert response.status_code == 403, response.text
+            assert response.json()["error_id"] == "call-not-yours"
+    finally:
+        api.runtime.recorder.state = before
+
+
+async def test_a_lawyer_account_without_a_linked_extension_is_told_to_ask_an_admin(api: Api) -> None:
+    with api.runtime.session_factory.begin() as session:
+        create_user(session, "unlinked-lawyer", "unlinked-password", "lawyer")
+    token = await api.http.post(
+        "/api/v1/auth/token", data={"username": "unlinked-lawyer", "password": "unlinked-password"}
+    )
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    response = await api.http.get("/api/v1/desk", headers=headers)
+    assert response.status_code == 409 and response.json()["error_id"] == "desk-no-lawyer"
+
+
+async def test_listening_in_needs_the_supervisors_own_phone(api: Api) -> None:
+    response = await api.http.post(
+        "/api/v1/wallboard/lawyers/8001/listen", json={"mode": "listen"}, headers=api.auth(Role.supervisor)
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["error_id"] == "supervisor-phone-missing"
+
+
+async def test_a_deactivated_account_loses_access_at_once(api: Api) -> None:
+    with api.runtime.session_factory.begin() as session:
+        create_user(session, "leaving", "leaving-password", "supervisor")
+    token = await api.http.post(
+        "/api/v1/auth/token", data={"username": "leaving", "password": "leaving-password"}
+    )
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert (await api.http.get("/api/v1/wallboard", headers=headers)).status_code == 200
+    with api.runtime.session_factory.begin() as session:
+        session.scalars(select(User).where(User.username == "leaving")).one().active = False
+    refused = await api.http.get("/api/v1/wallboard", headers=headers)
+    assert refused.status_code == 401 and refused.json()["error_id"] == "auth-failed"
+
+
+async def test_the_wallboard_counts_todays_calls_per_queue(api: Api) -> None:
+    board = (await api.http.get("/api/v1/wallboard", headers=api.auth(Role.supervisor))).json()
+    labels = {row["queue"]: row["label"] for row in board["queues"]}
+    assert labels["labour"] == "劳动争议 / 普通话" and labels["family-wenzhou"] == "婚姻家庭 / 温州话"
+    lawyers = {row["extension"]: row for row in board["lawyers"]}
+    assert lawyers["8001"]["name"] == "律师甲" and lawyers["8001"]["state"] == "logged_out"

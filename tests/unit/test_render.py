@@ -24,11 +24,12 @@ GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
 def golden_context() -> dict[str, object]:
     settings = Settings(state_dir=Path("/nonexistent"))
     layout = InstanceLayout(Path("/nonexistent/root"), "golden")
-    lawyers = [
-        render.LawyerEndpoint("8002", sip_ha1("8002", "pw-8002-long")),
-        render.LawyerEndpoint("8001", sip_ha1("8001", "pw-8001-long")),
+    phones = [
+        render.PhoneEndpoint("8002", sip_ha1("8002", "pw-8002-long")),
+        render.PhoneEndpoint("8001", sip_ha1("8001", "pw-8001-long")),
+        render.PhoneEndpoint("9001", sip_ha1("9001", "pw-9001-long"), "from-supervisors", "Supervisor"),
     ]
-    return render.build_context(settings, layout, "golden-ami-secret", lawyers, load_ivr(settings))
+    return render.build_context(settings, layout, "golden-ami-secret", phones, load_ivr(settings))
 
 
 @pytest.mark.parametrize("name", render.TEMPLATES)

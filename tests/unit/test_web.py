@@ -1,4 +1,5 @@
-"""Signing in on the web: session cookie flags, CSRF on every form, the lockout, Chinese pages."""
+"""The web: session cookie flags, CSRF on every form and page API call, the lockout, Chinese pages,
+and which role sees which page."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
 from hotline.app import create_app
-from hotline.auth.service import FREE_FAILURES, create_user
+from hotline.auth.models import Role
+from hotline.auth.service import FREE_FAILURES, create_user, link_lawyer
+from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
 from hotline.settings import AsteriskSettings, Settings
+from hotline.web.pages import router as pages_router
 from hotline.web.sessions import LOGIN_COOKIE, SESSION_COOKIE
 
 PASSWORD = "supervisor-password-1"
@@ -27,6 +32,10 @@ async def web(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[httpx.A
         runtime: Runtime = app.state.runtime
         with runtime.session_factory.begin() as session:
             create_user(session, "wang", PASSWORD, "supervisor")
+            for role in Role:
+                create_user(session, f"web-{role.value}", PASSWORD, role.value)
+            create_lawyer(session, "律师甲", "8001")
+            link_lawyer(session, "web-lawyer", "8001")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
             yield client
@@ -38,9 +47,11 @@ def _nonce(page: httpx.Response) -> str:
     return match.group(1)
 
 
-async def _sign_in(web: httpx.AsyncClient, password: str = PASSWORD) -> httpx.Response:
+async def _sign_in(
+    web: httpx.AsyncClient, password: str = PASSWORD, username: str = "wang"
+) -> httpx.Response:
     form = await web.get("/login")
-    return await web.post("/login", data={"username": "wang", "password": password, "csrf": _nonce(form)})
+    return await web.post("/login", data={"username": username, "password": password, "csrf": _nonce(form)})
 
 
 async def test_nobody_signed_in_is_sent_to_the_login_page(web: httpx.AsyncClient) -> None:
@@ -100,3 +111,57 @@ async def test_a_tampered_or_api_token_cookie_is_not_a_session(web: httpx.AsyncC
     value = web.cookies[SESSION_COOKIE]
     web.cookies.set(SESSION_COOKIE, value[:-2] + ("A" if value[-2] != "A" else "B") + value[-1])
     assert (await web.get("/")).status_code == 303
+
+
+# --- pages by role ----------------------------------------------------------------------------------
+
+# Every page with the roles that may open it (the permission matrix, seen from the browser).
+PAGES: dict[str, frozenset[Role]] = {
+    "/": frozenset(Role),
+    "/desk": frozenset({Role.lawyer}),
+    "/wallboard": frozenset({Role.supervisor, Role.admin}),
+}
+
+
+def test_every_page_is_in_the_page_test() -> None:
+    pages = {
+        route.path for route in pages_router.routes if isinstance(route, APIRoute) and "GET" in route.methods
+    }
+    assert pages - {"/login"} == set(PAGES)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+async def test_pages_send_strangers_to_sign_in(web: httpx.AsyncClient, path: str) -> None:
+    response = await web.get(path)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[role.value for role in Role])
+@pytest.mark.parametrize("path", list(PAGES))
+async def test_pages_open_only_for_their_roles(web: httpx.AsyncClient, path: str, role: Role) -> None:
+    assert (await _sign_in(web, username=f"web-{role.value}")).status_code == 303
+    response = await web.get(path)
+    if role in PAGES[path]:
+        assert response.status_code == 200, response.text
+        assert '<html lang="zh-CN">' in response.text
+    else:
+        assert response.status_code == 403 and "无权访问" in response.text
+    # The header links only to what the role may open.
+    for page, roles in PAGES.items():
+        if page != "/":
+            assert (f'href="{page}"' in response.text) == (role in roles)
+
+
+async def test_page_api_calls_need_the_sessions_csrf_header(web: httpx.AsyncClient) -> None:
+    await _sign_in(web, username="web-supervisor")
+    board = await web.get("/api/v1/wallboard")
+    assert board.status_code == 200 and board.json()["lawyers"][0]["extension"] == "8001"
+    forged = await web.post("/api/v1/lawyers/8001/pause", json={"reason": "meal"})
+    assert forged.status_code == 403 and forged.json()["error_id"] == "csrf-failed"
+    page = await web.get("/wallboard")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert token
+    allowed = await web.post(
+        "/api/v1/lawyers/8001/pause", json={"reason": "meal"}, headers={"X-CSRF-Token": token.group(1)}
+    )
+    assert allowed.status_code == 503 and allowed.json()["error_id"] == "ami-unavailable"  # no Asterisk here

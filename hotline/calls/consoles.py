@@ -1,0 +1,210 @@
+"""The consoles over HTTP: the supervisor's wallboard and the lawyer's desk, live (SSE), and what
+they do to calls (listen in, three-way calls, transfers, pauses).
+
+The pages call these routes with the session cookie and the ``X-CSRF-Token`` header; other
+clients with a bearer token. Every route names its permission; the desk's routes act only on
+the signed-in lawyer's own phone and calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from hotline.auth.permissions import Permission
+from hotline.auth.service import Actor
+from hotline.calls import control
+from hotline.calls.monitor import Monitor
+from hotline.db.base import utcnow
+from hotline.deps import RuntimeDep, get_ami, require
+from hotline.errors import HotlineError
+from hotline.routing.api import PauseOut, pause_lawyer
+from hotline.routing.models import DutyShift, Lawyer
+from hotline.runtime import Runtime
+from hotline.web.live import sse_response
+
+router = APIRouter(prefix="/api/v1", tags=["consoles"])
+
+Supervisor = Annotated[Actor, Depends(require(Permission.supervise_calls))]
+WallboardViewer = Annotated[Actor, Depends(require(Permission.view_wallboard))]
+DeskUser = Annotated[Actor, Depends(require(Permission.use_desk))]
+
+
+def monitor_of(runtime: Runtime) -> Monitor:
+    if runtime.monitor is None:
+        raise HotlineError(
+            "consoles-unavailable", "The controller is still starting; try again shortly.", status=503
+        )
+    return runtime.monitor
+
+
+def my_extension(actor: Actor) -> str:
+    if actor.lawyer_extension is None:
+        raise HotlineError(
+            "desk-no-lawyer",
+            f"Account {actor.username} is not linked to a lawyer's extension: "
+            "ask an admin to link it on /admin.",
+            status=409,
+        )
+    return actor.lawyer_extension
+
+
+class Sent(BaseModel):
+    """An action Asterisk accepted; what it leads to shows on the live pages."""
+
+    ok: bool = True
+    message: str
+
+
+async def _send(runtime: Runtime, action: Any) -> None:
+    await get_ami(runtime).send(action)  # Asterisk's refusal: AmiActionFailed, with its reason
+
+
+# --- wallboard ------------------------------------------------------------------------------------
+
+
+@router.get("/wallboard")
+async def wallboard(runtime: RuntimeDep, _actor: WallboardViewer) -> dict[str, Any]:
+    """Per queue: waiting callers and today's totals; per lawyer: state and today's calls."""
+    return await monitor_of(runtime).board()
+
+
+@router.get("/wallboard/stream", response_class=StreamingResponse)
+async def wallboard_stream(
+    request: Request, runtime: RuntimeDep, _actor: WallboardViewer
+) -> StreamingResponse:
+    """The wallboard as Server-Sent Events: sent now and after every change."""
+    monitor = monitor_of(runtime)
+    return sse_response(request, monitor.feed, monitor.board)
+
+
+class ListenIn(BaseModel):
+    mode: control.SpyMode = "listen"
+
+
+@router.post("/wallboard/lawyers/{extension}/listen")
+async def listen(runtime: RuntimeDep, actor: Supervisor, extension: str, body: ListenIn) -> Sent:
+    """Ring the supervisor's own phone; answered, it listens to (whispers, barges into) the call."""
+    assert runtime.recorder is not None
+    action = control.listen_in(
+        runtime.recorder.state,
+        supervisor_phone=actor.phone_extension,
+        lawyer=extension,
+        mode=body.mode,
+        timeout=runtime.settings.console.originate_timeout,
+    )
+    await _send(runtime, action)
+    return Sent(message=f"Ringing your phone {actor.phone_extension} to {body.mode} on {extension}.")
+
+
+# --- desk -----------------------------------------------------------------------------------------
+
+
+class ShiftOut(BaseModel):
+    starts_at: str
+    ends_at: str
+    source: str
+
+
+def _my_shifts(runtime: Runtime, extension: str) -> list[ShiftOut]:
+    now = utcnow()
+    with runtime.session_factory() as session:
+        shifts = session.scalars(
+            select(DutyShift)
+            .join(Lawyer)
+            .where(
+                Lawyer.extension == extension,
+                DutyShift.ends_at > now,
+                DutyShift.starts_at < now + timedelta(days=1),
+            )
+            .order_by(DutyShift.starts_at)
+        )
+        return [
+            ShiftOut(starts_at=s.starts_at.isoformat(), ends_at=s.ends_at.isoformat(), source=s.source)
+            for s in shifts
+        ]
+
+
+@router.get("/desk")
+async def desk(runtime: RuntimeDep, actor: DeskUser) -> dict[str, Any]:
+    """My state, today's calls, my shifts, and the call ringing at or connected to my phone."""
+    extension = my_extension(actor)
+    view = await monitor_of(runtime).desk(extension)
+    view["shifts"] = [s.model_dump() for s in await asyncio.to_thread(_my_shifts, runtime, extension)]
+    return view
+
+
+@router.get("/desk/stream", response_class=StreamingResponse)
+async def desk_stream(request: Request, runtime: RuntimeDep, actor: DeskUser) -> StreamingResponse:
+    """The desk as Server-Sent Events (the screen pop arrives here)."""
+    extension = my_extension(actor)
+    monitor = monitor_of(runtime)
+    return sse_response(request, monitor.feed, lambda: monitor.desk(extension))
+
+
+class PauseIn(BaseModel):
+    reason: str
+
+
+@router.post("/desk/pause")
+async def pause_me(runtime: RuntimeDep, actor: DeskUser, body: PauseIn) -> PauseOut:
+    """Stop taking calls for a while, with a reason code (HOTLINE_ROUTING__PAUSE_REASONS)."""
+    return await pause_lawyer(runtime, my_extension(actor), body.reason)
+
+
+@router.post("/desk/resume")
+async def resume_me(runtime: RuntimeDep, actor: DeskUser) -> PauseOut:
+    return await pause_lawyer(runtime, my_extension(actor), None)
+
+
+class ThirdParty(BaseModel):
+    # A named third party (HOTLINE_CONSOLE__THIRD_PARTIES), a lawyer's extension, or a number.
+    target: str = Field(min_length=1, max_length=32)
+
+
+class TransferIn(ThirdParty):
+    mode: control.TransferMode = "blind"
+
+
+async def _target(runtime: Runtime, target: str) -> control.Target:
+    def lawyers() -> set[str]:
+        with runtime.session_factory() as session:
+            return set(session.scalars(select(Lawyer.extension).where(Lawyer.active.is_(True))))
+
+    settings = runtime.settings
+    return control.resolve_target(
+        target,
+        third_parties=settings.console.third_parties,
+        lawyers=await asyncio.to_thread(lawyers),
+        outside_trunk=settings.asterisk.outside_trunk,
+    )
+
+
+@router.post("/desk/calls/{linkedid}/conference")
+async def conference(runtime: RuntimeDep, actor: DeskUser, linkedid: str, body: ThirdParty) -> Sent:
+    """Bring a third party into my call: they are called and join once they answer."""
+    extension = my_extension(actor)
+    target = await _target(runtime, body.target)
+    assert runtime.recorder is not None
+    action = control.conference(
+        runtime.recorder.state, extension, linkedid, target, runtime.settings.console.originate_timeout
+    )
+    await _send(runtime, action)
+    return Sent(message=f"Calling {target.label}; they join the call when they answer.")
+
+
+@router.post("/desk/calls/{linkedid}/transfer")
+async def transfer(runtime: RuntimeDep, actor: DeskUser, linkedid: str, body: TransferIn) -> Sent:
+    """Hand my caller over: blind (at once) or attended (I talk to them first, then hang up)."""
+    extension = my_extension(actor)
+    target = await _target(runtime, body.target)
+    assert runtime.recorder is not None
+    action = control.transfer(runtime.recorder.state, extension, linkedid, target, body.mode)
+    await _send(runtime, action)
+    return Sent(message=f"Transferring to {target.label} ({body.mode}).")

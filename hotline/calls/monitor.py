@@ -1,0 +1,152 @@
+"""The consoles' views, assembled: live state from the recorder, totals and names from the database.
+
+Database reads run off the event loop and are cached until the records change (the recorder
+flushed), so a dozen open wallboards cost one query per change, not a dozen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.calls import board
+from hotline.calls.service import CallRecorder, ended_calls_since, previous_calls
+from hotline.ivr.catalog import Catalog
+from hotline.routing.models import Lawyer
+from hotline.web.live import ChangeFeed
+
+# Names of lawyers are read again at least this often (seconds), changes or not.
+LAWYERS_TTL = 30.0
+
+
+def start_of_day(now: float, timezone: str) -> datetime:
+    local = datetime.fromtimestamp(now, ZoneInfo(timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class Monitor:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        recorder: CallRecorder,
+        catalog: Catalog,
+        *,
+        timezone: str,
+        service_level_seconds: int,
+        pause_labels: dict[str, str],
+    ) -> None:
+        self._sessions = session_factory
+        self._recorder = recorder
+        self._catalog = catalog
+        self._timezone = timezone
+        self._service_level = service_level_seconds
+        self._pause_labels = pause_labels
+        self.feed = ChangeFeed()
+        self._totals: tuple[tuple[int, datetime], board.DayTotals] | None = None
+        self._lawyers: tuple[float, list[tuple[str, str]]] | None = None
+        self._history: dict[str, list[dict[str, Any]]] = {}
+        self._lock = asyncio.Lock()
+        recorder.on_change = self.feed.bump
+
+    # --- database reads (cached) ------------------------------------------------------------
+
+    async def _day_totals(self, now: float) -> board.DayTotals:
+        key = (self._recorder.flushes, start_of_day(now, self._timezone))
+        if self._totals is None or self._totals[0] != key:
+
+            def read() -> board.DayTotals:
+                with self._sessions() as session:
+                    return board.day_totals(ended_calls_since(session, key[1]), self._service_level)
+
+            self._totals = (key, await asyncio.to_thread(read))
+        return self._totals[1]
+
+    async def _lawyer_names(self) -> list[tuple[str, str]]:
+        if self._lawyers is None or time.monotonic() - self._lawyers[0] > LAWYERS_TTL:
+
+            def read() -> list[tuple[str, str]]:
+                with self._sessions() as session:
+                    rows = session.execute(
+                        select(Lawyer.extension, Lawyer.name)
+                        .where(Lawyer.active.is_(True))
+                        .order_by(Lawyer.extension)
+                    )
+                    return [(extension, name) for extension, name in rows]
+
+            self._lawyers = (time.monotonic(), await asyncio.to_thread(read))
+        return self._lawyers[1]
+
+    def forget_lawyers(self) -> None:
+        """Read the lawyers again on the next view (one was added or changed)."""
+        self._lawyers = None
+
+    async def _previous(self, caller: str | None, linkedid: str) -> list[dict[str, Any]]:
+        if not caller:
+            return []
+        if linkedid not in self._history:
+
+            def read() -> list[dict[str, Any]]:
+                with self._sessions() as session:
+                    return [
+                        {
+                            "started_at": call.started_at.isoformat() if call.started_at else None,
+                            "topic": self._catalog.topic_label(call.topic) or call.topic,
+                            "lawyer": call.lawyer,
+                            "outcome": call.outcome,
+                            "rating": call.rating,
+                        }
+                        for call in previous_calls(session, caller, excluding=linkedid)
+                    ]
+
+            if len(self._history) > 1000:
+                self._history.clear()
+            self._history[linkedid] = await asyncio.to_thread(read)
+        return self._history[linkedid]
+
+    # --- views --------------------------------------------------------------------------------
+
+    async def board(self) -> dict[str, Any]:
+        async with self._lock:
+            now = time.time()
+            totals = await self._day_totals(now)
+            lawyers = await self._lawyer_names()
+        view = board.build_board(
+            self._recorder.state,
+            now,
+            queues=self._catalog.queue_labels(),
+            lawyers=lawyers,
+            totals=totals,
+        )
+        data = asdict(view)
+        for row in data["lawyers"]:
+            row["pause_label"] = self._pause_labels.get(row["pause_reason"], row["pause_reason"])
+        return data
+
+    async def desk(self, extension: str) -> dict[str, Any]:
+        async with self._lock:
+            now = time.time()
+            totals = await self._day_totals(now)
+            lawyers = await self._lawyer_names()
+        state = self._recorder.state
+        names = [(ext, name) for ext, name in lawyers if ext == extension] or [(extension, extension)]
+        (row,) = board.lawyer_rows(state, names, totals.lawyers)
+        call = board.desk_call(state, extension, now)
+        data: dict[str, Any] = {
+            "at": now,
+            "me": asdict(row) | {"pause_label": self._pause_labels.get(row.pause_reason, row.pause_reason)},
+            "call": None,
+        }
+        if call is not None:
+            data["call"] = asdict(call) | {
+                "topic_label": self._catalog.topic_label(call.topic),
+                "language_label": self._catalog.language_label(call.language),
+                "previous": await self._previous(call.caller, call.linkedid),
+            }
+        return data

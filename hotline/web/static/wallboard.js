@@ -1,0 +1,94 @@
+// The supervisor's wallboard: queues and lawyers, live; listen in and force pauses.
+"use strict";
+
+(() => {
+  const { canListen, canPause } = window.HOTLINE;
+  let board = null;
+
+  function renderQueues() {
+    const body = document.querySelector("#queues tbody");
+    body.replaceChildren();
+    for (const q of board.queues) {
+      const row = body.insertRow();
+      row.dataset.queue = q.queue;
+      if (q.waiting) row.className = "alert";
+      Hotline.cell(row, q.label);
+      Hotline.cell(row, q.waiting, "number waiting");
+      const longest = Hotline.cell(row, q.oldest_since ? Hotline.duration(Hotline.now() - q.oldest_since) : "—", "number longest");
+      longest.dataset.since = q.oldest_since || "";
+      Hotline.cell(row, q.answered, "number answered");
+      Hotline.cell(row, q.abandoned, "number abandoned");
+      Hotline.cell(row, Hotline.percent(q.service_level), "number service-level");
+      Hotline.cell(row, q.average_wait === null ? "—" : Hotline.duration(q.average_wait), "number average-wait");
+      Hotline.cell(row, q.average_rating === null ? "—" : q.average_rating.toFixed(1), "number average-rating");
+    }
+  }
+
+  function button(parent, label, onClick, className) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = `small ${className || ""}`;
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    parent.append(b);
+    return b;
+  }
+
+  async function listen(extension, mode, label) {
+    const done = await Hotline.post(`/api/v1/wallboard/lawyers/${extension}/listen`, { mode });
+    if (done) Hotline.say(`正在呼叫您的话机，接起后即可${label}（${extension}）。`, true);
+  }
+
+  async function pause(extension) {
+    const reason = document.getElementById("pause-reason").value;
+    const done = await Hotline.post(`/api/v1/lawyers/${extension}/pause`, { reason });
+    if (done) Hotline.say(`已将 ${extension} 强制示忙（${done.reason_label}），不再分配来电。`, true);
+  }
+
+  async function resume(extension) {
+    const done = await Hotline.post(`/api/v1/lawyers/${extension}/resume`, {});
+    if (done) Hotline.say(`${extension} 已恢复接听。`, true);
+  }
+
+  function renderLawyers() {
+    const body = document.querySelector("#lawyers tbody");
+    body.replaceChildren();
+    for (const l of board.lawyers) {
+      const row = body.insertRow();
+      row.dataset.extension = l.extension;
+      Hotline.cell(row, l.extension);
+      Hotline.cell(row, l.name);
+      const badge = document.createElement("span");
+      Hotline.stateBadge(badge, l.state, l.pause_label);
+      row.insertCell().append(badge);
+      row.cells[2].className = "state-cell";
+      Hotline.cell(row, l.calls_today, "number calls");
+      Hotline.cell(row, Hotline.duration(l.talk_seconds), "number talk");
+      const actions = row.insertCell();
+      if (canListen && l.state === "on_call") {
+        button(actions, "监听", () => listen(l.extension, "listen", "监听")).dataset.action = "listen";
+        button(actions, "耳语", () => listen(l.extension, "whisper", "耳语")).dataset.action = "whisper";
+        button(actions, "强插", () => listen(l.extension, "barge", "强插")).dataset.action = "barge";
+      }
+      if (canPause && l.state !== "logged_out") {
+        if (l.state === "paused") {
+          button(actions, "恢复接听", () => resume(l.extension)).dataset.action = "resume";
+        } else {
+          button(actions, "强制示忙", () => pause(l.extension), "warn").dataset.action = "pause";
+        }
+      }
+    }
+  }
+
+  Hotline.live("/api/v1/wallboard/stream", (data) => {
+    board = data;
+    renderQueues();
+    renderLawyers();
+  });
+  // Waiting times count on between updates.
+  setInterval(() => {
+    for (const td of document.querySelectorAll("#queues td.longest")) {
+      if (td.dataset.since) td.textContent = Hotline.duration(Hotline.now() - Number(td.dataset.since));
+    }
+  }, 1000);
+})();
