@@ -187,7 +187,8 @@ def link_lawyer(session: Session, username: str, extension: str | None) -> User:
     if other is not None:
         raise InvalidInputError(
             "lawyer-already-linked",
-            f"Extension {extension} is already linked to the account {other.username}; unlink it there first.",
+            f"Extension {extension} is already linked to the account {other.username}; "
+            "unlink it there first.",
         )
     user.lawyer_id = lawyer.id
     session.flush()
