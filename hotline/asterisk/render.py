@@ -60,6 +60,7 @@ MODULES: tuple[str, ...] = (
     "app_userevent",
     "app_stack",
     "app_exec",
+    "app_while",
     "app_verbose",
     "app_echo",
     "app_chanspy",

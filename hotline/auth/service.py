@@ -15,6 +15,7 @@ from hotline.auth.models import Role, User
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError, InvalidInputError
 from hotline.routing.models import Lawyer
+from hotline.routing.service import check_extension, generate_sip_password, sip_ha1, taken_extensions
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
@@ -193,3 +194,27 @@ def link_lawyer(session: Session, username: str, extension: str | None) -> User:
     user.lawyer_id = lawyer.id
     session.flush()
     return user
+
+
+def assign_phone(session: Session, username: str, extension: str, sip_password: str | None = None) -> str:
+    """Give a supervisor a phone of their own (for listening in); returns its SIP password, shown
+    once (only the digest hash is stored). Render the configuration for it to register."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise InvalidInputError("user-not-found", f"There is no user {username!r}.", username=username)
+    if user.role != Role.supervisor:
+        raise InvalidInputError(
+            "user-not-supervisor",
+            f"{username} has the role {user.role}; only supervisors get a listening phone.",
+        )
+    check_extension(extension)
+    if extension != user.extension and extension in taken_extensions(session):
+        raise InvalidInputError(
+            "phone-extension-taken", f"Extension {extension} belongs to another phone; choose a free one."
+        )
+    password = sip_password or generate_sip_password()
+    if len(password) < 12:
+        raise InvalidInputError("sip-password-weak", "A SIP password needs at least 12 characters.")
+    user.extension, user.sip_ha1 = extension, sip_ha1(extension, password)
+    session.flush()
+    return password

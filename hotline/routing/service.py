@@ -37,6 +37,13 @@ def generate_sip_password() -> str:
     return secrets.token_urlsafe(18)
 
 
+def check_extension(extension: str) -> None:
+    if not _EXTENSION.match(extension):
+        raise InvalidInputError(
+            "lawyer-extension-invalid", f"Extension {extension!r} must be 3 to 8 digits, e.g. 8001."
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class NewLawyer:
     lawyer_id: int
@@ -46,10 +53,7 @@ class NewLawyer:
 
 def create_lawyer(session: Session, name: str, extension: str, sip_password: str | None = None) -> NewLawyer:
     """Add a lawyer; the SIP password is returned once and only its digest hash is stored."""
-    if not _EXTENSION.match(extension):
-        raise InvalidInputError(
-            "lawyer-extension-invalid", f"Extension {extension!r} must be 3 to 8 digits, e.g. 8001."
-        )
+    check_extension(extension)
     if not name.strip():
         raise InvalidInputError("lawyer-name-empty", "A lawyer needs a name.")
     if extension in taken_extensions(session):

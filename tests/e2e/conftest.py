@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 
 from hotline.ami import actions
 from hotline.ami.events import decode_queue_member, headers_of
@@ -25,7 +26,7 @@ from hotline.asterisk import process
 from hotline.asterisk.config import apply_configuration
 from hotline.asterisk.layout import InstanceLayout
 from hotline.asterisk.provision import provision
-from hotline.auth.service import create_user
+from hotline.auth.service import assign_phone, create_user, link_lawyer
 from hotline.db.migrate import upgrade
 from hotline.routing.models import Lawyer
 from hotline.routing.service import create_lawyer
@@ -57,8 +58,13 @@ def menus(language: str = "1", topic: str = "7") -> list[tuple[int, str]]:
     return [(LANGUAGE_AT, language), (TOPIC_AT, topic)]
 
 
-SIP_PASSWORD = {ext: f"test-sip-password-{ext}" for ext in LAWYERS}
+# The supervisor's own phone (listening in rings it).
+SUPERVISOR_PHONE = "9001"
+SIP_PASSWORD = {ext: f"test-sip-password-{ext}" for ext in [*LAWYERS, SUPERVISOR_PHONE]}
 ADMIN_PASSWORD = "admin-password-e2e"
+# Web accounts: a supervisor with a phone, and one account per lawyer linked to its extension.
+USER_PASSWORD = "user-password-e2e"
+SUPERVISOR = "supervisor-zhang"
 
 
 @dataclass
@@ -67,6 +73,8 @@ class AsteriskUnderTest:
     layout: InstanceLayout
     workdir: Path
     gov_12345_port: int
+    # Outside lines (trunk name -> UDP port where a SIPp stand-in may answer).
+    trunk_ports: dict[str, int]
 
     def cli(self, command: str) -> str:
         return process.remote_command(self.layout, command)
@@ -82,7 +90,7 @@ class AsteriskUnderTest:
             apply_configuration(self.settings)
 
 
-def _test_settings(state_dir: Path, gov_12345_port: int, **overrides: object) -> Settings:
+def _test_settings(state_dir: Path, trunk_ports: dict[str, int], **overrides: object) -> Settings:
     pid = os.getpid()
     rtp_start = 40000 + (pid % 40) * 500
     return Settings(
@@ -101,19 +109,33 @@ def _test_settings(state_dir: Path, gov_12345_port: int, **overrides: object) ->
             ring_timeout=5,
             wrapup_seconds=0,
             voicemail_max_seconds=30,
-            trunks={"gov-12345": f"sip:12345@127.0.0.1:{gov_12345_port}"},
+            trunks={name: f"sip:{name}@127.0.0.1:{port}" for name, port in trunk_ports.items()},
             transfer_timeout=10,
         ),
         **overrides,  # type: ignore[arg-type]
     )
 
 
+def add_staff(session: Session) -> list[Lawyer]:
+    """The lawyers (each with a web account linked to the extension) and the supervisor with a
+    phone: the same ones, with the same passwords, in every test database."""
+    lawyers = []
+    for extension, name in LAWYERS.items():
+        created = create_lawyer(session, name, extension, SIP_PASSWORD[extension])
+        lawyers.append(session.get_one(Lawyer, created.lawyer_id))
+        create_user(session, f"lawyer-{extension}", USER_PASSWORD, "lawyer")
+        link_lawyer(session, f"lawyer-{extension}", extension)
+    create_user(session, SUPERVISOR, USER_PASSWORD, "supervisor")
+    assign_phone(session, SUPERVISOR, SUPERVISOR_PHONE, SIP_PASSWORD[SUPERVISOR_PHONE])
+    return lawyers
+
+
 @pytest.fixture(scope="session")
 def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskUnderTest]:
     """The project's Asterisk, provisioned (cached) and running as this session's own instance."""
     state_dir = tmp_path_factory.mktemp("asterisk-state")
-    gov_12345_port = free_port(socket.SOCK_DGRAM)
-    settings = _test_settings(state_dir, gov_12345_port)
+    trunk_ports = {name: free_port(socket.SOCK_DGRAM) for name in ("gov-12345", "legal-aid", "interpreter")}
+    settings = _test_settings(state_dir, trunk_ports)
     provision(
         settings.asterisk.root,
         suite=settings.asterisk.suite,
@@ -124,14 +146,15 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskUnder
     runtime = build_runtime(settings)
     upgrade(runtime.engine)
     with runtime.session_factory.begin() as session:
-        for extension, name in LAWYERS.items():
-            create_lawyer(session, name, extension, SIP_PASSWORD[extension])
+        add_staff(session)
     runtime.engine.dispose()
     apply_configuration(settings)
     process.stop(layout)
     process.start(layout, boot_timeout=30)
     try:
-        yield AsteriskUnderTest(settings, layout, tmp_path_factory.mktemp("sipp"), gov_12345_port)
+        yield AsteriskUnderTest(
+            settings, layout, tmp_path_factory.mktemp("sipp"), trunk_ports["gov-12345"], trunk_ports
+        )
     finally:
         process.stop(layout)
         shutil.rmtree(layout.host(layout.base), ignore_errors=True)  # this session's instance only
@@ -198,10 +221,8 @@ async def controller(
     runtime = build_runtime(settings)
     upgrade(runtime.engine)
     with runtime.session_factory.begin() as session:
-        for extension, name in LAWYERS.items():
-            created = create_lawyer(session, name, extension, SIP_PASSWORD[extension])
-            lawyer = session.get_one(Lawyer, created.lawyer_id)
-            lawyer.skills, lawyer.dialects = SKILLS[extension], DIALECTS[extension]
+        for lawyer in add_staff(session):
+            lawyer.skills, lawyer.dialects = SKILLS[lawyer.extension], DIALECTS[lawyer.extension]
         create_user(session, "admin", ADMIN_PASSWORD, "admin")
     runtime.engine.dispose()
     app = create_app(settings)

@@ -1,0 +1,77 @@
+"""Real Chromium (Debian's package) driven by Playwright, and the controller served over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.helpers import eventually, free_port
+
+CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
+# Headless as root, and nothing that reaches for the network beyond loopback.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Where the tests' browser saves screenshots of the pages (the README's), when set.
+SCREENSHOT_DIR = os.environ.get("HOTLINE_SCREENSHOT_DIR")
+
+
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """Serve ``app`` (its lifespan already running) on a loopback port; yields the base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        await eventually(lambda: server.started, timeout=10, what="the web server")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
+
+
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def signed_in_page(browser: Browser, base_url: str, username: str, password: str) -> Page:
+    """A new browser context (its own cookies) signed in through the login form."""
+    context = await browser.new_context(
+        base_url=base_url, locale="zh-CN", viewport={"width": 1400, "height": 900}
+    )
+    page = await context.new_page()
+    await page.goto("/login")
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(password)
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url(f"{base_url}/")
+    return page
+
+
+async def screenshot(page: Page, name: str) -> None:
+    if SCREENSHOT_DIR:
+        await page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
