@@ -112,16 +112,32 @@ def _read_password(prompt: str) -> str:
 
 
 def cmd_user(args: argparse.Namespace) -> None:
-    from hotline.auth.service import create_user
+    from hotline.asterisk.config import apply_configuration
+    from hotline.auth.service import assign_phone, create_user, link_lawyer
     from hotline.db.migrate import upgrade
     from hotline.runtime import build_runtime
 
-    runtime = build_runtime(_settings())
+    settings = _settings()
+    runtime = build_runtime(settings)
     upgrade(runtime.engine)
-    password = _read_password("Password: ")
-    with runtime.session_factory.begin() as session:
-        user = create_user(session, args.name, password, args.role)
-        print(f"User {user.username!r} ({user.role}) created.")
+    if args.action == "create":
+        password = _read_password("Password: ")
+        with runtime.session_factory.begin() as session:
+            user = create_user(session, args.name, password, args.role)
+            if args.lawyer:
+                link_lawyer(session, args.name, args.lawyer)
+        linked = f", linked to lawyer {args.lawyer}" if args.lawyer else ""
+        print(f"User {user.username!r} ({user.role}) created{linked}.")
+    elif args.action == "link":
+        with runtime.session_factory.begin() as session:
+            link_lawyer(session, args.name, args.extension)
+        print(f"User {args.name!r} now uses the desk of lawyer {args.extension}.")
+    else:  # phone
+        with runtime.session_factory.begin() as session:
+            sip_password = assign_phone(session, args.name, args.extension)
+        print(f"Supervisor {args.name} has the listening phone {args.extension}.")
+        print(f"SIP user name: {args.extension}  password: {sip_password}  (shown once)")
+        apply_configuration(settings)
 
 
 def cmd_lawyer(args: argparse.Namespace) -> None:
@@ -283,13 +299,14 @@ def cmd_roster(args: argparse.Namespace) -> None:
 
 
 def cmd_first_run(args: argparse.Namespace) -> None:
-    """On a new installation: an admin and one on-duty lawyer, each with a generated password shown once."""
+    """On a new installation: an admin, a supervisor with a listening phone, and one lawyer with
+    a desk account, each with generated passwords shown once."""
     import secrets
 
     from sqlalchemy import select
 
     from hotline.auth.models import User
-    from hotline.auth.service import create_user
+    from hotline.auth.service import assign_phone, create_user, link_lawyer
     from hotline.db.migrate import upgrade
     from hotline.routing import service
     from hotline.routing.models import Lawyer
@@ -302,11 +319,27 @@ def cmd_first_run(args: argparse.Namespace) -> None:
             password = secrets.token_urlsafe(12)
             create_user(session, "admin", password, "admin")
             print(f"Created user admin with password {password}  (shown once; sign in at /docs)")
+        server = f"127.0.0.1:{runtime.settings.asterisk.sip_port}"
         if session.scalar(select(Lawyer)) is None:
             created = service.create_lawyer(session, "值班律师", "8001")
             print(
                 f"Created lawyer 8001: SIP user 8001, password {created.sip_password}, "
-                f"server 127.0.0.1:{runtime.settings.asterisk.sip_port}  (shown once)"
+                f"server {server}  (shown once)"
+            )
+            password = secrets.token_urlsafe(12)
+            create_user(session, "lawyer-8001", password, "lawyer")
+            link_lawyer(session, "lawyer-8001", "8001")
+            print(
+                f"Created user lawyer-8001 (lawyer 8001's desk, /desk) with password {password}  (shown once)"
+            )
+        if session.scalar(select(User).where(User.role == "supervisor")) is None:
+            password = secrets.token_urlsafe(12)
+            create_user(session, "supervisor", password, "supervisor")
+            sip_password = assign_phone(session, "supervisor", "9001")
+            print(f"Created user supervisor (/wallboard) with password {password}  (shown once)")
+            print(
+                f"  and the supervisor's phone: SIP user 9001, password {sip_password}, "
+                f"server {server}  (shown once)"
             )
 
 
@@ -345,6 +378,15 @@ def build_parser() -> argparse.ArgumentParser:
     create = user_sub.add_parser("create", help="create a user; the password is read from stdin")
     create.add_argument("name")
     create.add_argument("--role", required=True, choices=["admin", "supervisor", "lawyer", "reviewer"])
+    create.add_argument("--lawyer", metavar="EXTENSION", help="a lawyer's account: the lawyer's extension")
+    link = user_sub.add_parser("link", help="link a lawyer's account to the lawyer's extension (the desk)")
+    link.add_argument("name")
+    link.add_argument("extension")
+    phone = user_sub.add_parser(
+        "phone", help="give a supervisor a phone for listening in (SIP password shown once)"
+    )
+    phone.add_argument("name")
+    phone.add_argument("extension")
     user.set_defaults(func=cmd_user)
 
     lawyer = sub.add_parser("lawyer", help="lawyers' phones; on and off duty")

@@ -246,3 +246,65 @@ async def test_force_pause_takes_a_lawyer_out_of_distribution(
 
     await row.locator('button[data-action="resume"]').click()
     await expect(row.locator(".state")).to_have_attribute("data-state", "free", timeout=LIVE)
+
+
+@controller_backends
+async def test_blind_transfer_hands_the_caller_to_legal_aid(
+    asterisk: AsteriskUnderTest,
+    controller: Controller,
+    phones: Phones,
+    caller: CallerFactory,
+    site: str,
+    browser: Browser,
+) -> None:
+    legal_aid = stand_in(asterisk, "legal-aid", talk_ms=3_000)
+    mine = await desk(browser, site, "8001")
+    await phones.lawyer("8001", talk_ms=30_000)
+    number = unique_number()
+    citizen = caller("caller.xml", caller=number, keys=menus(), speak_at_ms=SPEAK_AT)
+    await expect(mine.locator("#call-actions")).to_be_visible(timeout=20_000)
+    await mine.locator("#third-party").select_option("legal-aid")
+    await mine.get_by_role("button", name="直接转接").click()
+    await expect(mine.locator("#message")).to_have_text("已转接。", timeout=LIVE)
+
+    # Legal aid answers the caller, talks and hangs up, long before the lawyer would have.
+    assert legal_aid.wait(30) == 0, legal_aid.output()
+    assert citizen.wait(30) == 0, citizen.output()
+    call = await controller.ended_call(number)
+    assert (call["lawyer"], call["transferred_to"]) == ("8001", "legal-aid")
+    await expect(mine.locator("#screen-pop")).to_be_hidden(timeout=LIVE)
+
+
+@controller_backends
+async def test_attended_transfer_connects_the_caller_once_the_lawyer_hangs_up(
+    asterisk: AsteriskUnderTest,
+    controller: Controller,
+    phones: Phones,
+    caller: CallerFactory,
+    site: str,
+    browser: Browser,
+) -> None:
+    await phones.lawyer("8003", ring_ms=500, talk_ms=6_000, log_in=False)  # a colleague, not in the queues
+    mine = await desk(browser, site, "8001")
+    await phones.lawyer("8001", talk_ms=14_000)
+    number = unique_number()
+    citizen = caller("caller.xml", caller=number, keys=menus(), speak_at_ms=SPEAK_AT)
+    await expect(mine.locator("#call-actions")).to_be_visible(timeout=20_000)
+    await mine.locator("#third-party-number").fill("8003")
+    await mine.get_by_role("button", name="咨询转接").click()
+    await expect(mine.locator("#message")).to_contain_text("挂机即完成转接", timeout=LIVE)
+
+    async def caller_with(extension: str) -> bool:
+        """The caller's channel shares a bridge with ``extension``'s phone."""
+        channels = await ami_list(controller, actions.core_show_channels())
+        bridges = {
+            str(m.get("Channel")): m.get("BridgeId") for m in channels if m.get("Event") == "CoreShowChannel"
+        }
+        callers = {b for name, b in bridges.items() if name.startswith("PJSIP/citizens-") and b}
+        return any(name.startswith(f"PJSIP/{extension}-") and b in callers for name, b in bridges.items())
+
+    # 8001 hangs up after its talk: the caller is then bridged with 8003.
+    await eventually(lambda: caller_with("8003"), timeout=30, what="the caller bridged with 8003")
+    assert citizen.wait(60) == 0, citizen.output()
+    call = await controller.ended_call(number)
+    assert (call["lawyer"], call["transferred_to"]) == ("8001", "lawyer-8003")
