@@ -129,6 +129,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=web_pages.STATIC_DIR), name="static")
     app.include_router(auth_api.router)
+    app.include_router(auth_api.users)
     app.include_router(calls_api.router)
     app.include_router(routing_api.router)
     app.include_router(consoles_api.router)

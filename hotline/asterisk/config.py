@@ -10,6 +10,7 @@ from hotline.asterisk.process import read_pid, reload
 from hotline.asterisk.provision import require_root
 from hotline.db.migrate import upgrade
 from hotline.ivr.service import load_ivr, prompt_overrides, prompts_of
+from hotline.routing import queue_settings
 from hotline.routing.service import phone_endpoints
 from hotline.runtime import ami_secret, build_runtime
 from hotline.settings import Settings
@@ -31,6 +32,7 @@ def apply_configuration(settings: Settings) -> Applied:
         upgrade(runtime.engine)
         with runtime.session_factory() as session:
             phones = phone_endpoints(session)
+            settings = queue_settings.effective(settings, queue_settings.overrides(session))
     finally:
         runtime.engine.dispose()
     layout = runtime.layout

@@ -1,15 +1,33 @@
-"""POST /api/v1/auth/token: the OAuth2 password flow."""
+"""POST /api/v1/auth/token (the OAuth2 password flow), and the users admins manage."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from hotline.auth.service import issue_token, sign_in
-from hotline.deps import RuntimeDep
+from hotline.auth.models import Role, User
+from hotline.auth.permissions import Permission
+from hotline.auth.service import (
+    Actor,
+    assign_phone,
+    create_user,
+    get_user,
+    issue_token,
+    link_lawyer,
+    load_actor,
+    sign_in,
+)
+from hotline.db.base import utcnow
+from hotline.deps import RuntimeDep, SessionDep, require
+from hotline.errors import InvalidInputError
+from hotline.routing.api import SipCredentials, in_transaction, reconfigure, sip_credentials
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -27,3 +45,104 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], runtime: Runtim
     return Token(
         access_token=issue_token(user, runtime.token_key, runtime.settings.web.token_minutes), role=user.role
     )
+
+
+# --- users (/admin) ------------------------------------------------------------------------------
+
+users = APIRouter(prefix="/api/v1/users", tags=["users"])
+Admin = Annotated[Actor, Depends(require(Permission.manage_users))]
+
+
+class UserOut(BaseModel):
+    username: str
+    role: str
+    active: bool
+    lawyer_extension: str | None
+    phone_extension: str | None
+    locked: bool
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    role: Role
+    # Empty: a strong password is generated and returned once.
+    password: str | None = Field(default=None, max_length=128)
+    lawyer_extension: str | None = None
+
+
+class NewUser(BaseModel):
+    username: str
+    role: str
+    password: str | None  # the generated password, shown once (None when one was given)
+
+
+class UserChange(BaseModel):
+    active: bool | None = None
+    role: Role | None = None
+    # "" unlinks.
+    lawyer_extension: str | None = None
+
+
+class PhoneIn(BaseModel):
+    extension: str = Field(min_length=3, max_length=8)
+
+
+def _user_out(session: Session, user: User) -> UserOut:
+    actor = load_actor(session, user.id) if user.active else None
+    return UserOut(
+        username=user.username,
+        role=user.role,
+        active=user.active,
+        lawyer_extension=actor.lawyer_extension if actor else None,
+        phone_extension=user.extension,
+        locked=user.locked_until is not None and user.locked_until > utcnow(),
+    )
+
+
+@users.get("")
+def list_users(_admin: Admin, session: SessionDep) -> list[UserOut]:
+    return [_user_out(session, user) for user in session.scalars(select(User).order_by(User.username))]
+
+
+@users.post("", status_code=201)
+def add_user(_admin: Admin, session: SessionDep, body: UserIn) -> NewUser:
+    generated = None if body.password else secrets.token_urlsafe(12)
+    user = create_user(session, body.username, body.password or generated or "", body.role.value)
+    if body.lawyer_extension:
+        link_lawyer(session, user.username, body.lawyer_extension)
+    return NewUser(username=user.username, role=user.role, password=generated)
+
+
+@users.patch("/{username}")
+def change_user(admin: Admin, session: SessionDep, username: str, body: UserChange) -> UserOut:
+    """Deactivate or reactivate, change the role, link or unlink a lawyer's extension."""
+    user = get_user(session, username)
+    if user.id == admin.user_id and (body.active is False or (body.role and body.role != Role.admin)):
+        raise InvalidInputError(
+            "user-self-lockout",
+            "You cannot deactivate yourself or drop your own admin role; ask another admin.",
+        )
+    if body.role is not None:
+        user.role = body.role.value
+        if body.role != Role.lawyer:
+            user.lawyer_id = None
+    if body.active is not None:
+        user.active = body.active
+        if body.active:
+            user.failed_logins, user.locked_until = 0, None
+    if body.lawyer_extension is not None:
+        link_lawyer(session, username, body.lawyer_extension or None)
+    session.flush()
+    return _user_out(session, user)
+
+
+@users.post("/{username}/phone")
+async def give_phone(_admin: Admin, runtime: RuntimeDep, username: str, body: PhoneIn) -> SipCredentials:
+    """A supervisor's own phone for listening in: SIP credentials shown once."""
+
+    def change(session: Session) -> str:
+        return assign_phone(session, username, body.extension)
+
+    password = await asyncio.to_thread(in_transaction, runtime, change)
+    note = await reconfigure(runtime, "the phone cannot register yet")
+    return sip_credentials(runtime, body.extension, password, note)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.auth.models import Role, User
 from hotline.db.base import utcnow
-from hotline.errors import HotlineError, InvalidInputError
+from hotline.errors import HotlineError, InvalidInputError, NotFoundError
 from hotline.routing.models import Lawyer
 from hotline.routing.service import check_extension, generate_sip_password, sip_ha1, taken_extensions
 
@@ -164,12 +164,17 @@ def load_actor(session: Session, user_id: int) -> Actor:
     return Actor(user.id, user.username, Role(user.role), extension, user.extension)
 
 
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFoundError("user-not-found", f"There is no user {username!r}.", username=username)
+    return user
+
+
 def link_lawyer(session: Session, username: str, extension: str | None) -> User:
     """Link a lawyer's account to the lawyer with ``extension`` (None: unlink): the desk then
     shows and acts on that phone only. One account per lawyer."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise InvalidInputError("user-not-found", f"There is no user {username!r}.", username=username)
+    user = get_user(session, username)
     if extension is None:
         user.lawyer_id = None
         session.flush()
@@ -199,9 +204,7 @@ def link_lawyer(session: Session, username: str, extension: str | None) -> User:
 def assign_phone(session: Session, username: str, extension: str, sip_password: str | None = None) -> str:
     """Give a supervisor a phone of their own (for listening in); returns its SIP password, shown
     once (only the digest hash is stored). Render the configuration for it to register."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise InvalidInputError("user-not-found", f"There is no user {username!r}.", username=username)
+    user = get_user(session, username)
     if user.role != Role.supervisor:
         raise InvalidInputError(
             "user-not-supervisor",

@@ -10,20 +10,23 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.asterisk.config import apply_configuration
 from hotline.auth.permissions import Permission
+from hotline.auth.service import Actor
 from hotline.db.base import utcnow
 from hotline.deps import RuntimeDep, SessionDep, get_ami, require
 from hotline.errors import HotlineError
 from hotline.ivr.catalog import personal_queue
-from hotline.routing import service
+from hotline.routing import queue_settings, service
 from hotline.routing.applier import Applied
+from hotline.routing.models import Lawyer
 from hotline.routing.roster_file import parse_roster
 from hotline.runtime import Runtime
 
@@ -69,11 +72,7 @@ class RosterOut(BaseModel):
 async def change_roster(runtime: Runtime, change: Callable[[Session], T]) -> tuple[T, Applied | None]:
     """Run ``change`` in its own committed transaction (off the event loop), then apply the roster."""
 
-    def run() -> T:
-        with runtime.session_factory.begin() as session:
-            return change(session)
-
-    result = await asyncio.to_thread(run)
+    result = await asyncio.to_thread(in_transaction, runtime, change)
     if runtime.applier is None:
         return result, None
     try:
@@ -81,6 +80,20 @@ async def change_roster(runtime: Runtime, change: Callable[[Session], T]) -> tup
     except HotlineError as exc:
         log.warning("Roster saved but not applied yet (%s); the next AMI login applies it", exc)
         return result, None
+
+
+async def reconfigure(runtime: Runtime, consequence: str) -> str | None:
+    """Render Asterisk's configuration and reload it; a note saying what is not in effect yet
+    (``consequence``) and why, when that fails (the change itself is saved)."""
+    if runtime.monitor is not None:
+        runtime.monitor.forget_lawyers()
+    try:
+        await asyncio.to_thread(apply_configuration, runtime.settings)
+    except HotlineError as exc:
+        note = f"Saved, but {consequence}: {exc.message}"
+        log.warning("%s", note)
+        return note
+    return None
 
 
 def _status(extension: str, applied: Applied | None, runtime: Runtime) -> DutyStatus:
@@ -195,11 +208,7 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
     note = None
     if result.lawyers_added:
         # New lawyers need their SIP endpoints: render pjsip.conf and reload Asterisk.
-        try:
-            await asyncio.to_thread(apply_configuration, runtime.settings)
-        except HotlineError as exc:
-            note = f"Saved, but the new lawyers' phones cannot register yet: {exc.message}"
-            log.warning("%s", note)
+        note = await reconfigure(runtime, "the new lawyers' phones cannot register yet")
     return ImportOut(
         lawyers_added=result.lawyers_added,
         lawyers_updated=result.lawyers_updated,
@@ -239,3 +248,125 @@ def read_roster(
             for shift in shifts
         ],
     )
+
+
+# --- lawyers and queue settings (/admin) ------------------------------------------------------------
+
+
+class LawyerOut(BaseModel):
+    extension: str
+    name: str
+    firm: str | None
+    active: bool
+    skills: dict[str, int]
+    dialects: list[str]
+
+
+class LawyerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    extension: str = Field(min_length=3, max_length=8)
+    firm: str | None = Field(default=None, max_length=128)
+
+
+class SipCredentials(BaseModel):
+    """A phone's SIP credentials: the password is shown this once and stored only as a hash."""
+
+    extension: str
+    sip_user: str
+    sip_password: str
+    sip_server: str
+    # Set when the phone cannot register yet (Asterisk's configuration was not applied).
+    note: str | None = None
+
+
+def sip_credentials(runtime: Runtime, extension: str, password: str, note: str | None) -> SipCredentials:
+    asterisk = runtime.settings.asterisk
+    return SipCredentials(
+        extension=extension,
+        sip_user=extension,
+        sip_password=password,
+        sip_server=f"{asterisk.sip_address}:{asterisk.sip_port}",
+        note=note,
+    )
+
+
+@router.get("/lawyers", dependencies=[Depends(require(Permission.manage_lawyers))])
+def list_lawyers(session: SessionDep) -> list[LawyerOut]:
+    return [
+        LawyerOut(
+            extension=lawyer.extension,
+            name=lawyer.name,
+            firm=lawyer.firm,
+            active=lawyer.active,
+            skills={str(k): int(v) for k, v in (lawyer.skills or {}).items()},
+            dialects=list(lawyer.dialects or []),
+        )
+        for lawyer in session.scalars(select(Lawyer).order_by(Lawyer.extension))
+    ]
+
+
+@router.post("/lawyers", dependencies=[Depends(require(Permission.manage_lawyers))], status_code=201)
+async def add_lawyer(runtime: RuntimeDep, body: LawyerIn) -> SipCredentials:
+    """A new lawyer with generated SIP credentials (a long random password, shown once)."""
+
+    def change(session: Session) -> str:
+        created = service.create_lawyer(session, body.name, body.extension)
+        service.get_lawyer(session, body.extension).firm = body.firm
+        return created.sip_password
+
+    password = await asyncio.to_thread(in_transaction, runtime, change)
+    note = await reconfigure(runtime, "the phone cannot register yet")
+    return sip_credentials(runtime, body.extension, password, note)
+
+
+@router.post("/lawyers/{extension}/sip-password", dependencies=[Depends(require(Permission.manage_lawyers))])
+async def new_sip_password(runtime: RuntimeDep, extension: str) -> SipCredentials:
+    """Replace a lawyer's SIP password (a lost or leaked one): the old one stops working."""
+    password = await asyncio.to_thread(
+        in_transaction, runtime, lambda session: service.reset_sip_password(session, extension)
+    )
+    note = await reconfigure(runtime, "the old password still works and the new one not yet")
+    return sip_credentials(runtime, extension, password, note)
+
+
+class QueueSettingOut(BaseModel):
+    name: str
+    label: str
+    value: int
+    default: int
+    minimum: int
+    maximum: int
+
+
+class QueueSettingsOut(BaseModel):
+    settings: list[QueueSettingOut]
+    note: str | None = None
+
+
+@router.get("/queue-settings", dependencies=[Depends(require(Permission.manage_lawyers))])
+def read_queue_settings(runtime: RuntimeDep, session: SessionDep) -> QueueSettingsOut:
+    return QueueSettingsOut(
+        settings=[QueueSettingOut(**item) for item in queue_settings.current(runtime.settings, session)]
+    )
+
+
+@router.put("/queue-settings")
+async def change_queue_settings(
+    runtime: RuntimeDep,
+    actor: Annotated[Actor, Depends(require(Permission.manage_lawyers))],
+    body: dict[str, int],
+) -> QueueSettingsOut:
+    """Change queue settings (name -> value); Asterisk's queues follow at once."""
+
+    def change(session: Session) -> list[dict[str, Any]]:
+        queue_settings.save(session, body, actor.username)
+        return queue_settings.current(runtime.settings, session)
+
+    current = await asyncio.to_thread(in_transaction, runtime, change)
+    note = await reconfigure(runtime, "Asterisk still uses the previous queue settings")
+    return QueueSettingsOut(settings=[QueueSettingOut(**item) for item in current], note=note)
+
+
+def in_transaction(runtime: Runtime, change: Callable[[Session], T]) -> T:
+    with runtime.session_factory.begin() as session:
+        return change(session)

@@ -46,3 +46,15 @@ class DutyShift(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     lawyer: Mapped[Lawyer] = relationship(back_populates="shifts")
+
+
+class QueueSetting(Base):
+    """A queue setting an admin changed on /admin; it overrides the configured default
+    (hotline/routing/queue_settings.py lists them)."""
+
+    __tablename__ = "queue_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64))

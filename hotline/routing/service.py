@@ -229,3 +229,12 @@ def known_extensions(session: Session) -> set[str]:
 def taken_extensions(session: Session) -> set[str]:
     """Every extension in use: lawyers' and supervisors' phones."""
     return known_extensions(session) | {e for e in session.scalars(select(User.extension)) if e}
+
+
+def reset_sip_password(session: Session, extension: str) -> str:
+    """A new generated SIP password for the lawyer's phone (returned once; the hash is stored)."""
+    lawyer = get_lawyer(session, extension)
+    password = generate_sip_password()
+    lawyer.sip_ha1 = sip_ha1(extension, password)
+    session.flush()
+    return password

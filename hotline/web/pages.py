@@ -49,6 +49,7 @@ ROLE_LABELS = {
 PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/desk", "律师工作台", Permission.use_desk),
     ("/wallboard", "监控大屏", Permission.view_wallboard),
+    ("/admin", "系统管理", Permission.manage_users),
 )
 
 
@@ -216,4 +217,16 @@ def wallboard_page(
             can_pause=allowed(user.actor.role, Permission.manage_queue_membership),
             service_level_seconds=runtime.settings.console.service_level_seconds,
         ),
+    )
+
+
+@router.get("/admin")
+def admin_page(
+    request: Request, user: Annotated[PageUser, Depends(page(Permission.manage_users))]
+) -> Response:
+    """Users and roles, lawyers and their SIP credentials, queue settings."""
+    return templates.TemplateResponse(
+        request,
+        "admin.html",
+        _context(request, user, role_labels={role.value: label for role, label in ROLE_LABELS.items()}),
     )

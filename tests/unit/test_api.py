@@ -55,6 +55,15 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("POST", "/api/v1/desk/resume", Permission.use_desk),
     ("POST", "/api/v1/desk/calls/1714539600.4/conference", Permission.use_desk),
     ("POST", "/api/v1/desk/calls/1714539600.4/transfer", Permission.use_desk),
+    ("GET", "/api/v1/users", Permission.manage_users),
+    ("POST", "/api/v1/users", Permission.manage_users),
+    ("PATCH", "/api/v1/users/reviewer-user", Permission.manage_users),
+    ("POST", "/api/v1/users/reviewer-user/phone", Permission.manage_users),
+    ("GET", "/api/v1/lawyers", Permission.manage_lawyers),
+    ("POST", "/api/v1/lawyers", Permission.manage_lawyers),
+    ("POST", "/api/v1/lawyers/8001/sip-password", Permission.manage_lawyers),
+    ("GET", "/api/v1/queue-settings", Permission.manage_lawyers),
+    ("PUT", "/api/v1/queue-settings", Permission.manage_lawyers),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -334,7 +343,12 @@ async def test_routes_refuse_requests_without_a_valid_token(
 def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
     """A new route must be added to ROUTES (and so to the permission matrix test)."""
     covered = {
-        (method, path.replace("8001", "{extension}").replace("1714539600.4", "{linkedid}"))
+        (
+            method,
+            path.replace("8001", "{extension}")
+            .replace("1714539600.4", "{linkedid}")
+            .replace("reviewer-user", "{username}"),
+        )
         for method, path, _ in ROUTES
     }
     present = {
@@ -371,13 +385,15 @@ async def test_permission_matrix(
         # Allowed; this app has no AMI connection: saved, to be applied when Asterisk is reached.
         assert response.status_code == 200, response.text
         assert body["applied"] is False
-    elif path.endswith(("/pause", "/listen", "/conference", "/transfer")):
+    elif method in ("POST", "PUT", "PATCH") and not path.endswith(("/resume", "/sip-password")):
         assert response.status_code == 422, response.text  # allowed, but no body was sent
     elif path.endswith("/resume"):
         assert response.status_code == 503, response.text  # allowed, but Asterisk is not connected
         assert body["error_id"] == "ami-unavailable"
-    elif permission is Permission.manage_roster:
-        assert response.status_code == 422, response.text  # allowed, but no file was sent
+    elif path.endswith("/sip-password"):
+        assert response.status_code == 200, response.text
+        assert len(body["sip_password"]) >= 20 and body["sip_user"] == "8001"
+        assert "cannot" in body["note"] or "not yet" in body["note"]  # no Asterisk here to apply it
     else:
         assert response.status_code == 200, response.text
 
@@ -574,3 +590,63 @@ async def test_the_wallboard_counts_todays_calls_per_queue(api: Api) -> None:
     assert labels["labour"] == "劳动争议 / 普通话" and labels["family-wenzhou"] == "婚姻家庭 / 温州话"
     lawyers = {row["extension"]: row for row in board["lawyers"]}
     assert lawyers["8001"]["name"] == "律师甲" and lawyers["8001"]["state"] == "logged_out"
+
+
+# --- admin: users, lawyers, queue settings ---------------------------------------------------------
+
+
+async def test_an_admin_creates_a_lawyer_account_with_a_generated_password(api: Api) -> None:
+    admin = api.auth(Role.admin)
+    created = await api.http.post(
+        "/api/v1/users",
+        json={"username": "wang-lawyer", "role": "lawyer", "lawyer_extension": "8002"},
+        headers=admin,
+    )
+    assert created.status_code == 422 and created.json()["error_id"] == "lawyer-not-found"  # nothing saved
+    lawyer = await api.http.post(
+        "/api/v1/lawyers", json={"name": "王律师", "extension": "8002"}, headers=admin
+    )
+    assert lawyer.status_code == 201, lawyer.text
+    assert lawyer.json()["sip_user"] == "8002" and len(lawyer.json()["sip_password"]) >= 20
+    created = await api.http.post(
+        "/api/v1/users",
+        json={"username": "wang-lawyer", "role": "lawyer", "lawyer_extension": "8002"},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    password = created.json()["password"]
+    assert password and len(password) >= 16
+    token = await api.http.post("/api/v1/auth/token", data={"username": "wang-lawyer", "password": password})
+    desk = await api.http.get(
+        "/api/v1/desk", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+    )
+    assert desk.status_code == 200 and desk.json()["me"]["extension"] == "8002"
+    users = {u["username"]: u for u in (await api.http.get("/api/v1/users", headers=admin)).json()}
+    assert users["wang-lawyer"]["lawyer_extension"] == "8002" and users["wang-lawyer"]["active"]
+
+
+async def test_an_admin_cannot_lock_themselves_out(api: Api) -> None:
+    response = await api.http.patch(
+        "/api/v1/users/admin-user", json={"active": False}, headers=api.auth(Role.admin)
+    )
+    assert response.status_code == 422 and response.json()["error_id"] == "user-self-lockout"
+
+
+async def test_queue_settings_are_checked_all_or_nothing(api: Api) -> None:
+    admin = api.auth(Role.admin)
+    bad = await api.http.put(
+        "/api/v1/queue-settings",
+        json={"ring_timeout": 20, "wrapup_seconds": 9999, "colour": 1},
+        headers=admin,
+    )
+    assert bad.status_code == 422, bad.text
+    problems = bad.json()["details"]["problems"]
+    assert any("wrapup_seconds: 9999" in p for p in problems) and any("colour" in p for p in problems)
+    current = {
+        s["name"]: s for s in (await api.http.get("/api/v1/queue-settings", headers=admin)).json()["settings"]
+    }
+    assert current["ring_timeout"]["value"] == current["ring_timeout"]["default"] == 15  # nothing saved
+    good = await api.http.put("/api/v1/queue-settings", json={"ring_timeout": 20}, headers=admin)
+    assert good.status_code == 200, good.text
+    saved = {s["name"]: s["value"] for s in good.json()["settings"]}
+    assert saved["ring_timeout"] == 20 and good.json()["note"]  # saved; no Asterisk here to apply it

@@ -15,6 +15,7 @@ from hotline.asterisk import render
 from hotline.asterisk.layout import InstanceLayout
 from hotline.errors import ConfigurationError, InvalidInputError
 from hotline.ivr.service import load_ivr
+from hotline.routing import queue_settings
 from hotline.routing.service import sip_ha1
 from hotline.settings import Settings
 
@@ -78,3 +79,14 @@ def test_a_missing_template_value_is_an_error(tmp_path: Path) -> None:
 def test_instance_names_are_checked() -> None:
     with pytest.raises(InvalidInputError):
         InstanceLayout(Path("/r"), "../etc")
+
+
+def test_stored_queue_settings_override_the_configured_ones() -> None:
+    settings = Settings(state_dir=Path("/nonexistent"))
+    changed = queue_settings.effective(settings, {"ring_timeout": 25, "relax_after_seconds": 45})
+    assert (changed.asterisk.ring_timeout, changed.routing.relax_after_seconds) == (25, 45)
+    assert changed.asterisk.queue_timeout == settings.asterisk.queue_timeout
+    layout = InstanceLayout(Path("/nonexistent/root"), "golden")
+    context = render.build_context(changed, layout, "secret", [], load_ivr(changed))
+    queues = render.render_files(context)["queues.conf"]
+    assert "timeout = 25" in queues

@@ -120,6 +120,7 @@ PAGES: dict[str, frozenset[Role]] = {
     "/": frozenset(Role),
     "/desk": frozenset({Role.lawyer}),
     "/wallboard": frozenset({Role.supervisor, Role.admin}),
+    "/admin": frozenset({Role.admin}),
 }
 
 

@@ -1,4 +1,4 @@
-"""consoles: a lawyer's account linked to the lawyer, a supervisor's own phone
+"""consoles: a lawyer's account linked to the lawyer, a supervisor's own phone, queue settings
 
 Revision ID: 0004
 Revises: 0003
@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import hotline.db.base
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -16,6 +18,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "queue_settings",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.Column("updated_at", hotline.db.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_queue_settings")),
+    )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lawyer_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("extension", sa.String(length=16), nullable=True))
@@ -35,3 +45,4 @@ def downgrade() -> None:
         batch_op.drop_column("sip_ha1")
         batch_op.drop_column("extension")
         batch_op.drop_column("lawyer_id")
+    op.drop_table("queue_settings")
