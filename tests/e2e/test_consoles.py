@@ -3,6 +3,8 @@ the real Asterisk: the wallboard and the desk follow calls live, and their butto
 
 from __future__ import annotations
 
+import re
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +16,7 @@ from hotline.ami.events import decode_queue_member, headers_of
 from tests import sipp
 from tests.browser import chromium, screenshot, serve, signed_in_page
 from tests.e2e.conftest import (
+    ADMIN_PASSWORD,
     RATE_AT,
     SPEAK_AT,
     SUPERVISOR,
@@ -25,7 +28,7 @@ from tests.e2e.conftest import (
     Phones,
     menus,
 )
-from tests.helpers import eventually, unique_number
+from tests.helpers import eventually, free_port, unique_number
 
 pytestmark = pytest.mark.e2e
 # The pages need the app served over HTTP; one database is enough here (both are tested elsewhere).
@@ -308,3 +311,54 @@ async def test_attended_transfer_connects_the_caller_once_the_lawyer_hangs_up(
     assert citizen.wait(60) == 0, citizen.output()
     call = await controller.ended_call(number)
     assert (call["lawyer"], call["transferred_to"]) == ("8001", "lawyer-8003")
+
+
+@controller_backends
+async def test_a_lawyer_pauses_and_resumes_from_the_desk(
+    controller: Controller, phones: Phones, site: str, browser: Browser
+) -> None:
+    board, mine = await wallboard(browser, site), await desk(browser, site, "8002")
+    await phones.lawyer("8002")
+    await expect(mine.locator("#my-state")).to_have_attribute("data-state", "free", timeout=LIVE)
+    await mine.get_by_label("示忙原因").select_option("meal")
+    await mine.get_by_role("button", name="示忙", exact=True).click()
+    await expect(mine.locator("#my-state")).to_have_text("示忙（用餐）", timeout=LIVE)
+    await expect(lawyer_row(board, "8002").locator(".state")).to_have_text("示忙（用餐）", timeout=LIVE)
+    await mine.get_by_role("button", name="恢复接听").click()
+    await expect(mine.locator("#my-state")).to_have_attribute("data-state", "free", timeout=LIVE)
+    await expect(lawyer_row(board, "8002").locator(".state")).to_have_attribute(
+        "data-state", "free", timeout=LIVE
+    )
+
+
+@controller_backends
+async def test_an_admin_adds_a_lawyer_whose_softphone_registers_with_the_shown_credentials(
+    asterisk: AsteriskUnderTest, controller: Controller, site: str, browser: Browser
+) -> None:
+    page = await signed_in_page(browser, site, "admin", ADMIN_PASSWORD)
+    await page.goto("/admin")
+    await page.get_by_label("律师姓名").fill("赵律师")
+    await page.get_by_label("律师分机号").fill("8009")
+    await page.get_by_role("button", name="新增律师（生成 SIP 账号）").click()
+    await expect(page.locator("#secret")).to_be_visible(timeout=LIVE)
+    await expect(page.locator('#lawyers tr[data-extension="8009"]')).to_be_visible(timeout=LIVE)
+    password = (await page.locator("#secret-sip-password").text_content()) or ""
+    assert len(password) >= 20
+    await screenshot(page, "admin")
+
+    port = free_port(socket.SOCK_DGRAM)
+    phone = sipp.lawyer_phone(
+        f"127.0.0.1:{asterisk.settings.asterisk.sip_port}",
+        "8009",
+        password,
+        asterisk.workdir,
+        port=port,
+        media_port=30000 + (port % 1000) * 4,
+    )
+    try:
+        registered = re.compile(rf"sip:8009@127\.0\.0\.1:{port}\b")
+        await eventually(
+            lambda: registered.search(asterisk.cli("pjsip show aor 8009")), timeout=15, what="8009 registered"
+        )
+    finally:
+        phone.stop()
