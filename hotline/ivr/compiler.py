@@ -82,11 +82,13 @@ def _menu(flow: Flow, step: Step) -> _Extension:
     return ext
 
 
-def _queue(step: Step, catalog: Catalog) -> _Extension:
+def _queue(flow: Flow, step: Step, catalog: Catalog) -> _Extension:
     default = catalog.default_language
     return (
         _Extension(step.name, "Wait for a lawyer of the topic and language chosen (see [hotline-queue]).")
         .add("Gosub(hotline-route,s,1)")
+        # Where a caller transferred to another lawyer goes on afterwards (see [hotline-outward]).
+        .add(f"Set(HOTLINE_AFTER_LAWYER={flow.context},{step.link('answered')},1)")
         .add(
             f'Set(HOTLINE_QUEUE=${{IF($["${{HOTLINE_LANGUAGE}}" = "{default}"]'
             f"?${{HOTLINE_TOPIC}}:${{HOTLINE_TOPIC}}-${{HOTLINE_LANGUAGE}})}})"
@@ -162,7 +164,7 @@ def compile_flow(
         elif step.type == "menu":
             ext = _menu(flow, step)
         elif step.type == "queue":
-            ext = _queue(step, catalog)
+            ext = _queue(flow, step, catalog)
         elif step.type == "transfer":
             ext = _transfer(flow, step, transfer_timeout)
         elif step.type == "voicemail":

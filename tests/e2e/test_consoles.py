@@ -181,13 +181,16 @@ async def test_the_three_way_button_bridges_a_third_party_and_the_caller_still_r
 
 
 @controller_backends
-async def test_listen_rings_the_supervisors_phone_and_spies_on_the_call(
+@pytest.mark.parametrize(("action", "options"), [("listen", "q"), ("whisper", "qw"), ("barge", "qB")])
+async def test_listen_whisper_barge_ring_the_supervisors_phone_into_the_call(
     asterisk: AsteriskUnderTest,
     controller: Controller,
     phones: Phones,
     caller: CallerFactory,
     site: str,
     browser: Browser,
+    action: str,
+    options: str,
 ) -> None:
     await phones.lawyer(SUPERVISOR_PHONE, talk_ms=8_000, log_in=False)
     board = await wallboard(browser, site)
@@ -196,7 +199,7 @@ async def test_listen_rings_the_supervisors_phone_and_spies_on_the_call(
     citizen = caller("caller.xml", caller=number, keys=menus(), speak_at_ms=SPEAK_AT)
     row = lawyer_row(board, "8001")
     await expect(row.locator(".state")).to_have_attribute("data-state", "on_call", timeout=20_000)
-    await row.locator('button[data-action="listen"]').click()
+    await row.locator(f'button[data-action="{action}"]').click()
     await expect(board.locator("#message")).to_contain_text("正在呼叫您的话机", timeout=LIVE)
 
     async def spying() -> bool:
@@ -204,6 +207,7 @@ async def test_listen_rings_the_supervisors_phone_and_spies_on_the_call(
         return any(
             str(m.get("Channel", "")).startswith(f"PJSIP/{SUPERVISOR_PHONE}-")
             and m.get("Application") == "ChanSpy"
+            and m.get("ApplicationData") == f"PJSIP/8001-,{options}E"
             for m in channels
         )
 
@@ -287,11 +291,13 @@ async def test_attended_transfer_connects_the_caller_once_the_lawyer_hangs_up(
     site: str,
     browser: Browser,
 ) -> None:
-    await phones.lawyer("8003", ring_ms=500, talk_ms=6_000, log_in=False)  # a colleague, not in the queues
+    # A colleague, not in the queues; the talk time counts from answering the consultation.
+    await phones.lawyer("8003", ring_ms=500, talk_ms=20_000, log_in=False)
     mine = await desk(browser, site, "8001")
     await phones.lawyer("8001", talk_ms=14_000)
     number = unique_number()
-    citizen = caller("caller.xml", caller=number, keys=menus(), speak_at_ms=SPEAK_AT)
+    # 8001 hangs up about 19 s into the call, 8003 about 27 s: then the caller rates.
+    citizen = caller("caller.xml", caller=number, keys=[*menus(), (31_000, "5")], speak_at_ms=SPEAK_AT)
     await expect(mine.locator("#call-actions")).to_be_visible(timeout=20_000)
     await mine.locator("#third-party-number").fill("8003")
     await mine.get_by_role("button", name="咨询转接").click()
@@ -310,7 +316,7 @@ async def test_attended_transfer_connects_the_caller_once_the_lawyer_hangs_up(
     await eventually(lambda: caller_with("8003"), timeout=30, what="the caller bridged with 8003")
     assert citizen.wait(60) == 0, citizen.output()
     call = await controller.ended_call(number)
-    assert (call["lawyer"], call["transferred_to"]) == ("8001", "lawyer-8003")
+    assert (call["lawyer"], call["transferred_to"], call["rating"]) == ("8001", "lawyer-8003", 5)
 
 
 @controller_backends
