@@ -137,6 +137,12 @@ class PhoneEndpoint:
     label: str = "Lawyer"
 
 
+def outward_codes(trunks: Mapping[str, str]) -> dict[str, str]:
+    """Each outside line's two-digit code in [hotline-outward] (01, 02 ... by name): transfers
+    reach that context as digits (an attended transfer dials them as DTMF)."""
+    return {name: f"{index:02d}" for index, name in enumerate(sorted(trunks), start=1)}
+
+
 def project_dir() -> Path:
     return Path(__file__).resolve().parents[2]
 
@@ -187,6 +193,7 @@ def build_context(
         "voicemail_max_seconds": asterisk.voicemail_max_seconds,
         "trunks": asterisk.trunks,
         "outside_trunk": asterisk.outside_trunk,
+        "outward_codes": outward_codes(asterisk.trunks),
         "clock": "" if clock is None else str(int(clock.timestamp())),
         "flows": ivr.flows,
         "flows_dialplan": [

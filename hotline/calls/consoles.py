@@ -181,6 +181,7 @@ async def _target(runtime: Runtime, target: str) -> control.Target:
     return control.resolve_target(
         target,
         third_parties=settings.console.third_parties,
+        trunks=settings.asterisk.trunks,
         lawyers=await asyncio.to_thread(lawyers),
         outside_trunk=settings.asterisk.outside_trunk,
     )

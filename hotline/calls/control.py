@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hotline.ami import actions
+from hotline.asterisk.render import outward_codes
 from hotline.calls.board import lawyer_channel
 from hotline.calls.state import LiveState
 from hotline.errors import HotlineError, InvalidInputError
@@ -42,13 +43,15 @@ def resolve_target(
     target: str,
     *,
     third_parties: Mapping[str, str],
+    trunks: Mapping[str, str],
     lawyers: Collection[str],
     outside_trunk: str | None,
 ) -> Target:
-    """A named third party (a trunk), another lawyer's extension, or a number dialled outside."""
+    """A named third party (a trunk), another lawyer's extension, or a number dialled outside.
+    ``exten`` is where [hotline-outward] takes a transfer to it (digits only, see the template)."""
     target = target.strip()
     if target in third_parties:
-        return Target(f"PJSIP/trunk-{target}", target, third_parties[target])
+        return Target(f"PJSIP/trunk-{target}", outward_codes(trunks)[target], third_parties[target])
     if not _NUMBER.match(target):
         choices = ", ".join(third_parties)
         raise InvalidInputError(
@@ -57,7 +60,7 @@ def resolve_target(
             target=target,
         )
     if target in lawyers:
-        return Target(f"PJSIP/{target}", f"lawyer-{target}", target)
+        return Target(f"PJSIP/{target}", target, target)
     if outside_trunk is None:
         raise InvalidInputError(
             "call-outside-line-missing",
@@ -65,7 +68,7 @@ def resolve_target(
             "numbers: set HOTLINE_ASTERISK__OUTSIDE_TRUNK to one of the trunks.",
             target=target,
         )
-    return Target(f"PJSIP/{target}@trunk-{outside_trunk}", f"outside-{target}", target)
+    return Target(f"PJSIP/{target}@trunk-{outside_trunk}", f"00{target}", target)
 
 
 def own_channel(state: LiveState, extension: str, linkedid: str) -> str:

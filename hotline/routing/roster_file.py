@@ -41,7 +41,9 @@ _TABLES_HINT = (
     "a lawyers table needs the columns name/姓名 and extension/分机 (optional: firm/律所, skills/技能, "
     "regions/地区, dialects/方言); a shifts table needs extension/分机, date/日期, start/开始 and end/结束"
 )
-_EXTENSION = re.compile(r"[0-9]{3,8}")
+# A softphone's extension: 3-8 digits, not starting with 0 ([hotline-outward] keeps 0… for
+# outside lines and typed numbers).
+EXTENSION = re.compile(r"[1-9][0-9]{2,7}")
 _ITEM_SEPARATOR = re.compile(r"[;；,，、]")
 _LEVEL_SEPARATOR = re.compile(r"[:：]")
 _DATE = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})")
@@ -346,10 +348,13 @@ class _Vocabulary:
 
 def _extension(row: _Row) -> str | None:
     text = row.text("extension")
-    if _EXTENSION.fullmatch(text):
+    if EXTENSION.fullmatch(text):
         return text
     shown = "is empty" if not text else f"{text!r} is not an extension"
-    row.report("extension", f"{shown}. Fix: give the softphone extension, 3 to 8 digits, e.g. 8001.")
+    row.report(
+        "extension",
+        f"{shown}. Fix: give the softphone extension, 3 to 8 digits not starting with 0, e.g. 8001.",
+    )
     return None
 
 

@@ -8,7 +8,6 @@ Asterisk.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +22,7 @@ from hotline.auth.models import User
 from hotline.errors import InvalidInputError, NotFoundError
 from hotline.routing.membership import LawyerProfile
 from hotline.routing.models import DutyShift, Lawyer
-from hotline.routing.roster_file import Roster
-
-_EXTENSION = re.compile(r"^[0-9]{3,8}$")
+from hotline.routing.roster_file import EXTENSION, Roster
 
 
 def sip_ha1(extension: str, password: str, realm: str = SIP_REALM) -> str:
@@ -38,9 +35,10 @@ def generate_sip_password() -> str:
 
 
 def check_extension(extension: str) -> None:
-    if not _EXTENSION.match(extension):
+    if not EXTENSION.fullmatch(extension):
         raise InvalidInputError(
-            "lawyer-extension-invalid", f"Extension {extension!r} must be 3 to 8 digits, e.g. 8001."
+            "lawyer-extension-invalid",
+            f"Extension {extension!r} must be 3 to 8 digits, not starting with 0, e.g. 8001.",
         )
 
 

@@ -111,6 +111,7 @@ async def test_a_waiting_call_shows_on_the_wallboard_and_pops_up_on_the_desk(
     await expect(mine.locator("#previous-calls")).to_contain_text("首次来电")
     await expect(lawyer_row(board, "8001").locator(".state")).to_have_attribute("data-state", "ringing")
     await screenshot(mine, "desk")
+    await screenshot(board, "wallboard")
 
     # Answered: the caller leaves the queue, the lawyer is on the call.
     await expect(queue.locator(".waiting")).to_have_text("0", timeout=LIVE)
@@ -119,7 +120,6 @@ async def test_a_waiting_call_shows_on_the_wallboard_and_pops_up_on_the_desk(
     )
     await expect(pop).to_have_attribute("data-ringing", "false", timeout=LIVE)
     await expect(mine.locator("#call-title")).to_have_text("通话中")
-    await screenshot(board, "wallboard")
     assert citizen.wait(60) == 0, citizen.output()
 
     # Ended: today's totals count it.
@@ -304,13 +304,14 @@ async def test_attended_transfer_connects_the_caller_once_the_lawyer_hangs_up(
     await expect(mine.locator("#message")).to_contain_text("挂机即完成转接", timeout=LIVE)
 
     async def caller_with(extension: str) -> bool:
-        """The caller's channel shares a bridge with ``extension``'s phone."""
+        """The caller's channel shares a bridge with the transfer's leg to ``extension``."""
         channels = await ami_list(controller, actions.core_show_channels())
         bridges = {
             str(m.get("Channel")): m.get("BridgeId") for m in channels if m.get("Event") == "CoreShowChannel"
         }
         callers = {b for name, b in bridges.items() if name.startswith("PJSIP/citizens-") and b}
-        return any(name.startswith(f"PJSIP/{extension}-") and b in callers for name, b in bridges.items())
+        legs = (f"PJSIP/{extension}-", f"Local/{extension}@hotline-outward-")
+        return any(name.startswith(legs) and b in callers for name, b in bridges.items())
 
     # 8001 hangs up after its talk: the caller is then bridged with 8003.
     await eventually(lambda: caller_with("8003"), timeout=30, what="the caller bridged with 8003")
