@@ -210,7 +210,7 @@ def test_roster_invalid_message_and_details() -> None:
     assert error.message.startswith("The roster was not imported: 1 problem(s). Nothing was changed.\n")
     assert error.message.endswith(
         "lawyers.csv row 2, column 分机: '12' is not an extension. "
-        + "Fix: give the softphone extension, 3 to 8 digits, e.g. 8001."
+        + "Fix: give the softphone extension, 3 to 8 digits not starting with 0, e.g. 8001."
     )
     assert error.details == {
         "problems": [
