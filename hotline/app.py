@@ -75,6 +75,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
             service_level_seconds=settings.console.service_level_seconds,
             pause_labels=settings.routing.pause_reasons,
         )
+        recorder.on_change = runtime.monitor.feed.bump  # live pages follow every change
         stream = None
         if connect_ami:
             stream = settings.ami.save_stream.open("ab", buffering=0) if settings.ami.save_stream else None

@@ -83,21 +83,17 @@ def current_user(
 CurrentUser = Annotated[Actor, Depends(current_user)]
 
 
-def forbidden(actor: Actor, permission: Permission) -> HotlineError:
-    return HotlineError(
-        "forbidden",
-        f"Your role ({actor.role}) may not {permission.value.replace('_', ' ')}.",
-        status=403,
-        details={"permission": permission.value},
-    )
-
-
 def require(permission: Permission) -> Callable[[Actor], Actor]:
     """A dependency that lets the request through only for roles the matrix allows."""
 
     def check(user: CurrentUser) -> Actor:
         if not allowed(user.role, permission):
-            raise forbidden(user, permission)
+            raise HotlineError(
+                "forbidden",
+                f"Your role ({user.role}) may not {permission.value.replace('_', ' ')}.",
+                status=403,
+                details={"permission": permission.value},
+            )
         return user
 
     return check

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,11 +11,14 @@ from hotline.asterisk import prompts, render
 from hotline.asterisk.process import read_pid, reload
 from hotline.asterisk.provision import require_root
 from hotline.db.migrate import upgrade
+from hotline.errors import HotlineError
 from hotline.ivr.service import load_ivr, prompt_overrides, prompts_of
 from hotline.routing import queue_settings
 from hotline.routing.service import phone_endpoints
 from hotline.runtime import ami_secret, build_runtime
 from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +59,15 @@ def apply_configuration(settings: Settings) -> Applied:
     if reloaded:
         reload(layout)
     return Applied(layout.host(layout.etc), changed, built, reloaded)
+
+
+async def reconfigure(settings: Settings, consequence: str) -> str | None:
+    """:func:`apply_configuration` off the event loop after a saved change; when it fails, a note
+    saying what is not in effect yet (``consequence``) and why (the change itself stays saved)."""
+    try:
+        await asyncio.to_thread(apply_configuration, settings)
+    except HotlineError as exc:
+        note = f"Saved, but {consequence}: {exc.message}"
+        log.warning("%s", note)
+        return note
+    return None

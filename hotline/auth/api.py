@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.asterisk.config import reconfigure
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import Permission
 from hotline.auth.service import (
@@ -21,13 +22,14 @@ from hotline.auth.service import (
     get_user,
     issue_token,
     link_lawyer,
-    load_actor,
     sign_in,
 )
 from hotline.db.base import utcnow
+from hotline.db.session import in_transaction
 from hotline.deps import RuntimeDep, SessionDep, require
 from hotline.errors import InvalidInputError
-from hotline.routing.api import SipCredentials, in_transaction, reconfigure, sip_credentials
+from hotline.routing.api import SipCredentials, sip_credentials
+from hotline.routing.models import Lawyer
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -88,12 +90,14 @@ class PhoneIn(BaseModel):
 
 
 def _user_out(session: Session, user: User) -> UserOut:
-    actor = load_actor(session, user.id) if user.active else None
+    extension = None
+    if user.lawyer_id is not None:
+        extension = session.scalar(select(Lawyer.extension).where(Lawyer.id == user.lawyer_id))
     return UserOut(
         username=user.username,
         role=user.role,
         active=user.active,
-        lawyer_extension=actor.lawyer_extension if actor else None,
+        lawyer_extension=extension,
         phone_extension=user.extension,
         locked=user.locked_until is not None and user.locked_until > utcnow(),
     )
@@ -143,6 +147,6 @@ async def give_phone(_admin: Admin, runtime: RuntimeDep, username: str, body: Ph
     def change(session: Session) -> str:
         return assign_phone(session, username, body.extension)
 
-    password = await asyncio.to_thread(in_transaction, runtime, change)
-    note = await reconfigure(runtime, "the phone cannot register yet")
+    password = await asyncio.to_thread(in_transaction, runtime.session_factory, change)
+    note = await reconfigure(runtime.settings, "the phone cannot register yet")
     return sip_credentials(runtime, body.extension, password, note)

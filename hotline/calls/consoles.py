@@ -62,10 +62,6 @@ class Sent(BaseModel):
     message: str
 
 
-async def _send(runtime: Runtime, action: Any) -> None:
-    await get_ami(runtime).send(action)  # Asterisk's refusal: AmiActionFailed, with its reason
-
-
 # --- wallboard ------------------------------------------------------------------------------------
 
 
@@ -99,7 +95,7 @@ async def listen(runtime: RuntimeDep, actor: Supervisor, extension: str, body: L
         mode=body.mode,
         timeout=runtime.settings.console.originate_timeout,
     )
-    await _send(runtime, action)
+    await get_ami(runtime).send(action)  # a refusal: AmiActionFailed, with Asterisk's reason
     return Sent(message=f"Ringing your phone {actor.phone_extension} to {body.mode} on {extension}.")
 
 
@@ -196,7 +192,7 @@ async def conference(runtime: RuntimeDep, actor: DeskUser, linkedid: str, body: 
     action = control.conference(
         runtime.recorder.state, extension, linkedid, target, runtime.settings.console.originate_timeout
     )
-    await _send(runtime, action)
+    await get_ami(runtime).send(action)  # a refusal: AmiActionFailed, with Asterisk's reason
     return Sent(message=f"Calling {target.label}; they join the call when they answer.")
 
 
@@ -207,5 +203,5 @@ async def transfer(runtime: RuntimeDep, actor: DeskUser, linkedid: str, body: Tr
     target = await _target(runtime, body.target)
     assert runtime.recorder is not None
     action = control.transfer(runtime.recorder.state, extension, linkedid, target, body.mode)
-    await _send(runtime, action)
+    await get_ami(runtime).send(action)  # a refusal: AmiActionFailed, with Asterisk's reason
     return Sent(message=f"Transferring to {target.label} ({body.mode}).")

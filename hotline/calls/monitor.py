@@ -53,7 +53,6 @@ class Monitor:
         self._lawyers: tuple[float, list[tuple[str, str]]] | None = None
         self._history: dict[str, list[dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
-        recorder.on_change = self.feed.bump
 
     # --- database reads (cached) ------------------------------------------------------------
 

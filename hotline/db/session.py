@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -30,6 +31,16 @@ def make_engine(url: str) -> Engine:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True)
+
+
+T = TypeVar("T")
+
+
+def in_transaction(session_factory: sessionmaker[Session], change: Callable[[Session], T]) -> T:
+    """Run ``change`` in a transaction of its own, committed when it returns (blocking: call it
+    from a worker thread on the event loop, ``asyncio.to_thread(in_transaction, ...)``)."""
+    with session_factory.begin() as session:
+        return change(session)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -17,10 +17,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.asterisk.config import apply_configuration
+from hotline.asterisk.config import reconfigure
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.db.base import utcnow
+from hotline.db.session import in_transaction
 from hotline.deps import RuntimeDep, SessionDep, get_ami, require
 from hotline.errors import HotlineError
 from hotline.ivr.catalog import personal_queue
@@ -72,7 +73,7 @@ class RosterOut(BaseModel):
 async def change_roster(runtime: Runtime, change: Callable[[Session], T]) -> tuple[T, Applied | None]:
     """Run ``change`` in its own committed transaction (off the event loop), then apply the roster."""
 
-    result = await asyncio.to_thread(in_transaction, runtime, change)
+    result = await asyncio.to_thread(in_transaction, runtime.session_factory, change)
     if runtime.applier is None:
         return result, None
     try:
@@ -82,18 +83,10 @@ async def change_roster(runtime: Runtime, change: Callable[[Session], T]) -> tup
         return result, None
 
 
-async def reconfigure(runtime: Runtime, consequence: str) -> str | None:
-    """Render Asterisk's configuration and reload it; a note saying what is not in effect yet
-    (``consequence``) and why, when that fails (the change itself is saved)."""
+def forget_lawyers(runtime: Runtime) -> None:
+    """The live pages read the lawyers again (one was added)."""
     if runtime.monitor is not None:
         runtime.monitor.forget_lawyers()
-    try:
-        await asyncio.to_thread(apply_configuration, runtime.settings)
-    except HotlineError as exc:
-        note = f"Saved, but {consequence}: {exc.message}"
-        log.warning("%s", note)
-        return note
-    return None
 
 
 def _status(extension: str, applied: Applied | None, runtime: Runtime) -> DutyStatus:
@@ -208,7 +201,8 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
     note = None
     if result.lawyers_added:
         # New lawyers need their SIP endpoints: render pjsip.conf and reload Asterisk.
-        note = await reconfigure(runtime, "the new lawyers' phones cannot register yet")
+        note = await reconfigure(runtime.settings, "the new lawyers' phones cannot register yet")
+        forget_lawyers(runtime)
     return ImportOut(
         lawyers_added=result.lawyers_added,
         lawyers_updated=result.lawyers_updated,
@@ -314,8 +308,9 @@ async def add_lawyer(runtime: RuntimeDep, body: LawyerIn) -> SipCredentials:
         service.get_lawyer(session, body.extension).firm = body.firm
         return created.sip_password
 
-    password = await asyncio.to_thread(in_transaction, runtime, change)
-    note = await reconfigure(runtime, "the phone cannot register yet")
+    password = await asyncio.to_thread(in_transaction, runtime.session_factory, change)
+    note = await reconfigure(runtime.settings, "the phone cannot register yet")
+    forget_lawyers(runtime)
     return sip_credentials(runtime, body.extension, password, note)
 
 
@@ -323,9 +318,11 @@ async def add_lawyer(runtime: RuntimeDep, body: LawyerIn) -> SipCredentials:
 async def new_sip_password(runtime: RuntimeDep, extension: str) -> SipCredentials:
     """Replace a lawyer's SIP password (a lost or leaked one): the old one stops working."""
     password = await asyncio.to_thread(
-        in_transaction, runtime, lambda session: service.reset_sip_password(session, extension)
+        in_transaction,
+        runtime.session_factory,
+        lambda session: service.reset_sip_password(session, extension),
     )
-    note = await reconfigure(runtime, "the old password still works and the new one not yet")
+    note = await reconfigure(runtime.settings, "the old password still works and the new one not yet")
     return sip_credentials(runtime, extension, password, note)
 
 
@@ -362,11 +359,6 @@ async def change_queue_settings(
         queue_settings.save(session, body, actor.username)
         return queue_settings.current(runtime.settings, session)
 
-    current = await asyncio.to_thread(in_transaction, runtime, change)
-    note = await reconfigure(runtime, "Asterisk still uses the previous queue settings")
+    current = await asyncio.to_thread(in_transaction, runtime.session_factory, change)
+    note = await reconfigure(runtime.settings, "Asterisk still uses the previous queue settings")
     return QueueSettingsOut(settings=[QueueSettingOut(**item) for item in current], note=note)
-
-
-def in_transaction(runtime: Runtime, change: Callable[[Session], T]) -> T:
-    with runtime.session_factory.begin() as session:
-        return change(session)

@@ -62,6 +62,18 @@ async def desk(browser: Browser, site: str, extension: str) -> Page:
     return page
 
 
+async def on_a_call(
+    mine: Page, phones: Phones, caller: CallerFactory, *, talk_ms: int, keys: list[tuple[int, str]]
+) -> tuple[str, sipp.Sipp]:
+    """Lawyer 8001 (whose desk ``mine`` is) answers a new citizen and talks ``talk_ms``; returns
+    once the desk offers the call's buttons: the citizen's number and SIPp process."""
+    await phones.lawyer("8001", talk_ms=talk_ms)
+    number = unique_number()
+    citizen = caller("caller.xml", caller=number, keys=keys, speak_at_ms=SPEAK_AT)
+    await expect(mine.locator("#call-actions")).to_be_visible(timeout=20_000)
+    return number, citizen
+
+
 def lawyer_row(page: Page, extension: str) -> Any:
     return page.locator(f'#lawyers tr[data-extension="{extension}"]')
 
@@ -143,12 +155,9 @@ async def test_the_three_way_button_bridges_a_third_party_and_the_caller_still_r
 ) -> None:
     legal_aid = stand_in(asterisk, "legal-aid", talk_ms=40_000)
     mine = await desk(browser, site, "8001")
-    await phones.lawyer("8001", talk_ms=12_000)
-    number = unique_number()
-    citizen = caller(
-        "caller.xml", caller=number, keys=[*menus(), (RATE_AT + 9_000, "5")], speak_at_ms=SPEAK_AT
+    number, citizen = await on_a_call(
+        mine, phones, caller, talk_ms=12_000, keys=[*menus(), (RATE_AT + 9_000, "5")]
     )
-    await expect(mine.locator("#call-actions")).to_be_visible(timeout=20_000)
     linkedid = await mine.locator("#screen-pop").get_attribute("data-linkedid")
     assert linkedid
 
@@ -266,10 +275,7 @@ async def test_blind_transfer_hands_the_caller_to_legal_aid(
 ) -> None:
     legal_aid = stand_in(asterisk, "legal-aid", talk_ms=3_000)
     mine = await desk(browser, site, "8001")
-    await phones.lawyer("8001", talk_ms=30_000)
-    number = unique_number()
-    citizen = caller("caller.xml", caller=number, keys=menus(), speak_at_ms=SPEAK_AT)
-    await expect(mine.locator("#call-actions")).to_be_visible(timeout=20_000)
+    number, citizen = await on_a_call(mine, phones, caller, talk_ms=30_000, keys=menus())
     await mine.locator("#third-party").select_option("legal-aid")
     await mine.get_by_role("button", name="直接转接").click()
     await expect(mine.locator("#message")).to_have_text("已转接。", timeout=LIVE)
@@ -294,11 +300,8 @@ async def test_attended_transfer_connects_the_caller_once_the_lawyer_hangs_up(
     # A colleague, not in the queues; the talk time counts from answering the consultation.
     await phones.lawyer("8003", ring_ms=500, talk_ms=20_000, log_in=False)
     mine = await desk(browser, site, "8001")
-    await phones.lawyer("8001", talk_ms=14_000)
-    number = unique_number()
     # 8001 hangs up about 19 s into the call, 8003 about 27 s: then the caller rates.
-    citizen = caller("caller.xml", caller=number, keys=[*menus(), (31_000, "5")], speak_at_ms=SPEAK_AT)
-    await expect(mine.locator("#call-actions")).to_be_visible(timeout=20_000)
+    number, citizen = await on_a_call(mine, phones, caller, talk_ms=14_000, keys=[*menus(), (31_000, "5")])
     await mine.locator("#third-party-number").fill("8003")
     await mine.get_by_role("button", name="咨询转接").click()
     await expect(mine.locator("#message")).to_contain_text("挂机即完成转接", timeout=LIVE)
