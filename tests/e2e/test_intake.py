@@ -224,10 +224,6 @@ async def _member(controller: Controller, queue: str, extension: str) -> bool:
     return extension in await controller.members(queue)
 
 
-async def _not_member(controller: Controller, queue: str, extension: str) -> bool:
-    return extension not in await controller.members(queue)
-
-
 def _shift_rows(extension: str, start: datetime, end: datetime) -> bytes:
     local_start, local_end = start.astimezone(SHANGHAI), end.astimezone(SHANGHAI)
     return (
