@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -27,10 +28,16 @@ from hotline.deps import RuntimeDep, require
 from hotline.errors import HotlineError
 from hotline.ivr.calendar import missing_years
 from hotline.ivr.service import load_ivr
+from hotline.recordings import api as recordings_api
+from hotline.recordings.jobs import RecordingJobs
+from hotline.recordings.service import RecordingRegistry
 from hotline.routing import api as routing_api
 from hotline.routing.applier import RosterApplier
 from hotline.runtime import Runtime, ami_endpoint, build_runtime, spool_dir
 from hotline.settings import Settings
+from hotline.transcription import api as transcription_api
+from hotline.transcription import service as transcription_service
+from hotline.transcription.worker import build_transcriber
 from hotline.web import pages as web_pages
 
 log = logging.getLogger(__name__)
@@ -60,8 +67,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
         app.state.runtime = runtime
         layout = runtime.layout
         recorder = CallRecorder(
-            CallStore(runtime.session_factory, spool_dir(settings)),
-            summaries_dir=layout.host(layout.summaries),
+            CallStore(runtime.session_factory), summaries_dir=layout.host(layout.summaries)
         )
         await recorder.load_open_calls()
         runtime.recorder = recorder
@@ -76,6 +82,18 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
             pause_labels=settings.routing.pause_reasons,
         )
         recorder.on_change = runtime.monitor.feed.bump  # live pages follow every change
+        runtime.recordings = await asyncio.to_thread(
+            RecordingRegistry.from_settings, settings, runtime.session_factory, spool_dir(settings)
+        )
+        runtime.recordings.purge_hooks.append(transcription_service.forget)
+        runtime.transcriber = build_transcriber(settings, runtime.session_factory, runtime.recordings)
+        scheduler = AsyncIOScheduler(timezone=runtime.ivr.calendar.timezone)
+        RecordingJobs(runtime.recordings, on_sealed=runtime.transcriber.enqueue).schedule(
+            scheduler, purge_at=settings.recordings.purge_at
+        )
+        runtime.transcriber.start()
+        runtime.scheduler = scheduler
+        scheduler.start()
         stream = None
         if connect_ami:
             stream = settings.ami.save_stream.open("ab", buffering=0) if settings.ami.save_stream else None
@@ -106,6 +124,8 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
         try:
             yield
         finally:
+            scheduler.shutdown(wait=False)
+            await runtime.transcriber.stop()
             if runtime.applier is not None:
                 runtime.applier.stop()
             if runtime.ami is not None:
@@ -134,6 +154,9 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
     app.include_router(calls_api.router)
     app.include_router(routing_api.router)
     app.include_router(consoles_api.router)
+    app.include_router(recordings_api.router)
+    app.include_router(recordings_api.audit_router)
+    app.include_router(transcription_api.router)
     app.include_router(web_pages.router)
 
     @app.get("/api/v1/health", tags=["health"])
@@ -165,7 +188,8 @@ def health_of(runtime: Runtime) -> Health:
         events_seen=recorder.events_seen if recorder else 0,
         malformed_events=ami.malformed_events if ami else 0,
         failed_events=ami.failed_events if ami else 0,
-        scheduler_running=bool(runtime.applier and runtime.applier.running),
+        scheduler_running=bool(runtime.scheduler and runtime.scheduler.running)
+        and (runtime.ami is None or bool(runtime.applier and runtime.applier.running)),
         roster_on_duty=runtime.applier.last.on_duty if runtime.applier and runtime.applier.last else [],
         calendar_missing_years=missing_years(runtime.ivr.calendar, date.today()) if runtime.ivr else [],
     )

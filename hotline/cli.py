@@ -9,6 +9,7 @@ import getpass
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hotline.errors import HotlineError
@@ -16,6 +17,7 @@ from hotline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from hotline.ami.client import AmiClient
+    from hotline.recordings.service import RecordingRegistry
 
 
 def _settings() -> Settings:
@@ -343,6 +345,122 @@ def cmd_first_run(args: argparse.Namespace) -> None:
             )
 
 
+def _registry(settings: Settings) -> RecordingRegistry:
+    from hotline.db.migrate import upgrade
+    from hotline.recordings.service import RecordingRegistry
+    from hotline.runtime import build_runtime, spool_dir
+
+    runtime = build_runtime(settings)
+    upgrade(runtime.engine)
+    return RecordingRegistry.from_settings(settings, runtime.session_factory, spool_dir(settings))
+
+
+def cmd_recordings(args: argparse.Namespace) -> None:
+    from hotline.recordings.crypto import new_key_line
+    from hotline.recordings.service import key_file
+
+    settings = _settings()
+    if args.action == "new-key":
+        line = new_key_line(args.id)
+        if args.append:
+            path = key_file(settings)
+            _registry(settings)  # creates the key file if there is none yet
+            with path.open("a") as handle:
+                handle.write(line + "\n")
+            print(
+                f"Key {args.id!r} appended to {path}: new recordings use it. Run `hotline recordings reseal`"
+            )
+            print("to move older recordings to it, then the old key can be removed.")
+        else:
+            print(line)
+        return
+    registry = _registry(settings)
+    if args.action == "reseal":
+        changed = registry.reseal()
+        print(f"{changed} recording files re-encrypted with key {registry.keyring.current!r}.")
+    else:  # purge
+        purged = registry.purge_expired()
+        for item in purged:
+            print(
+                f"purged recording {item.recording_id} of call {item.linkedid} ({item.kind}, "
+                f"{item.files} files, {item.bytes} bytes, kept until {item.retain_until:%Y-%m-%d %H:%M} UTC)"
+            )
+        print(f"{len(purged)} recordings purged.")
+
+
+def cmd_audit(args: argparse.Namespace) -> None:
+    from hotline.db.migrate import upgrade
+    from hotline.recordings import audit
+    from hotline.runtime import build_runtime
+
+    runtime = build_runtime(_settings())
+    upgrade(runtime.engine)
+    with runtime.session_factory() as session:
+        verdict = audit.verify(session)
+    if verdict.intact:
+        print(f"The audit log is intact: {verdict.entries} entries, every hash matches.")
+        return
+    print(
+        f"The audit log is BROKEN at entry {verdict.broken_seq}: {verdict.problem}. Entries from there on "
+        "cannot be trusted; compare with a backup of the database.",
+        file=sys.stderr,
+    )
+    raise SystemExit(1)
+
+
+def cmd_transcribe(args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from hotline.transcription import service
+    from hotline.transcription.worker import build_transcriber
+
+    settings = _settings()
+    if args.model:
+        settings.transcription.model_dir = args.model
+    if args.workers:
+        settings.transcription.workers = args.workers
+    registry = _registry(settings)
+    sessions = registry.sessions
+    if args.retry_failed:
+        print(f"{service.retry_failed(sessions)} failed jobs queued again.")
+    service.requeue_stale(sessions)
+    transcriber = build_transcriber(settings, sessions, registry)
+    if not transcriber.enabled:
+        raise HotlineError(
+            "transcription-model-missing",
+            "No speech model is configured: set HOTLINE_TRANSCRIPTION__MODEL_DIR to an unpacked Vosk model "
+            "(e.g. vosk-model-cn-0.22) or pass --model DIR.",
+        )
+
+    async def run() -> None:
+        with sessions.begin() as session:
+            service.enqueue(session)
+        with sessions() as session:
+            total = service.due_count(session)
+        with tqdm(total=total, unit="leg", desc="transcribing", disable=not args.progress) as bar:
+
+            def finished(job: service.ClaimedJob, state: str) -> None:
+                bar.update(1)
+                if state != "done":
+                    bar.write(f"call {job.linkedid} {job.leg} leg: attempt {job.attempt} failed ({state})")
+
+            transcriber.on_finished = finished
+            try:
+                await transcriber.run_until_idle()
+            finally:
+                await transcriber.stop()
+
+    asyncio.run(run())
+    with sessions() as session:
+        counts = service.job_counts(session)
+    print(
+        f"Transcribed {transcriber.done} legs; {transcriber.failed} failed for good. Jobs now: "
+        + ", ".join(f"{state} {count}" for state, count in sorted(counts.items()))
+    )
+    if counts.get("queued") or counts.get("failed"):
+        print("Queued jobs wait for their retry time; `--retry-failed` queues failed ones again.")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -413,6 +531,35 @@ def build_parser() -> argparse.ArgumentParser:
     show = roster_sub.add_parser("show", help="who is on duty now and the coming shifts")
     show.add_argument("--days", type=int, default=7)
     roster.set_defaults(func=cmd_roster)
+
+    recordings = sub.add_parser("recordings", help="recordings at rest: keys, re-encryption, retention")
+    recordings_sub = recordings.add_subparsers(dest="action", required=True)
+    new_key = recordings_sub.add_parser("new-key", help="generate a recording key ('<id>:<base64>')")
+    new_key.add_argument("--id", required=True, help="the key's id, e.g. 2027-01")
+    new_key.add_argument(
+        "--append", action="store_true", help="append it to the key file (it becomes current)"
+    )
+    recordings_sub.add_parser("reseal", help="re-encrypt older recordings with the current key")
+    recordings_sub.add_parser("purge", help="purge the recordings past their retention date now")
+    recordings.set_defaults(func=cmd_recordings)
+
+    transcribe = sub.add_parser("transcribe", help="transcribe recordings with the Vosk model")
+    transcribe.add_argument(
+        "--pending", action="store_true", required=True, help="every leg waiting in the queue, then exit"
+    )
+    transcribe.add_argument("--retry-failed", action="store_true", help="queue the failed jobs again first")
+    transcribe.add_argument(
+        "--workers", type=int, help="worker processes (default HOTLINE_TRANSCRIPTION__WORKERS)"
+    )
+    transcribe.add_argument(
+        "--model", type=Path, help="model directory (default HOTLINE_TRANSCRIPTION__MODEL_DIR)"
+    )
+    transcribe.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    transcribe.set_defaults(func=cmd_transcribe)
+
+    audit = sub.add_parser("audit", help="the audit log of access to recordings")
+    audit.add_argument("action", choices=["verify"])
+    audit.set_defaults(func=cmd_audit)
 
     first = sub.add_parser("first-run", help="create the first admin and lawyer (passwords shown once)")
     first.set_defaults(func=cmd_first_run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,9 +15,11 @@ from hotline.calls.monitor import Monitor
 from hotline.calls.service import CallRecorder
 from hotline.db.session import make_engine, make_session_factory
 from hotline.ivr.service import IvrConfig
+from hotline.recordings.service import RecordingRegistry
 from hotline.routing.applier import RosterApplier
 from hotline.secrets import ensure_secret
 from hotline.settings import Settings
+from hotline.transcription.worker import Transcriber
 
 
 def ami_secret(settings: Settings) -> str:
@@ -50,6 +53,10 @@ class Runtime:
     ivr: IvrConfig | None = None
     applier: RosterApplier | None = None
     monitor: Monitor | None = None
+    recordings: RecordingRegistry | None = None
+    # Back-office jobs (recordings, transcription, sampling); the roster applier has its own.
+    scheduler: AsyncIOScheduler | None = None
+    transcriber: Transcriber | None = None
     started: list[str] = field(default_factory=list)
 
 

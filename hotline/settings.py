@@ -136,6 +136,47 @@ class RoutingSettings(BaseModel):
     )
 
 
+class RecordingSettings(BaseModel):
+    # Encrypted recordings (default: <state dir>/recordings).
+    store_dir: Path | None = None
+    # AES-256 keys as '<id>:<base64>' separated by commas, the last one encrypting new files.
+    # None: the key file (generated on first use with one key).
+    keys: SecretStr | None = None
+    # The key file: one '<id>:<base64>' per line, the last one current
+    # (default: <state dir>/secrets/recording_keys).
+    key_file: Path | None = None
+    # Keep call recordings and voicemail messages this many days after the call, then purge them.
+    call_retention_days: int = Field(default=730, ge=1)
+    voicemail_retention_days: int = Field(default=180, ge=1)
+    # The daily purge runs at this local time (the calendar's time zone).
+    purge_at: str = Field(default="03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    # How long a play or download link stays valid after access was granted (seconds).
+    grant_seconds: int = Field(default=1800, ge=60)
+
+
+class TranscriptionSettings(BaseModel):
+    # An unpacked Vosk model, e.g. /opt/vosk/vosk-model-cn-0.22 (https://alphacephei.com/vosk/models).
+    # None: recordings are queued for transcription but nothing transcribes them.
+    model_dir: Path | None = None
+    # Worker processes, each with its own copy of the model in memory (~0.5–2 GB each).
+    workers: int = Field(default=1, ge=1, le=16)
+    # Recognise only these words (a Vosk grammar); None: free speech. For narrow vocabularies
+    # (speech menus) and for tests with the small Korean model.
+    grammar: list[str] | None = None
+    # Skip stretches without speech (energy detector) instead of feeding them to the recogniser.
+    skip_silence: bool = True
+    # Attempts per leg before the job is marked failed; retries wait 30 s, 60 s, 120 s ...
+    max_attempts: int = Field(default=3, ge=1)
+    retry_seconds: float = Field(default=30.0, gt=0)
+    # Watched phrases by category: a call whose transcript contains one is flagged to supervisors.
+    keywords: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "safety": ["自杀", "轻生", "家暴", "家庭暴力", "打我"],
+            "deadline": ["上诉期", "开庭", "仲裁时效", "诉讼时效", "明天截止"],
+        }
+    )
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -157,6 +198,8 @@ class Settings(BaseSettings):
     ivr: IvrSettings = Field(default_factory=IvrSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    recordings: RecordingSettings = Field(default_factory=RecordingSettings)
+    transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
 
     @model_validator(mode="after")
     def _outside_lines_exist(self) -> Settings:
@@ -183,6 +226,10 @@ class Settings(BaseSettings):
     @property
     def secrets_dir(self) -> Path:
         return self.state_dir / "secrets"
+
+    @property
+    def recording_store(self) -> Path:
+        return self.recordings.store_dir or self.state_dir / "recordings"
 
 
 def load_settings(**overrides: object) -> Settings:

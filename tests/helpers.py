@@ -1,19 +1,29 @@
-"""Helpers shared by the test tiers: polling with a deadline, free ports, databases."""
+"""Helpers shared by the test tiers: polling with a deadline, free ports, databases, recordings."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import io
 import itertools
 import os
 import signal
 import socket
 import subprocess
 import time
+import wave
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from hotline.db.base import utcnow
+from hotline.recordings.crypto import decrypt_file
+from hotline.recordings.models import Recording, RecordingFile, RecordingState
+from hotline.recordings.service import RecordingRegistry
 
 T = TypeVar("T")
 
@@ -86,3 +96,65 @@ def drop_postgres_database(url: str) -> None:
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
     engine.dispose()
+
+
+def write_wav(path: Path, seconds: float, *, rate: int = 8000, sample: bytes = b"\x01\x00") -> bytes:
+    """A mono 16-bit WAV like the ones Asterisk writes; returns its bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(sample * int(seconds * rate))
+    return path.read_bytes()
+
+
+def sealed_recording(registry: RecordingRegistry, linkedid: str, *, seconds: float = 1.0) -> dict[str, bytes]:
+    """A call recording (mix and both legs, distinct audio) registered and sealed in ``registry``'s store."""
+    content = {}
+    files = []
+    for number, leg in enumerate(("mix", "caller", "lawyer"), 1):
+        relative = f"monitor/test/{linkedid}-{leg}.wav"
+        content[leg] = write_wav(
+            registry.spool / relative, seconds, sample=bytes([number, 0]) + bytes([number * 3, 0])
+        )
+        files.append(
+            RecordingFile(leg=leg, path=relative, size_bytes=len(content[leg]), duration_seconds=seconds)
+        )
+    with registry.sessions.begin() as session:
+        session.add(
+            Recording(
+                linkedid=linkedid,
+                kind="call",
+                duration_seconds=seconds,
+                state=RecordingState.spooled,
+                retain_until=utcnow() + timedelta(days=730),
+                files=files,
+            )
+        )
+    registry.seal_pending()
+    return content
+
+
+async def sealed_legs(
+    registry: RecordingRegistry, recording_id: int, *, timeout: float = 15
+) -> dict[str, bytes]:
+    """Each leg's plaintext WAV once the controller has sealed the recording (checked by SHA-256)."""
+
+    def sealed() -> Recording | None:
+        with registry.sessions() as session:
+            recording = session.get(Recording, recording_id)
+            return recording if recording is not None and recording.state == RecordingState.sealed else None
+
+    recording = await eventually(sealed, timeout=timeout, what=f"recording {recording_id} sealed")
+    legs = {}
+    for file in recording.files:
+        data = decrypt_file(registry.store / file.path, registry.keyring)
+        assert hashlib.sha256(data).hexdigest() == file.sha256, file.leg
+        legs[file.leg] = data
+    return legs
+
+
+def wav_seconds(data: bytes) -> float:
+    with wave.open(io.BytesIO(data), "rb") as audio:
+        return audio.getnframes() / audio.getframerate()

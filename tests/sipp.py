@@ -44,16 +44,17 @@ def timeline(
     *,
     keys: Sequence[tuple[int, str]] = (),
     speak_at_ms: int | None = None,
+    speech: Path = SPEECH,
     end_ms: int = 0,
 ) -> str:
     """A caller's actions after the answer, as SIPp scenario XML: key presses ``(at_ms, key)``,
-    7 s of speech from ``speak_at_ms``, and a pause until ``end_ms`` (then the scenario goes on:
-    hang up, or wait for Asterisk to)."""
+    ``speech`` (a pcap; default 7 s of speech) from ``speak_at_ms``, and a pause until ``end_ms``
+    (then the scenario goes on: hang up, or wait for Asterisk to)."""
     events: list[tuple[int, str]] = []
     for index, (at_ms, key) in enumerate(sorted(keys)):
         events.append((at_ms, str(key_press_pcap(key, index, workdir))))
     if speak_at_ms is not None:
-        events.append((speak_at_ms, str(SPEECH)))
+        events.append((speak_at_ms, str(speech)))
     lines, now = [], 0
     for at_ms, pcap in sorted(events):
         if at_ms > now:
@@ -126,11 +127,15 @@ def lawyer_phone(
     mode: str = "answer",
     ring_ms: int = 200,
     talk_ms: int = 3000,
+    speech: Path = SPEECH,
 ) -> Sipp:
-    """A lawyer's phone: registers with digest auth, then answers (or only rings) every call."""
+    """A lawyer's phone: registers with digest auth, then answers (or only rings) every call,
+    playing ``speech`` (a pcap) from the answer."""
     register = render("lawyer-register.xml", workdir, ext=extension, stay_ms=600000)
     if mode == "answer":
-        answer = render("lawyer-answer.xml", workdir, ext=extension, ring_ms=ring_ms, talk_ms=talk_ms)
+        answer = render(
+            "lawyer-answer.xml", workdir, ext=extension, ring_ms=ring_ms, talk_ms=talk_ms, speech=speech
+        )
     else:
         answer = render("lawyer-ring.xml", workdir, ext=extension)
     return Sipp(

@@ -23,6 +23,19 @@ class Permission(enum.StrEnum):
     supervise_calls = "supervise_calls"
     manage_users = "manage_users"
     manage_lawyers = "manage_lawyers"
+    # Whole caller numbers (other roles see them masked, 138****5678).
+    see_caller_numbers = "see_caller_numbers"
+    # Play and download recordings (each access audited, with a reason).
+    listen_recordings = "listen_recordings"
+    # Export a call's recording files, metadata and transcript as one archive.
+    export_recordings = "export_recordings"
+    read_audit_log = "read_audit_log"
+    # Full-text search over transcripts (each search audited).
+    search_transcripts = "search_transcripts"
+    # Keyword alerts raised by transcripts (e.g. 家暴): see and acknowledge them.
+    handle_alerts = "handle_alerts"
+    # The transcription queue: failed jobs and their errors.
+    view_transcription_jobs = "view_transcription_jobs"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -36,6 +49,13 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.supervise_calls: frozenset({Role.supervisor}),
     Permission.manage_users: frozenset({Role.admin}),
     Permission.manage_lawyers: frozenset({Role.admin}),
+    Permission.see_caller_numbers: frozenset({Role.admin, Role.supervisor, Role.lawyer}),
+    Permission.listen_recordings: frozenset({Role.supervisor, Role.reviewer}),
+    Permission.export_recordings: frozenset({Role.supervisor}),
+    Permission.read_audit_log: frozenset({Role.admin}),
+    Permission.search_transcripts: frozenset({Role.supervisor, Role.reviewer}),
+    Permission.handle_alerts: frozenset({Role.supervisor}),
+    Permission.view_transcription_jobs: frozenset({Role.admin, Role.supervisor}),
 }
 
 

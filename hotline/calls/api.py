@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
+from hotline.auth.models import Role
 from hotline.auth.permissions import Permission
+from hotline.auth.service import Actor
 from hotline.calls.models import Call
+from hotline.calls.privacy import caller_for, check_caller_filter
 from hotline.calls.schemas import CallOut, CallPage
 from hotline.deps import SessionDep, require
 
 router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
 
 
-def _out(call: Call) -> CallOut:
+def _out(call: Call, role: Role) -> CallOut:
     return CallOut(
         id=call.id,
         linkedid=call.linkedid,
-        caller=call.caller,
+        caller=caller_for(role, call.caller),
         started_at=call.started_at,
         answered_at=call.answered_at,
         ended_at=call.ended_at,
@@ -38,9 +41,10 @@ def _out(call: Call) -> CallOut:
     )
 
 
-@router.get("", dependencies=[Depends(require(Permission.read_calls))])
+@router.get("")
 def list_calls(
     session: SessionDep,
+    actor: Annotated[Actor, Depends(require(Permission.read_calls))],
     caller: Annotated[str | None, Query(description="Only calls from this number")] = None,
     topic: Annotated[
         str | None, Query(description="Only calls about this topic (ivr_flows/topics.yaml id)")
@@ -53,14 +57,13 @@ def list_calls(
 ) -> CallPage:
     query = select(Call).order_by(Call.started_at.desc(), Call.id.desc())
     if caller:
+        check_caller_filter(actor.role)
         query = query.where(Call.caller == caller)
     if topic:
         query = query.where(Call.topic == topic)
     if since is not None:
         if since.tzinfo is None:
-            from datetime import UTC
-
             since = since.replace(tzinfo=UTC)
         query = query.where(Call.started_at >= since)
     rows = session.scalars(query.limit(limit).offset(offset))
-    return CallPage(items=[_out(row) for row in rows], limit=limit, offset=offset)
+    return CallPage(items=[_out(row, actor.role) for row in rows], limit=limit, offset=offset)

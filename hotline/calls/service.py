@@ -1,8 +1,7 @@
 """Call records: write what the reducer says, idempotently, keyed by linkedid.
 
 :class:`CallStore` is the synchronous persistence (run in a worker thread): it merges each
-call's progress into its row so that replaying the same events changes nothing, and registers
-the recording files once Asterisk has written them.
+call's progress into its row so that replaying the same events changes nothing.
 
 :class:`CallRecorder` wires the AMI client to the reducer and the store: events are reduced as
 they arrive, changed calls are collected and flushed in one transaction at a short interval, and
@@ -16,9 +15,8 @@ import asyncio
 import contextlib
 import logging
 import time
-import wave
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -33,7 +31,6 @@ from hotline.calls.models import Call
 from hotline.calls.state import CallChanged, CallProgress, LiveState, Snapshot, classify, reduce, resync
 from hotline.calls.summaries import read_summaries
 from hotline.db.base import from_epoch, utcnow
-from hotline.recordings.models import Recording
 
 log = logging.getLogger(__name__)
 
@@ -145,28 +142,11 @@ def progress_of(row: Call) -> CallProgress:
     )
 
 
-def wav_duration(path: Path) -> float | None:
-    """Seconds of audio in a finished WAV file; None while Asterisk is still writing it.
-
-    Asterisk fills in the header's data size when it closes the file: until then the header and
-    the file size disagree, and the file is not registered yet (the next pass tries again)."""
-    try:
-        with wave.open(str(path), "rb") as audio:
-            rate, frames, frame_size = audio.getframerate(), audio.getnframes(), audio.getsampwidth()
-            size = path.stat().st_size
-    except (OSError, wave.Error, EOFError):
-        return None
-    if not rate or abs(size - 44 - frames * frame_size) > frame_size * 2:
-        return None
-    return frames / rate
-
-
 class CallStore:
     """Synchronous persistence of call records and their recordings."""
 
-    def __init__(self, session_factory: sessionmaker[Session], spool_dir: Path | None = None) -> None:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
-        self._spool = spool_dir
 
     def write(self, calls: Sequence[CallProgress]) -> None:
         """Upsert the records of ``calls`` in one transaction (bulk statements, no per-row ORM work)."""
@@ -218,55 +198,6 @@ class CallStore:
         with self._sessions() as session:
             rows = session.scalars(select(Call).where(Call.ended_at.is_(None)))
             return [progress_of(row) for row in rows]
-
-    def register_recordings(self, *, window: timedelta = timedelta(minutes=10)) -> int:
-        """Register the files of recently ended calls that Asterisk has finished writing."""
-        if self._spool is None:
-            return 0
-        registered = 0
-        with self._sessions.begin() as session:
-            pending = session.scalars(
-                select(Call).where(
-                    Call.ended_at.is_not(None),
-                    Call.ended_at > utcnow() - window,
-                    Call.recording_id.is_(None),
-                    (Call.recording_file.is_not(None)) | (Call.voicemail_file.is_not(None)),
-                )
-            )
-            for call in pending:
-                recording = self._recording_for(call)
-                if recording is None:
-                    continue
-                session.add(recording)
-                session.flush()
-                call.recording_id = recording.id
-                registered += 1
-        return registered
-
-    def _recording_for(self, call: Call) -> Recording | None:
-        assert self._spool is not None
-        if call.answered_at is not None and call.recording_file:
-            relative = f"monitor/{call.recording_file}"
-            kind = "call"
-        elif call.voicemail_file:
-            relative = f"hotline-voicemail/{call.voicemail_file}"
-            kind = "voicemail"
-        else:
-            return None
-        mix = self._spool / f"{relative}.wav"
-        duration = wav_duration(mix)
-        if duration is None:
-            return None
-        return Recording(
-            linkedid=call.linkedid,
-            kind=kind,
-            path=f"{relative}.wav",
-            caller_leg_path=f"{relative}-caller.wav" if kind == "call" else None,
-            lawyer_leg_path=f"{relative}-lawyer.wav" if kind == "call" else None,
-            format="wav",
-            duration_seconds=duration,
-            size_bytes=mix.stat().st_size,
-        )
 
 
 class CallRecorder:
@@ -411,16 +342,12 @@ class CallRecorder:
             self.on_change()
 
     async def _flush_loop(self) -> None:
-        last_registration = 0.0
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=1.0)
             self._wakeup.clear()
             try:
                 await self.flush()
-                if time.monotonic() - last_registration >= 1.0:
-                    last_registration = time.monotonic()
-                    await asyncio.to_thread(self.store.register_recordings)
             except Exception:
                 log.exception("Call record flush failed; retrying")
                 await asyncio.sleep(1.0)

@@ -3,9 +3,23 @@
 from hotline.auth.models import User
 from hotline.calls.models import Call
 from hotline.db.base import Base
-from hotline.recordings.models import Recording
+from hotline.recordings.models import AuditEntry, Recording, RecordingFile
 from hotline.routing.models import DutyShift, Lawyer
+from hotline.transcription.models import KeywordAlert, Transcript, TranscriptGram, TranscriptionJob
 
 metadata = Base.metadata
 
-__all__ = ["Call", "DutyShift", "Lawyer", "Recording", "User", "metadata"]
+__all__ = [
+    "AuditEntry",
+    "Call",
+    "DutyShift",
+    "KeywordAlert",
+    "Lawyer",
+    "Recording",
+    "RecordingFile",
+    "Transcript",
+    "TranscriptGram",
+    "TranscriptionJob",
+    "User",
+    "metadata",
+]

@@ -54,5 +54,5 @@ def spool(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(session_factory: sessionmaker[Session], spool: Path) -> CallStore:
-    return CallStore(session_factory, spool)
+def store(session_factory: sessionmaker[Session]) -> CallStore:
+    return CallStore(session_factory)

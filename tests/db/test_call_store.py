@@ -1,11 +1,8 @@
-"""Call records on SQLite and PostgreSQL: migrations, idempotent merging, open calls, recordings."""
+"""Call records on SQLite and PostgreSQL: migrations, idempotent merging, open calls."""
 
 from __future__ import annotations
 
-import time
-import wave
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -19,7 +16,6 @@ from hotline.calls.state import CallProgress
 from hotline.db.migrate import upgrade
 from hotline.db.models import metadata
 from hotline.db.session import make_engine
-from hotline.recordings.models import Recording
 
 # Every column a user sees (not the surrogate key or the bookkeeping timestamp).
 FACTS = ("linkedid", *RECORD_COLUMNS, "recording_id")
@@ -265,141 +261,3 @@ def test_open_calls_are_those_without_an_end(store: CallStore) -> None:
 
 
 # --- recordings -----------------------------------------------------------------------------------
-
-
-def write_wav(path: Path, seconds: float, rate: int = 8000) -> int:
-    """A mono 16-bit WAV like Asterisk's; returns its size in bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(rate)
-        audio.writeframes(b"\x01\x00" * int(seconds * rate))
-    return path.stat().st_size
-
-
-def recordings(session_factory: sessionmaker[Session]) -> list[Recording]:
-    with session_factory() as session:
-        return list(session.scalars(select(Recording).order_by(Recording.id)))
-
-
-def recently_answered(linkedid: str) -> CallProgress:
-    """An answered call that ended a minute ago (recordings are looked for shortly after the end)."""
-    now = time.time()
-    return CallProgress(
-        linkedid=linkedid,
-        caller="13800000001",
-        started_at=now - 120,
-        queue="legal",
-        queued_at=now - 115,
-        answered_at=now - 100,
-        lawyer="8001",
-        ended_at=now - 60,
-        wait_seconds=15,
-        talk_seconds=40,
-        recording_file=f"20240501/{linkedid}",
-    )
-
-
-def test_answered_call_recording_is_registered_once(
-    store: CallStore, session_factory: sessionmaker[Session], spool: Path
-) -> None:
-    call = recently_answered("1714528800.30")
-    store.write([call])
-    size = write_wav(spool / "monitor" / f"{call.recording_file}.wav", seconds=1.5)
-
-    assert store.register_recordings() == 1
-    [recording] = recordings(session_factory)
-    assert recording.linkedid == call.linkedid and recording.kind == "call"
-    assert recording.path == f"monitor/{call.recording_file}.wav"
-    assert recording.caller_leg_path == f"monitor/{call.recording_file}-caller.wav"
-    assert recording.lawyer_leg_path == f"monitor/{call.recording_file}-lawyer.wav"
-    assert recording.format == "wav"
-    assert recording.duration_seconds == pytest.approx(1.5, abs=0.01)
-    assert recording.size_bytes == size
-    assert rows(session_factory)[call.linkedid]["recording_id"] == recording.id
-
-    # Nothing twice: not on the next pass, not after the same progress is written again.
-    assert store.register_recordings() == 0
-    store.write([call])
-    assert store.register_recordings() == 0
-    assert len(recordings(session_factory)) == 1
-    assert rows(session_factory)[call.linkedid]["recording_id"] == recording.id
-
-
-def test_recording_is_registered_once_asterisk_has_written_it(
-    store: CallStore, session_factory: sessionmaker[Session], spool: Path
-) -> None:
-    call = recently_answered("1714528800.31")
-    store.write([call])
-    assert store.register_recordings() == 0  # no file yet
-    assert rows(session_factory)[call.linkedid]["recording_id"] is None
-
-    write_wav(spool / "monitor" / f"{call.recording_file}.wav", seconds=0.25)
-    assert store.register_recordings() == 1
-    assert recordings(session_factory)[0].duration_seconds == pytest.approx(0.25, abs=0.01)
-
-
-def test_voicemail_is_registered_as_a_voicemail(
-    store: CallStore, session_factory: sessionmaker[Session], spool: Path
-) -> None:
-    now = time.time()
-    call = CallProgress(
-        linkedid="1714528800.32",
-        caller="13800000002",
-        started_at=now - 100,
-        queue="legal",
-        queued_at=now - 95,
-        ended_at=now - 30,
-        wait_seconds=60,
-        recording_file="20240501/1714528800.32",  # MixMonitor started, never bridged
-        voicemail_file="1714528800.32",
-    )
-    store.write([call])
-    write_wav(spool / "hotline-voicemail" / "1714528800.32.wav", seconds=2.0)
-
-    assert store.register_recordings() == 1
-    [recording] = recordings(session_factory)
-    assert recording.kind == "voicemail" and recording.path == "hotline-voicemail/1714528800.32.wav"
-    assert recording.caller_leg_path is None and recording.lawyer_leg_path is None
-    assert recording.duration_seconds == pytest.approx(2.0, abs=0.01)
-    assert rows(session_factory)[call.linkedid]["recording_id"] == recording.id
-
-
-def test_calls_without_a_finished_recording_are_left_alone(
-    store: CallStore, session_factory: sessionmaker[Session], spool: Path
-) -> None:
-    ongoing = replace(recently_answered("1714528800.33"), ended_at=None)
-    long_ago = replace(
-        recently_answered("1714528800.34"), ended_at=time.time() - timedelta(hours=2).total_seconds()
-    )
-    abandoned = CallProgress(
-        linkedid="1714528800.35",
-        started_at=time.time() - 30,
-        ended_at=time.time() - 10,
-        recording_file="20240501/1714528800.35",
-    )
-    store.write([ongoing, long_ago, abandoned])
-    for call in (ongoing, long_ago, abandoned):
-        write_wav(spool / "monitor" / f"{call.recording_file}.wav", seconds=0.1)
-
-    assert store.register_recordings() == 0
-    assert recordings(session_factory) == []
-
-
-def test_unreadable_recording_is_not_registered(
-    store: CallStore, session_factory: sessionmaker[Session], spool: Path
-) -> None:
-    call = recently_answered("1714528800.37")
-    store.write([call])
-    path = spool / "monitor" / f"{call.recording_file}.wav"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"RIFF\x00\x00")  # cut short: not a WAV one can read
-    assert store.register_recordings() == 0
-    assert rows(session_factory)[call.linkedid]["recording_id"] is None
-
-
-def test_recordings_need_a_spool_directory(session_factory: sessionmaker[Session]) -> None:
-    store = CallStore(session_factory)  # e.g. the CLI, which has no Asterisk instance
-    store.write([recently_answered("1714528800.36")])
-    assert store.register_recordings() == 0

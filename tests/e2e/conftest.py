@@ -213,7 +213,11 @@ async def controller(
     backend = request.param
     state_dir = tmp_path_factory.mktemp(f"controller-{backend}")
     database_url = create_postgres_database() if backend == "postgresql" else None
-    settings = asterisk.settings.model_copy(update={"state_dir": state_dir, "database_url": database_url})
+    # A test module may set CONTROLLER_SETTINGS (e.g. a transcription model) for its controller.
+    overrides = getattr(request.module, "CONTROLLER_SETTINGS", {})
+    settings = asterisk.settings.model_copy(
+        update={"state_dir": state_dir, "database_url": database_url, **overrides}
+    )
     trace_dir = os.environ.get("HOTLINE_TEST_AMI_TRACE_DIR")
     if trace_dir:  # record the raw AMI stream (how tests/fixtures/ami was made)
         ami = settings.ami.model_copy(update={"save_stream": Path(trace_dir) / f"e2e-{backend}.ami"})
@@ -261,6 +265,7 @@ class Phones:
         talk_ms: int = 3000,
         ring_ms: int = 200,
         log_in: bool = True,
+        speech: Path = sipp.SPEECH,
     ) -> sipp.Sipp:
         port = free_port(socket.SOCK_DGRAM)
         phone = sipp.lawyer_phone(
@@ -273,6 +278,7 @@ class Phones:
             mode=mode,
             ring_ms=ring_ms,
             talk_ms=talk_ms,
+            speech=speech,
         )
         self.started.append(phone)
         pattern = re.compile(rf"sip:{extension}@127\.0\.0\.1:{port}\b")
@@ -321,10 +327,13 @@ def caller(asterisk: AsteriskUnderTest) -> Iterator[CallerFactory]:
         args: tuple[str, ...] = ("-m", "1"),
         keys: Sequence[tuple[int, str]] = (),
         speak_at_ms: int | None = None,
+        speech: Path = sipp.SPEECH,
         end_ms: int = 0,
         **values: object,
     ) -> sipp.Sipp:
-        script = sipp.timeline(asterisk.workdir, keys=keys, speak_at_ms=speak_at_ms, end_ms=end_ms)
+        script = sipp.timeline(
+            asterisk.workdir, keys=keys, speak_at_ms=speak_at_ms, speech=speech, end_ms=end_ms
+        )
         path = sipp.render(scenario, asterisk.workdir, script=script, **values)
         port = free_port(socket.SOCK_DGRAM)
         process_ = sipp.citizen(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import wave
-
 import pytest
 
 from hotline.app import create_app
 from hotline.recordings.models import Recording
 from hotline.runtime import Runtime
 from tests.e2e.conftest import RATE_AT, SPEAK_AT, AsteriskUnderTest, CallerFactory, Controller, Phones, menus
-from tests.helpers import eventually, unique_number
+from tests.helpers import eventually, sealed_legs, unique_number, wav_seconds
 
 pytestmark = pytest.mark.e2e
 
@@ -45,15 +43,14 @@ async def test_answered_call_is_rated_and_recorded(
     recording_id = await eventually(
         lambda: _recording_id(controller, number), timeout=10, what="the recording's registration"
     )
-    with controller.runtime.session_factory() as session:
-        recording = session.get(Recording, recording_id)
-        assert recording is not None
-    spool = asterisk.layout.host(asterisk.layout.spool)
-    for relative in (recording.path, recording.caller_leg_path, recording.lawyer_leg_path):
-        assert relative is not None
-        with wave.open(str(spool / relative), "rb") as audio:
-            seconds = audio.getnframes() / audio.getframerate()
-        assert abs(seconds - call["talk_seconds"]) <= 1.0, (relative, seconds, call["talk_seconds"])  # type: ignore[operator]
+    assert controller.runtime.recordings is not None
+    legs = await sealed_legs(controller.runtime.recordings, recording_id)
+    assert set(legs) == {"mix", "caller", "lawyer"}
+    for leg, data in legs.items():
+        seconds = wav_seconds(data)
+        assert abs(seconds - call["talk_seconds"]) <= 1.0, (leg, seconds, call["talk_seconds"])  # type: ignore[operator]
+    # Sealed at rest: no plaintext left in Asterisk's spool.
+    assert not list((asterisk.layout.host(asterisk.layout.spool) / "monitor").rglob(f"*{call['linkedid']}*"))
 
 
 async def _recording_id(controller: Controller, number: str) -> int | None:
@@ -78,10 +75,9 @@ async def test_nobody_logged_in_goes_to_voicemail(
     with controller.runtime.session_factory() as session:
         recording = session.get(Recording, recording_id)
         assert recording is not None and recording.kind == "voicemail"
-    message = asterisk.layout.host(asterisk.layout.spool) / recording.path
-    assert message.exists()
-    with wave.open(str(message), "rb") as audio:
-        assert audio.getnframes() / audio.getframerate() > 1.0
+    assert controller.runtime.recordings is not None
+    legs = await sealed_legs(controller.runtime.recordings, recording_id)
+    assert list(legs) == ["caller"] and wav_seconds(legs["caller"]) > 1.0
 
 
 async def test_caller_hanging_up_while_waiting_is_abandoned(

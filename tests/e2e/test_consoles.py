@@ -80,7 +80,9 @@ def lawyer_row(page: Page, extension: str) -> Any:
 
 def stand_in(asterisk: AsteriskUnderTest, trunk: str, talk_ms: int) -> sipp.Sipp:
     """A SIPp phone answering the outside line ``trunk`` (legal aid, say)."""
-    scenario = sipp.render("lawyer-answer.xml", asterisk.workdir, ext=trunk, ring_ms=200, talk_ms=talk_ms)
+    scenario = sipp.render(
+        "lawyer-answer.xml", asterisk.workdir, ext=trunk, ring_ms=200, talk_ms=talk_ms, speech=sipp.SPEECH
+    )
     port = asterisk.trunk_ports[trunk]
     return sipp.uas(scenario, asterisk.workdir, port=port, media_port=38000 + (port % 500) * 4)
 

@@ -171,7 +171,9 @@ async def _ended_calls(controller: Controller, number: str, count: int) -> list[
 async def test_zero_transfers_the_caller_to_the_12345_hotline(
     asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
-    gov = sipp.render("lawyer-answer.xml", asterisk.workdir, ext="12345", ring_ms=200, talk_ms=2000)
+    gov = sipp.render(
+        "lawyer-answer.xml", asterisk.workdir, ext="12345", ring_ms=200, talk_ms=2000, speech=sipp.SPEECH
+    )
     port = asterisk.gov_12345_port
     stand_in = sipp.uas(gov, asterisk.workdir, port=port, media_port=38000 + (port % 500) * 4)
     number = unique_number()

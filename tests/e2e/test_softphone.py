@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import socket
@@ -10,7 +11,6 @@ from array import array
 
 import pytest
 
-from hotline.recordings.models import Recording
 from tests.e2e.conftest import (
     SIP_PASSWORD,
     SPEAK_AT,
@@ -20,7 +20,7 @@ from tests.e2e.conftest import (
     Phones,
     menus,
 )
-from tests.helpers import eventually, free_port, unique_number
+from tests.helpers import eventually, free_port, sealed_legs, unique_number
 from tests.softphone import Baresip
 
 pytestmark = pytest.mark.e2e
@@ -62,12 +62,9 @@ async def test_baresip_registers_and_answers_a_queued_call(
         return (await controller.calls(caller=number))[0]["recording"]  # type: ignore[return-value]
 
     registered = await eventually(recording_id, timeout=10, what="the recording")
-    with controller.runtime.session_factory() as session:
-        recording = session.get(Recording, registered)
-        assert recording is not None and recording.lawyer_leg_path is not None
-    with wave.open(
-        str(asterisk.layout.host(asterisk.layout.spool) / recording.lawyer_leg_path), "rb"
-    ) as audio:
+    assert controller.runtime.recordings is not None
+    legs = await sealed_legs(controller.runtime.recordings, registered)
+    with wave.open(io.BytesIO(legs["lawyer"]), "rb") as audio:
         frames = audio.readframes(audio.getnframes())
     samples = array("h", frames)
     rms = math.sqrt(sum(sample * sample for sample in samples) / max(len(samples), 1))

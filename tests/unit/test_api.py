@@ -33,6 +33,7 @@ from hotline.db.base import utcnow
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
 from hotline.settings import AsteriskSettings, Settings
+from tests.helpers import sealed_recording
 
 PASSWORD = {role: f"{role.value}-password-123" for role in Role}
 
@@ -64,6 +65,17 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("POST", "/api/v1/lawyers/8001/sip-password", Permission.manage_lawyers),
     ("GET", "/api/v1/queue-settings", Permission.manage_lawyers),
     ("PUT", "/api/v1/queue-settings", Permission.manage_lawyers),
+    ("GET", "/api/v1/recordings/1", Permission.listen_recordings),
+    ("POST", "/api/v1/recordings/1/access", Permission.listen_recordings),
+    ("GET", "/api/v1/recordings/1/audio/mix", Permission.listen_recordings),
+    ("POST", "/api/v1/recordings/1/export", Permission.export_recordings),
+    ("GET", "/api/v1/audit", Permission.read_audit_log),
+    ("GET", "/api/v1/audit/verify", Permission.read_audit_log),
+    ("GET", "/api/v1/recordings/1/transcript", Permission.listen_recordings),
+    ("GET", "/api/v1/transcripts/search?q=工资", Permission.search_transcripts),
+    ("GET", "/api/v1/transcription/jobs", Permission.view_transcription_jobs),
+    ("GET", "/api/v1/alerts", Permission.handle_alerts),
+    ("POST", "/api/v1/alerts/1/acknowledge", Permission.handle_alerts),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -215,6 +227,8 @@ async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
             create_lawyer(session, "律师甲", "8001")
             link_lawyer(session, "lawyer-user", "8001")
         CallStore(runtime.session_factory).write(list(CALLS.values()))
+        assert runtime.recordings is not None
+        sealed_recording(runtime.recordings, CALLS["answered"].linkedid)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
             tokens: dict[Role, str] = {}
@@ -347,7 +361,11 @@ def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
             method,
             path.replace("8001", "{extension}")
             .replace("1714539600.4", "{linkedid}")
-            .replace("reviewer-user", "{username}"),
+            .replace("reviewer-user", "{username}")
+            .replace("/recordings/1", "/recordings/{recording_id}")
+            .replace("/audio/mix", "/audio/{leg}")
+            .replace("/alerts/1/", "/alerts/{alert_id}/")
+            .split("?")[0],
         )
         for method, path, _ in ROUTES
     }
@@ -380,13 +398,21 @@ async def test_permission_matrix(
         assert body["details"] == {"permission": permission.value}
         assert role.value in body["message"]
         return
-    assert response.status_code not in (401, 403), response.text
+    assert response.status_code not in (401, 403) or "/audio/" in path or path.endswith("/transcript"), (
+        response.text
+    )
     if path.endswith(("/login", "/logout")):
         # Allowed; this app has no AMI connection: saved, to be applied when Asterisk is reached.
         assert response.status_code == 200, response.text
         assert body["applied"] is False
+    elif path.endswith("/acknowledge"):
+        assert response.status_code == 404, response.text  # allowed, but there is no such alert
+        assert body["error_id"] == "alert-not-found"
     elif method in ("POST", "PUT", "PATCH") and not path.endswith(("/resume", "/sip-password")):
         assert response.status_code == 422, response.text  # allowed, but no body was sent
+    elif "/audio/" in path or path.endswith("/transcript"):
+        assert response.status_code == 403, response.text  # allowed, but no grant was asked for
+        assert body["error_id"] == "recording-grant-invalid"
     elif path.endswith("/resume"):
         assert response.status_code == 503, response.text  # allowed, but Asterisk is not connected
         assert body["error_id"] == "ami-unavailable"
@@ -492,7 +518,8 @@ async def test_health_without_ami(api: Api) -> None:
     assert health["ami_connected"] is False
     assert health["database_reachable"] is True and health["database_error"] is None
     assert health["ok"] is False  # not connected to Asterisk
-    assert health["scheduler_running"] is False and health["roster_on_duty"] == []
+    # The back-office jobs (recordings) run without Asterisk; no roster is applied.
+    assert health["scheduler_running"] is True and health["roster_on_duty"] == []
 
 
 async def test_health_names_the_years_without_a_holiday_file(api: Api) -> None:

@@ -1,0 +1,236 @@
+"""Transcribing off the event loop: worker processes (each loads the model once) and the dispatcher.
+
+:class:`TranscriptionPool` runs :func:`_transcribe_leg` in ``spawn``-ed processes (the controller
+has threads and sockets; forking them is unsafe). Each process loads the Vosk model and the
+recording keys once; a job sends only the sealed file's path, and the plaintext never leaves the
+worker process. :class:`Transcriber` claims due jobs from the database, keeps every worker busy,
+and stores each result (or failure) as it arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.recordings.crypto import Keyring, decrypt_file
+from hotline.recordings.service import RecordingRegistry
+from hotline.settings import Settings, TranscriptionSettings
+from hotline.transcription import service
+from hotline.transcription.engine import LegTranscript, load_model, transcribe_wav
+
+log = logging.getLogger(__name__)
+
+# The state of one worker process (set by its initializer).
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(model_dir: str, keys: dict[str, bytes], current: str) -> None:
+    _worker["model"] = load_model(Path(model_dir))
+    _worker["keyring"] = Keyring(keys, current)
+
+
+def _transcribe_leg(path: str, grammar: list[str] | None, skip_silence: bool) -> LegTranscript:
+    wav = decrypt_file(Path(path), _worker["keyring"])
+    return transcribe_wav(_worker["model"], wav, grammar=grammar, skip_silence=skip_silence)
+
+
+class TranscriptionPool:
+    def __init__(self, model_dir: Path, keyring: Keyring, workers: int) -> None:
+        self.model_dir = model_dir
+        self.model_name = model_dir.name if model_dir.name != "model" else model_dir.parent.name
+        self._keyring = keyring
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(str(self.model_dir), dict(self._keyring.keys), self._keyring.current),
+            )
+        return self._executor
+
+    async def transcribe(self, path: Path, grammar: list[str] | None, skip_silence: bool) -> LegTranscript:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool(), _transcribe_leg, str(path), grammar, skip_silence)
+        except BrokenProcessPool:
+            self.close()  # a worker died (e.g. out of memory): start afresh for the next job
+            raise
+
+    def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Transcriber:
+    """Claims due jobs and keeps the pool busy; results and failures go straight to the database."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        store: Path,
+        pool: TranscriptionPool | None,
+        settings: TranscriptionSettings,
+        *,
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self._sessions = sessions
+        self._store = store
+        self.pool = pool
+        self._settings = settings
+        self._poll = poll_seconds
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self.done = 0
+        self.failed = 0
+        # Called with each finished job and its new state (done, queued, failed): progress bars, tests.
+        self.on_finished: Callable[[service.ClaimedJob, str], None] | None = None
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def enqueue(self, recording_ids: list[int]) -> None:
+        """New sealed recordings: queue their legs and start on them."""
+        await asyncio.to_thread(_enqueue, self._sessions, recording_ids)
+        self.wake()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop(), name="transcription")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for job in list(self._running):
+            job.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+        if self.pool is not None:
+            self.pool.close()
+
+    async def _loop(self) -> None:
+        await asyncio.to_thread(service.requeue_running, self._sessions)
+        await asyncio.to_thread(_enqueue, self._sessions, None)
+        while True:
+            try:
+                await self.fill()
+            except Exception:
+                log.exception("Claiming transcription jobs failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
+            self._wakeup.clear()
+
+    @property
+    def enabled(self) -> bool:
+        """False without a model: recordings are queued, and wait for one."""
+        return self.pool is not None
+
+    async def fill(self) -> int:
+        """Claim as many due jobs as there are idle workers; returns how many were started."""
+        if self.pool is None:
+            return 0
+        free = self.pool.workers - len(self._running)
+        if free <= 0:
+            return 0
+        claimed = await asyncio.to_thread(service.claim, self._sessions, free)
+        for job in claimed:
+            task = asyncio.get_running_loop().create_task(self._run(job), name=f"transcribe-{job.job_id}")
+            self._running.add(task)
+            task.add_done_callback(self._finished)
+        return len(claimed)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self.wake()  # a worker is free
+
+    async def _run(self, job: service.ClaimedJob) -> None:
+        settings = self._settings
+        assert self.pool is not None
+        try:
+            result = await self.pool.transcribe(
+                self._store / job.sealed_path, settings.grammar, settings.skip_silence
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            state = await asyncio.to_thread(
+                service.fail,
+                self._sessions,
+                job,
+                f"{type(exc).__name__}: {exc}",
+                max_attempts=settings.max_attempts,
+                retry_seconds=settings.retry_seconds,
+            )
+            self.failed += state == "failed"
+            log.warning(
+                "Transcribing the %s leg of call %s (job %s, attempt %d) failed: %s; job is now %s",
+                job.leg,
+                job.linkedid,
+                job.job_id,
+                job.attempt,
+                exc,
+                state,
+            )
+        else:
+            alerts = await asyncio.to_thread(
+                service.complete,
+                self._sessions,
+                job,
+                result,
+                model=self.pool.model_name,
+                keywords=settings.keywords,
+            )
+            state = "done"
+            self.done += 1
+            for alert in alerts:
+                log.warning(
+                    "Keyword alert: %r (%s) heard on the %s leg of call %s at %.1f s",
+                    alert.keyword,
+                    alert.category,
+                    alert.leg,
+                    alert.linkedid,
+                    alert.at_seconds,
+                )
+        if self.on_finished is not None:
+            self.on_finished(job, state)
+
+    async def run_until_idle(self) -> None:
+        """Work through every due job, then return (the CLI's ``--pending``)."""
+        await asyncio.to_thread(_enqueue, self._sessions, None)
+        while True:
+            await self.fill()
+            if not self._running:
+                return
+            await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
+
+
+def build_transcriber(
+    settings: Settings, sessions: sessionmaker[Session], registry: RecordingRegistry
+) -> Transcriber:
+    """The controller's transcriber: with a pool when a model is configured, else queueing only."""
+    config = settings.transcription
+    pool = None
+    if config.model_dir is not None:
+        pool = TranscriptionPool(config.model_dir, registry.keyring, config.workers)
+    return Transcriber(sessions, registry.store, pool, config)
+
+
+def _enqueue(sessions: sessionmaker[Session], recording_ids: list[int] | None) -> int:
+    with sessions.begin() as session:
+        return service.enqueue(session, recording_ids)
