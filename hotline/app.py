@@ -28,6 +28,8 @@ from hotline.deps import RuntimeDep, require
 from hotline.errors import HotlineError
 from hotline.ivr.calendar import missing_years
 from hotline.ivr.service import load_ivr
+from hotline.quality import api as quality_api
+from hotline.quality.jobs import SamplingJob
 from hotline.recordings import api as recordings_api
 from hotline.recordings.jobs import RecordingJobs
 from hotline.recordings.service import RecordingRegistry
@@ -90,6 +92,9 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
         scheduler = AsyncIOScheduler(timezone=runtime.ivr.calendar.timezone)
         RecordingJobs(runtime.recordings, on_sealed=runtime.transcriber.enqueue).schedule(
             scheduler, purge_at=settings.recordings.purge_at
+        )
+        SamplingJob(runtime.session_factory, settings.quality, runtime.ivr.calendar.timezone).schedule(
+            scheduler
         )
         runtime.transcriber.start()
         runtime.scheduler = scheduler
@@ -157,6 +162,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
     app.include_router(recordings_api.router)
     app.include_router(recordings_api.audit_router)
     app.include_router(transcription_api.router)
+    app.include_router(quality_api.router)
     app.include_router(web_pages.router)
 
     @app.get("/api/v1/health", tags=["health"])

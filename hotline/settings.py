@@ -177,6 +177,15 @@ class TranscriptionSettings(BaseModel):
     )
 
 
+class QualitySettings(BaseModel):
+    # The daily sample (双随机): at least this share of each lawyer's recorded calls ...
+    sample_percent: float = Field(default=5.0, gt=0, le=100)
+    # ... plus every call rated this or lower by the caller.
+    low_rating_max: int = Field(default=2, ge=1, le=5)
+    # It runs at this local time for the day before.
+    sample_at: str = Field(default="01:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -200,6 +209,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
 
     @model_validator(mode="after")
     def _outside_lines_exist(self) -> Settings:

@@ -36,6 +36,10 @@ class Permission(enum.StrEnum):
     handle_alerts = "handle_alerts"
     # The transcription queue: failed jobs and their errors.
     view_transcription_jobs = "view_transcription_jobs"
+    # Quality review: score the calls assigned to oneself (/review).
+    review_calls = "review_calls"
+    # Assign reviews, run the sampling, calibrate, edit scorecard templates, see every review.
+    manage_reviews = "manage_reviews"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -56,6 +60,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.search_transcripts: frozenset({Role.supervisor, Role.reviewer}),
     Permission.handle_alerts: frozenset({Role.supervisor}),
     Permission.view_transcription_jobs: frozenset({Role.admin, Role.supervisor}),
+    Permission.review_calls: frozenset({Role.reviewer, Role.supervisor}),
+    Permission.manage_reviews: frozenset({Role.supervisor}),
 }
 
 

@@ -3,6 +3,7 @@
 from hotline.auth.models import User
 from hotline.calls.models import Call
 from hotline.db.base import Base
+from hotline.quality.models import Review, Scorecard
 from hotline.recordings.models import AuditEntry, Recording, RecordingFile
 from hotline.routing.models import DutyShift, Lawyer
 from hotline.transcription.models import KeywordAlert, Transcript, TranscriptGram, TranscriptionJob
@@ -17,6 +18,8 @@ __all__ = [
     "Lawyer",
     "Recording",
     "RecordingFile",
+    "Review",
+    "Scorecard",
     "Transcript",
     "TranscriptGram",
     "TranscriptionJob",

@@ -93,6 +93,7 @@ def request_access(
         urls={
             f.leg: f"/api/v1/recordings/{recording.id}/audio/{f.leg}?grant={token}" for f in recording.files
         },
+        transcript_url=f"/api/v1/recordings/{recording.id}/transcript?grant={token}",
     )
 
 

@@ -21,6 +21,8 @@ class AccessGranted(BaseModel):
     expires_at: datetime
     # Leg (mix, caller, lawyer) -> the URL of its audio, carrying the grant.
     urls: dict[str, str]
+    # The transcript (GET), under the same grant.
+    transcript_url: str
 
 
 class ExportRequest(BaseModel):

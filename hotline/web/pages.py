@@ -1,4 +1,4 @@
-"""The pages: sign-in, the start page, the lawyer's desk and the supervisor's wallboard.
+"""The pages: sign-in, the start page, the lawyer's desk, the wallboard, quality review, admin.
 
 Pages speak Chinese; forms are CSRF-checked, and so are the pages' own calls to the API (the
 ``X-CSRF-Token`` header). Every page names its permission, checked like the API's: without a
@@ -49,6 +49,7 @@ ROLE_LABELS = {
 PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/desk", "律师工作台", Permission.use_desk),
     ("/wallboard", "监控大屏", Permission.view_wallboard),
+    ("/review", "质量评查", Permission.review_calls),
     ("/admin", "系统管理", Permission.manage_users),
 )
 
@@ -229,4 +230,16 @@ def admin_page(
         request,
         "admin.html",
         _context(request, user, role_labels={role.value: label for role, label in ROLE_LABELS.items()}),
+    )
+
+
+@router.get("/review")
+def review_page(
+    request: Request, user: Annotated[PageUser, Depends(page(Permission.review_calls))]
+) -> Response:
+    """Quality review: one's assigned calls, the player synced to the transcript, the scorecard."""
+    return templates.TemplateResponse(
+        request,
+        "review.html",
+        _context(request, user, can_manage=allowed(user.actor.role, Permission.manage_reviews)),
     )

@@ -107,7 +107,7 @@ async def test_a_recorded_call_is_sealed_transcribed_per_leg_and_searchable(
         headers=await _reviewer(controller),
     )
     assert grant.status_code == 200, grant.text
-    transcript_url = grant.json()["urls"]["mix"].replace("/audio/mix", "/transcript")
+    transcript_url = grant.json()["transcript_url"]
 
     async def transcribed() -> dict[str, object] | None:
         response = await controller.http.get(transcript_url, headers=await _reviewer(controller))

@@ -76,6 +76,15 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/transcription/jobs", Permission.view_transcription_jobs),
     ("GET", "/api/v1/alerts", Permission.handle_alerts),
     ("POST", "/api/v1/alerts/1/acknowledge", Permission.handle_alerts),
+    ("GET", "/api/v1/reviews", Permission.review_calls),
+    ("GET", "/api/v1/reviews/1", Permission.review_calls),
+    ("PUT", "/api/v1/reviews/1", Permission.review_calls),
+    ("POST", "/api/v1/reviews", Permission.manage_reviews),
+    ("POST", "/api/v1/quality/sample", Permission.manage_reviews),
+    ("POST", "/api/v1/calibrations", Permission.manage_reviews),
+    ("GET", "/api/v1/calibrations/cal-1", Permission.manage_reviews),
+    ("GET", "/api/v1/scorecards", Permission.review_calls),
+    ("POST", "/api/v1/scorecards", Permission.manage_reviews),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -365,6 +374,8 @@ def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
             .replace("/recordings/1", "/recordings/{recording_id}")
             .replace("/audio/mix", "/audio/{leg}")
             .replace("/alerts/1/", "/alerts/{alert_id}/")
+            .replace("/reviews/1", "/reviews/{review_id}")
+            .replace("/calibrations/cal-1", "/calibrations/{group}")
             .split("?")[0],
         )
         for method, path, _ in ROUTES
@@ -405,9 +416,9 @@ async def test_permission_matrix(
         # Allowed; this app has no AMI connection: saved, to be applied when Asterisk is reached.
         assert response.status_code == 200, response.text
         assert body["applied"] is False
-    elif path.endswith("/acknowledge"):
-        assert response.status_code == 404, response.text  # allowed, but there is no such alert
-        assert body["error_id"] == "alert-not-found"
+    elif path.endswith(("/acknowledge", "/reviews/1", "/calibrations/cal-1")) and method != "PUT":
+        assert response.status_code == 404, response.text  # allowed, but there is no such thing
+        assert body["error_id"].endswith("-not-found")
     elif method in ("POST", "PUT", "PATCH") and not path.endswith(("/resume", "/sip-password")):
         assert response.status_code == 422, response.text  # allowed, but no body was sent
     elif "/audio/" in path or path.endswith("/transcript"):

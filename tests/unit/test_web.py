@@ -121,6 +121,7 @@ PAGES: dict[str, frozenset[Role]] = {
     "/desk": frozenset({Role.lawyer}),
     "/wallboard": frozenset({Role.supervisor, Role.admin}),
     "/admin": frozenset({Role.admin}),
+    "/review": frozenset({Role.reviewer, Role.supervisor}),
 }
 
 

@@ -1,0 +1,1 @@
+"""Quality review: scorecard templates, reviews with locked grades, 双随机 sampling, calibration."""
