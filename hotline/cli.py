@@ -301,8 +301,8 @@ def cmd_roster(args: argparse.Namespace) -> None:
 
 
 def cmd_first_run(args: argparse.Namespace) -> None:
-    """On a new installation: an admin, a supervisor with a listening phone, and one lawyer with
-    a desk account, each with generated passwords shown once."""
+    """On a new installation: an admin, a supervisor with a listening phone, one lawyer with a
+    desk account and a quality reviewer, each with generated passwords shown once."""
     import secrets
 
     from sqlalchemy import select
@@ -343,6 +343,10 @@ def cmd_first_run(args: argparse.Namespace) -> None:
                 f"  and the supervisor's phone: SIP user 9001, password {sip_password}, "
                 f"server {server}  (shown once)"
             )
+        if session.scalar(select(User).where(User.role == "reviewer")) is None:
+            password = secrets.token_urlsafe(12)
+            create_user(session, "reviewer", password, "reviewer")
+            print(f"Created user reviewer (quality review, /review) with password {password}  (shown once)")
 
 
 def _registry(settings: Settings) -> RecordingRegistry:
@@ -437,12 +441,20 @@ def cmd_transcribe(args: argparse.Namespace) -> None:
             service.enqueue(session)
         with sessions() as session:
             total = service.due_count(session)
+        if not total:
+            print("Nothing is waiting to be transcribed.")
+            return
         with tqdm(total=total, unit="leg", desc="transcribing", disable=not args.progress) as bar:
 
             def finished(job: service.ClaimedJob, state: str) -> None:
+                if state == "queued":  # failed, retried later: not done yet
+                    bar.write(
+                        f"call {job.linkedid} {job.leg} leg: attempt {job.attempt} failed, retried later"
+                    )
+                    return
                 bar.update(1)
-                if state != "done":
-                    bar.write(f"call {job.linkedid} {job.leg} leg: attempt {job.attempt} failed ({state})")
+                if state == "failed":
+                    bar.write(f"call {job.linkedid} {job.leg} leg: failed after {job.attempt} attempts")
 
             transcriber.on_finished = finished
             try:

@@ -25,8 +25,20 @@ class HotlineError(Exception):
     def __str__(self) -> str:
         return f"[{self.error_id}] {self.message}"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other constructor arguments: rebuild from the state, not by calling
+        # __init__ (errors cross process boundaries, e.g. from transcription workers).
+        return _restore, (type(self), self.args, dict(self.__dict__))
+
     def as_dict(self) -> dict[str, Any]:
         return {"error_id": self.error_id, "message": self.message, "details": self.details}
+
+
+def _restore(cls: type[HotlineError], args: tuple[Any, ...], state: dict[str, Any]) -> HotlineError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(HotlineError):

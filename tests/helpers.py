@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import itertools
+import math
 import os
 import signal
 import socket
+import struct
 import subprocess
 import time
 import wave
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
+from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hotline.app import create_app
 from hotline.db.base import utcnow
 from hotline.recordings.crypto import decrypt_file
 from hotline.recordings.models import Recording, RecordingFile, RecordingState
 from hotline.recordings.service import RecordingRegistry
+from hotline.runtime import Runtime
+from hotline.settings import AsteriskSettings, Settings
 
 T = TypeVar("T")
 
@@ -98,42 +105,65 @@ def drop_postgres_database(url: str) -> None:
     engine.dispose()
 
 
-def write_wav(path: Path, seconds: float, *, rate: int = 8000, sample: bytes = b"\x01\x00") -> bytes:
-    """A mono 16-bit WAV like the ones Asterisk writes; returns its bytes."""
+@contextlib.asynccontextmanager
+async def app_without_asterisk(state_dir: Path) -> AsyncIterator[tuple[FastAPI, Runtime]]:
+    """The controller app with its lifespan running, on a SQLite file in ``state_dir``, no AMI."""
+    settings = Settings(state_dir=state_dir, asterisk=AsteriskSettings(root=state_dir / "asterisk-root"))
+    app = create_app(settings, connect_ami=False)
+    async with app.router.lifespan_context(app):
+        yield app, app.state.runtime
+
+
+def write_wav(
+    path: Path, seconds: float, *, rate: int = 8000, sample: bytes = b"\x01\x00", frames: bytes | None = None
+) -> bytes:
+    """A mono 16-bit WAV like Asterisk's (``sample`` repeated, or ``frames``); returns its bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(path), "wb") as audio:
         audio.setnchannels(1)
         audio.setsampwidth(2)
         audio.setframerate(rate)
-        audio.writeframes(sample * int(seconds * rate))
+        audio.writeframes(frames if frames is not None else sample * int(seconds * rate))
     return path.read_bytes()
 
 
-def sealed_recording(registry: RecordingRegistry, linkedid: str, *, seconds: float = 1.0) -> dict[str, bytes]:
-    """A call recording (mix and both legs, distinct audio) registered and sealed in ``registry``'s store."""
+class SealedRecording(NamedTuple):
+    id: int
+    content: dict[str, bytes]  # leg -> the plaintext WAV
+
+
+def tone(frequency: float, seconds: float, rate: int = 8000) -> bytes:
+    """16-bit samples of a sine tone (audio a player can play)."""
+    return b"".join(
+        struct.pack("<h", round(8000 * math.sin(2 * math.pi * frequency * n / rate)))
+        for n in range(int(seconds * rate))
+    )
+
+
+def sealed_recording(registry: RecordingRegistry, linkedid: str, *, seconds: float = 1.0) -> SealedRecording:
+    """A call recording (mix and both legs, each its own tone), registered and sealed in the store."""
     content = {}
     files = []
-    for number, leg in enumerate(("mix", "caller", "lawyer"), 1):
+    for leg, frequency in (("mix", 440.0), ("caller", 330.0), ("lawyer", 550.0)):
         relative = f"monitor/test/{linkedid}-{leg}.wav"
-        content[leg] = write_wav(
-            registry.spool / relative, seconds, sample=bytes([number, 0]) + bytes([number * 3, 0])
-        )
+        content[leg] = write_wav(registry.spool / relative, seconds, frames=tone(frequency, seconds))
         files.append(
             RecordingFile(leg=leg, path=relative, size_bytes=len(content[leg]), duration_seconds=seconds)
         )
+    recording = Recording(
+        linkedid=linkedid,
+        kind="call",
+        duration_seconds=seconds,
+        state=RecordingState.spooled,
+        retain_until=utcnow() + timedelta(days=730),
+        files=files,
+    )
     with registry.sessions.begin() as session:
-        session.add(
-            Recording(
-                linkedid=linkedid,
-                kind="call",
-                duration_seconds=seconds,
-                state=RecordingState.spooled,
-                retain_until=utcnow() + timedelta(days=730),
-                files=files,
-            )
-        )
+        session.add(recording)
+        session.flush()
+        recording_id = recording.id
     registry.seal_pending()
-    return content
+    return SealedRecording(recording_id, content)
 
 
 async def sealed_legs(

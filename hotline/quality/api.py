@@ -14,6 +14,7 @@ from hotline.auth.service import Actor
 from hotline.calls.models import Call
 from hotline.calls.privacy import caller_for
 from hotline.deps import RuntimeDep, SessionDep, require
+from hotline.ivr.catalog import Catalog
 from hotline.quality import service
 from hotline.quality.models import Review, ReviewReason, ReviewState, Scorecard
 from hotline.quality.schemas import (
@@ -31,14 +32,20 @@ from hotline.quality.schemas import (
     ScorecardOut,
 )
 from hotline.routing.models import Lawyer
+from hotline.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
+
+
+def _catalog(runtime: Runtime) -> Catalog | None:
+    return runtime.ivr.catalog if runtime.ivr else None
+
 
 Reviewer = Annotated[Actor, Depends(require(Permission.review_calls))]
 Manager = Annotated[Actor, Depends(require(Permission.manage_reviews))]
 
 
-def _outs(session: Session, actor: Actor, reviews: list[Review]) -> list[ReviewOut]:
+def _outs(session: Session, actor: Actor, reviews: list[Review], catalog: Catalog | None) -> list[ReviewOut]:
     linkedids = {review.linkedid for review in reviews}
     calls = {c.linkedid: c for c in session.scalars(select(Call).where(Call.linkedid.in_(linkedids)))}
     names = dict(
@@ -69,6 +76,7 @@ def _outs(session: Session, actor: Actor, reviews: list[Review]) -> list[ReviewO
                 call=CallFacts(
                     started_at=call.started_at,
                     topic=call.topic,
+                    topic_label=catalog.topic_label(call.topic) if catalog else None,
                     caller=caller_for(actor.role, call.caller),
                     rating=call.rating,
                     talk_seconds=call.talk_seconds,
@@ -80,8 +88,8 @@ def _outs(session: Session, actor: Actor, reviews: list[Review]) -> list[ReviewO
     return result
 
 
-def _detail(session: Session, actor: Actor, review: Review) -> ReviewDetail:
-    [out] = _outs(session, actor, [review])
+def _detail(session: Session, actor: Actor, review: Review, catalog: Catalog | None) -> ReviewDetail:
+    [out] = _outs(session, actor, [review], catalog)
     card = session.get(Scorecard, review.scorecard_id)
     assert card is not None
     return ReviewDetail(
@@ -96,24 +104,26 @@ def _detail(session: Session, actor: Actor, review: Review) -> ReviewDetail:
 @router.get("/reviews")
 def reviews(
     session: SessionDep,
+    runtime: RuntimeDep,
     actor: Reviewer,
     reviewer: str | None = None,
     state: ReviewState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[ReviewOut]:
     """My reviews, to do first (a supervisor sees everyone's, ``reviewer=`` to narrow)."""
-    return _outs(
-        session, actor, service.list_reviews(session, actor, reviewer=reviewer, state=state, limit=limit)
-    )
+    found = service.list_reviews(session, actor, reviewer=reviewer, state=state, limit=limit)
+    return _outs(session, actor, found, _catalog(runtime))
 
 
 @router.get("/reviews/{review_id}")
-def review(review_id: int, session: SessionDep, actor: Reviewer) -> ReviewDetail:
-    return _detail(session, actor, service.get_review(session, review_id, actor))
+def review(review_id: int, session: SessionDep, runtime: RuntimeDep, actor: Reviewer) -> ReviewDetail:
+    return _detail(session, actor, service.get_review(session, review_id, actor), _catalog(runtime))
 
 
 @router.put("/reviews/{review_id}")
-def score(review_id: int, body: ReviewUpdate, session: SessionDep, actor: Reviewer) -> ReviewDetail:
+def score(
+    review_id: int, body: ReviewUpdate, session: SessionDep, runtime: RuntimeDep, actor: Reviewer
+) -> ReviewDetail:
     """Save a draft, or submit (``submit: true``): then the grade is fixed and the review locked."""
     saved = service.save_review(
         session,
@@ -124,16 +134,16 @@ def score(review_id: int, body: ReviewUpdate, session: SessionDep, actor: Review
         comment=body.comment,
         submit=body.submit,
     )
-    return _detail(session, actor, saved)
+    return _detail(session, actor, saved, _catalog(runtime))
 
 
 @router.post("/reviews")
-def assign(body: AssignRequest, session: SessionDep, actor: Manager) -> ReviewOut:
+def assign(body: AssignRequest, session: SessionDep, runtime: RuntimeDep, actor: Manager) -> ReviewOut:
     """Assign a call to a reviewer by hand (e.g. after a complaint)."""
     created = service.assign(
         session, body.recording_id, body.reviewer, reason=ReviewReason.manual, assigned_by=actor.username
     )
-    return _outs(session, actor, [created])[0]
+    return _outs(session, actor, [created], _catalog(runtime))[0]
 
 
 @router.post("/quality/sample")
@@ -152,7 +162,7 @@ def sample(body: SampleRequest, session: SessionDep, runtime: RuntimeDep, actor:
     return SampleOut(
         day=result.day,
         calls_per_lawyer=result.plan.calls_per_lawyer,
-        assigned=_outs(session, actor, list(result.created)),
+        assigned=_outs(session, actor, list(result.created), _catalog(runtime)),
         unassigned=[call.linkedid for call in result.plan.unassigned],
         skipped=result.skipped,
         message=result.message,

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 class CallFacts(BaseModel):
     started_at: datetime | None
     topic: str | None
+    # The topic's Chinese name (ivr_flows/topics.yaml).
+    topic_label: str | None
     # Masked for roles that do not see caller numbers.
     caller: str | None
     rating: int | None

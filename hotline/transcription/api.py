@@ -104,6 +104,9 @@ def search(
             started_at=calls[hit.linkedid].started_at if hit.linkedid in calls else None,
             lawyer=calls[hit.linkedid].lawyer if hit.linkedid in calls else None,
             topic=calls[hit.linkedid].topic if hit.linkedid in calls else None,
+            topic_label=runtime.ivr.catalog.topic_label(calls[hit.linkedid].topic)
+            if runtime.ivr and hit.linkedid in calls
+            else None,
         )
         for hit in hits
     ]

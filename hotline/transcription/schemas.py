@@ -56,6 +56,7 @@ class SearchHitOut(BaseModel):
     started_at: datetime | None
     lawyer: str | None
     topic: str | None
+    topic_label: str | None
 
 
 class AlertOut(BaseModel):

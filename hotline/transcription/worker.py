@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,6 +40,11 @@ def _start_worker(model_dir: str, keys: dict[str, bytes], current: str) -> None:
     _worker["keyring"] = Keyring(keys, current)
 
 
+def _ready(pause: float) -> int:
+    time.sleep(pause)  # keep this worker busy so the next call goes to another one
+    return os.getpid()
+
+
 def _transcribe_leg(path: str, grammar: list[str] | None, skip_silence: bool) -> LegTranscript:
     wav = decrypt_file(Path(path), _worker["keyring"])
     return transcribe_wav(_worker["model"], wav, grammar=grammar, skip_silence=skip_silence)
@@ -60,6 +67,16 @@ class TranscriptionPool:
                 initargs=(str(self.model_dir), dict(self._keyring.keys), self._keyring.current),
             )
         return self._executor
+
+    async def warm_up(self) -> None:
+        """Start every worker and let each load the model now rather than on its first job."""
+        loop = asyncio.get_running_loop()
+        seen: set[int] = set()
+        for _ in range(10):  # each round keeps all workers busy at once; usually one is enough
+            rounds = (loop.run_in_executor(self._pool(), _ready, 0.2) for _ in range(2 * self.workers))
+            seen.update(await asyncio.gather(*rounds))
+            if len(seen) >= self.workers:
+                return
 
     async def transcribe(self, path: Path, grammar: list[str] | None, skip_silence: bool) -> LegTranscript:
         loop = asyncio.get_running_loop()
@@ -126,12 +143,20 @@ class Transcriber:
 
     async def _loop(self) -> None:
         await asyncio.to_thread(service.requeue_running, self._sessions)
-        await asyncio.to_thread(_enqueue, self._sessions, None)
+        if self.pool is not None:
+            try:
+                await self.pool.warm_up()
+            except Exception:
+                log.exception("Loading the speech model in the workers failed; jobs will fail and be retried")
+                self.pool.close()
         while True:
             try:
+                # Catch up with sealed recordings whose legs were never queued (e.g. sealed while
+                # the controller was down, or by `hotline recordings` commands).
+                await asyncio.to_thread(_enqueue, self._sessions, None)
                 await self.fill()
             except Exception:
-                log.exception("Claiming transcription jobs failed; retrying")
+                log.exception("Queueing or claiming transcription jobs failed; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
             self._wakeup.clear()

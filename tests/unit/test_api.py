@@ -7,14 +7,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from hotline.app import create_app
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import MATRIX, Permission
 from hotline.auth.service import (
@@ -32,8 +30,7 @@ from hotline.calls.state import CallProgress, Leg
 from hotline.db.base import utcnow
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
-from hotline.settings import AsteriskSettings, Settings
-from tests.helpers import sealed_recording
+from tests.helpers import app_without_asterisk, eventually, sealed_recording
 
 PASSWORD = {role: f"{role.value}-password-123" for role in Role}
 
@@ -220,16 +217,10 @@ class Api:
         return items
 
 
-def settings_for(state_dir: Path) -> Settings:
-    return Settings(state_dir=state_dir, asterisk=AsteriskSettings(root=state_dir / "asterisk-root"))
-
-
 @pytest.fixture(scope="module")
 async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
     """The app with one user per role, lawyer 8001 and four call records (the API only reads them)."""
-    app = create_app(settings_for(tmp_path_factory.mktemp("api-state")), connect_ami=False)
-    async with app.router.lifespan_context(app):
-        runtime: Runtime = app.state.runtime
+    async with app_without_asterisk(tmp_path_factory.mktemp("api-state")) as (app, runtime):
         with runtime.session_factory.begin() as session:
             for role in Role:
                 create_user(session, f"{role.value}-user", PASSWORD[role], role.value)
@@ -531,6 +522,14 @@ async def test_health_without_ami(api: Api) -> None:
     assert health["ok"] is False  # not connected to Asterisk
     # The back-office jobs (recordings) run without Asterisk; no roster is applied.
     assert health["scheduler_running"] is True and health["roster_on_duty"] == []
+    # No speech model configured: the sealed recording's two legs wait in the queue.
+    assert health["transcription_model"] is None
+
+    async def queued() -> bool:
+        response = await api.http.get("/api/v1/health", headers=api.auth(Role.lawyer))
+        return response.json()["transcription_jobs"] == {"queued": 2}
+
+    await eventually(queued, timeout=10, what="both legs queued for transcription")
 
 
 async def test_health_names_the_years_without_a_holiday_file(api: Api) -> None:

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from hotline.app import create_app
 from hotline.auth.service import create_user, link_lawyer
 from hotline.calls.models import Call
 from hotline.calls.service import CallStore
@@ -20,8 +19,7 @@ from hotline.quality.models import Review
 from hotline.recordings.models import Recording
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
-from hotline.settings import AsteriskSettings, Settings
-from tests.helpers import sealed_recording
+from tests.helpers import app_without_asterisk, sealed_recording
 
 PASSWORD = "quality-password-1"
 USERS = {
@@ -100,11 +98,7 @@ def _calls() -> list[CallProgress]:
 @pytest.fixture(scope="module")
 async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
     state = tmp_path_factory.mktemp("quality-api")
-    app = create_app(
-        Settings(state_dir=state, asterisk=AsteriskSettings(root=state / "asterisk-root")), connect_ami=False
-    )
-    async with app.router.lifespan_context(app):
-        runtime: Runtime = app.state.runtime
+    async with app_without_asterisk(state) as (app, runtime):
         assert runtime.recordings is not None
         with runtime.session_factory.begin() as session:
             create_lawyer(session, "陈律师", "8001")

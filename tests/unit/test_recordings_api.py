@@ -13,7 +13,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from hotline.app import create_app
 from hotline.auth.service import create_user
 from hotline.calls.privacy import mask_number
 from hotline.calls.service import CallStore
@@ -23,8 +22,7 @@ from hotline.recordings.access import Grant, RangeNotSatisfiable, byte_range, is
 from hotline.recordings.models import AuditEntry, Recording
 from hotline.recordings.service import RecordingRegistry
 from hotline.runtime import Runtime
-from hotline.settings import AsteriskSettings, Settings
-from tests.helpers import sealed_recording
+from tests.helpers import app_without_asterisk, sealed_recording
 
 PASSWORD = "recordings-password-1"
 CALLER = "13812345678"
@@ -73,11 +71,7 @@ USERS = {
 @pytest.fixture(scope="module")
 async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
     state = tmp_path_factory.mktemp("recordings-api")
-    app = create_app(
-        Settings(state_dir=state, asterisk=AsteriskSettings(root=state / "asterisk-root")), connect_ami=False
-    )
-    async with app.router.lifespan_context(app):
-        runtime: Runtime = app.state.runtime
+    async with app_without_asterisk(state) as (app, runtime):
         with runtime.session_factory.begin() as session:
             for name, role in USERS.items():
                 create_user(session, name, PASSWORD, role)
@@ -86,9 +80,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
             [CallProgress(linkedid=LINKEDID, caller=CALLER, started_at=now - 300, answered_at=now - 290)]
         )
         assert runtime.recordings is not None
-        content = sealed_recording(runtime.recordings, LINKEDID, seconds=2.0)
-        with runtime.session_factory() as session:
-            recording_id = session.scalars(select(Recording.id).where(Recording.linkedid == LINKEDID)).one()
+        recording_id, content = sealed_recording(runtime.recordings, LINKEDID, seconds=2.0)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
             tokens = {}

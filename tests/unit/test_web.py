@@ -10,14 +10,12 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from hotline.app import create_app
 from hotline.auth.models import Role
 from hotline.auth.service import FREE_FAILURES, create_user, link_lawyer
 from hotline.routing.service import create_lawyer
-from hotline.runtime import Runtime
-from hotline.settings import AsteriskSettings, Settings
 from hotline.web.pages import router as pages_router
 from hotline.web.sessions import LOGIN_COOKIE, SESSION_COOKIE
+from tests.helpers import app_without_asterisk
 
 PASSWORD = "supervisor-password-1"
 
@@ -25,11 +23,7 @@ PASSWORD = "supervisor-password-1"
 @pytest.fixture
 async def web(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[httpx.AsyncClient]:
     state = tmp_path_factory.mktemp("web-state")
-    app = create_app(
-        Settings(state_dir=state, asterisk=AsteriskSettings(root=state / "root")), connect_ami=False
-    )
-    async with app.router.lifespan_context(app):
-        runtime: Runtime = app.state.runtime
+    async with app_without_asterisk(state) as (app, runtime):
         with runtime.session_factory.begin() as session:
             create_user(session, "wang", PASSWORD, "supervisor")
             for role in Role:

@@ -2,7 +2,7 @@
 "use strict";
 
 (() => {
-  const { canListen, canPause } = window.HOTLINE;
+  const { canListen, canPause, canHandleAlerts } = window.HOTLINE;
   let board = null;
 
   function renderQueues() {
@@ -85,6 +85,43 @@
     renderQueues();
     renderLawyers();
   });
+  // Keyword alerts come from transcripts, minutes after a call: polled, not streamed.
+  const LEGS = { caller: "来电人", lawyer: "律师" };
+
+  async function acknowledge(id) {
+    if (await Hotline.post(`/api/v1/alerts/${id}/acknowledge`, {})) loadAlerts();
+  }
+
+  async function loadAlerts() {
+    const response = await fetch("/api/v1/alerts", { credentials: "same-origin" });
+    if (!response.ok) return;
+    const alerts = await response.json();
+    const body = document.querySelector("#alerts tbody");
+    body.replaceChildren();
+    if (!alerts.length) {
+      const row = body.insertRow();
+      row.className = "empty";
+      Hotline.cell(row, "暂无预警").colSpan = 5;
+      return;
+    }
+    for (const a of alerts) {
+      const row = body.insertRow();
+      row.dataset.alertId = a.id;
+      row.className = a.category === "safety" ? "alert" : "";
+      Hotline.cell(row, a.started_at ? new Date(a.started_at).toLocaleString("zh-CN") : "—");
+      Hotline.cell(row, a.lawyer || "—");
+      Hotline.cell(row, a.keyword, "keyword");
+      Hotline.cell(row, `${LEGS[a.leg] || a.leg} ${Hotline.duration(a.at_seconds)}`);
+      const actions = row.insertCell();
+      button(actions, "确认", () => acknowledge(a.id)).dataset.action = "acknowledge";
+    }
+  }
+
+  if (canHandleAlerts) {
+    loadAlerts();
+    setInterval(loadAlerts, 30000);
+  }
+
   // Waiting times count on between updates.
   setInterval(() => {
     for (const td of document.querySelectorAll("#queues td.longest")) {
