@@ -37,6 +37,9 @@ from hotline.routing import api as routing_api
 from hotline.routing.applier import RosterApplier
 from hotline.runtime import Runtime, ami_endpoint, build_runtime, spool_dir
 from hotline.settings import Settings
+from hotline.tickets import api as tickets_api
+from hotline.tickets.jobs import TicketJobs
+from hotline.tickets.service import TicketDesk
 from hotline.transcription import api as transcription_api
 from hotline.transcription import service as transcription_service
 from hotline.transcription.worker import build_transcriber
@@ -99,6 +102,12 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
         )
         SamplingJob(runtime.session_factory, settings.quality, runtime.ivr.calendar.timezone).schedule(
             scheduler
+        )
+        runtime.tickets = TicketDesk.of(
+            runtime.ivr.calendar, settings.tickets.deadlines, settings.tickets.number_prefix
+        )
+        TicketJobs(runtime.session_factory, runtime.tickets).schedule(
+            scheduler, escalate_every=settings.tickets.escalate_every_seconds
         )
         runtime.transcriber.start()
         runtime.scheduler = scheduler
@@ -167,6 +176,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
     app.include_router(recordings_api.audit_router)
     app.include_router(transcription_api.router)
     app.include_router(quality_api.router)
+    app.include_router(tickets_api.router)
     app.include_router(web_pages.router)
 
     @app.get("/api/v1/health", tags=["health"])

@@ -19,6 +19,7 @@ from hotline.recordings.service import RecordingRegistry
 from hotline.routing.applier import RosterApplier
 from hotline.secrets import ensure_secret
 from hotline.settings import Settings
+from hotline.tickets.service import TicketDesk
 from hotline.transcription.worker import Transcriber
 
 
@@ -57,6 +58,7 @@ class Runtime:
     # Back-office jobs (recordings, transcription, sampling); the roster applier has its own.
     scheduler: AsyncIOScheduler | None = None
     transcriber: Transcriber | None = None
+    tickets: TicketDesk | None = None
     started: list[str] = field(default_factory=list)
 
 

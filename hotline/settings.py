@@ -186,6 +186,39 @@ class QualitySettings(BaseModel):
     sample_at: str = Field(default="01:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
+class TicketSettings(BaseModel):
+    # Deadlines (限时办结) in hours (24h), calendar days (2d) or working days (3wd, by the holiday
+    # calendar): "voicemail" from the message, "unfinished" for a call's ticket without an outcome
+    # from the call, and one per outcome from when the lawyer chose it.
+    deadlines: dict[str, str] = Field(
+        default_factory=lambda: {
+            "voicemail": "24h",
+            "unfinished": "1d",
+            "callback": "24h",
+            "legal-aid": "3wd",
+            "mediation": "3wd",
+            "notary": "3wd",
+            "arbitration": "3wd",
+            "gov-12345": "1wd",
+        }
+    )
+    # The first part of ticket numbers (12348-20261128-0001).
+    number_prefix: str = Field(default="12348", pattern=r"^[0-9A-Za-z]{1,12}$")
+    # How often overdue tickets are looked for (seconds).
+    escalate_every_seconds: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _rules_parse(self) -> TicketSettings:
+        from hotline.tickets.deadlines import parse_rule
+
+        for name, rule in self.deadlines.items():
+            try:
+                parse_rule(rule)
+            except ValueError as exc:
+                raise ValueError(f"HOTLINE_TICKETS__DEADLINES[{name!r}]: {exc}") from None
+        return self
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -210,6 +243,7 @@ class Settings(BaseSettings):
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
+    tickets: TicketSettings = Field(default_factory=TicketSettings)
 
     @model_validator(mode="after")
     def _outside_lines_exist(self) -> Settings:

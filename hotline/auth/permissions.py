@@ -40,6 +40,10 @@ class Permission(enum.StrEnum):
     review_calls = "review_calls"
     # Assign reviews, run the sampling, calibrate, edit scorecard templates, see every review.
     manage_reviews = "manage_reviews"
+    # Tickets (工单): a lawyer reads and writes their own ...
+    work_tickets = "work_tickets"
+    # ... a supervisor every ticket: reassign, reopen, see the overdue ones.
+    manage_tickets = "manage_tickets"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -62,6 +66,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.view_transcription_jobs: frozenset({Role.admin, Role.supervisor}),
     Permission.review_calls: frozenset({Role.reviewer, Role.supervisor}),
     Permission.manage_reviews: frozenset({Role.supervisor}),
+    Permission.work_tickets: frozenset({Role.lawyer, Role.supervisor}),
+    Permission.manage_tickets: frozenset({Role.supervisor}),
 }
 
 

@@ -6,6 +6,7 @@ from hotline.db.base import Base
 from hotline.quality.models import Review, Scorecard
 from hotline.recordings.models import AuditEntry, Recording, RecordingFile
 from hotline.routing.models import DutyShift, Lawyer
+from hotline.tickets.models import Ticket, TicketCall
 from hotline.transcription.models import KeywordAlert, Transcript, TranscriptGram, TranscriptionJob
 
 metadata = Base.metadata
@@ -20,6 +21,8 @@ __all__ = [
     "RecordingFile",
     "Review",
     "Scorecard",
+    "Ticket",
+    "TicketCall",
     "Transcript",
     "TranscriptGram",
     "TranscriptionJob",

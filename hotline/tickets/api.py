@@ -1,0 +1,143 @@
+"""Tickets over HTTP: lists by state and due date, one ticket, the lawyer's summary and outcome."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.auth.permissions import Permission
+from hotline.auth.service import Actor
+from hotline.calls.models import Call
+from hotline.calls.privacy import caller_for
+from hotline.db.base import utcnow
+from hotline.deps import RuntimeDep, SessionDep, require
+from hotline.errors import HotlineError, NotFoundError
+from hotline.runtime import Runtime
+from hotline.tickets import service
+from hotline.tickets.models import Outcome, Ticket, TicketKind, TicketState
+from hotline.tickets.schemas import OUTCOME_LABELS, TicketCallOut, TicketOut, TicketPage, TicketUpdate
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+Worker = Annotated[Actor, Depends(require(Permission.work_tickets))]
+
+
+def ticket_desk(runtime: Runtime) -> service.TicketDesk:
+    if runtime.tickets is None:
+        raise HotlineError(
+            "tickets-unavailable", "The controller is still starting; try again shortly.", status=503
+        )
+    return runtime.tickets
+
+
+def _outs(session: Session, runtime: Runtime, actor: Actor, tickets: list[Ticket]) -> list[TicketOut]:
+    calls = service.calls_of(session, tickets)
+    catalog = runtime.ivr.catalog if runtime.ivr else None
+    now = utcnow()
+    return [
+        TicketOut(
+            number=t.number,
+            kind=t.kind,
+            linkedid=t.linkedid,
+            caller=caller_for(actor.role, t.caller),
+            topic=t.topic,
+            topic_label=catalog.topic_label(t.topic) if catalog else None,
+            language=t.language,
+            lawyer=t.lawyer,
+            summary=t.summary,
+            outcome=t.outcome,
+            outcome_label=OUTCOME_LABELS.get(Outcome(t.outcome)) if t.outcome else None,
+            state=t.state,
+            due_at=t.due_at,
+            due_rule=t.due_rule,
+            overdue=t.state == TicketState.open and t.due_at is not None and t.due_at <= now,
+            escalated_at=t.escalated_at,
+            rating=t.rating,
+            rating_channel=t.rating_channel,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            updated_by=t.updated_by,
+            closed_at=t.closed_at,
+            calls=[
+                TicketCallOut(
+                    linkedid=link.linkedid,
+                    role=link.role,
+                    started_at=calls[link.linkedid].started_at if link.linkedid in calls else None,
+                    outcome=calls[link.linkedid].outcome if link.linkedid in calls else None,
+                    rating=calls[link.linkedid].rating if link.linkedid in calls else None,
+                    recording_id=calls[link.linkedid].recording_id if link.linkedid in calls else None,
+                )
+                for link in t.calls
+            ],
+        )
+        for t in tickets
+    ]
+
+
+@router.get("")
+def tickets(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    actor: Worker,
+    state: TicketState | None = None,
+    overdue: Annotated[
+        bool | None, Query(description="Only open tickets past (true) or within (false) their deadline")
+    ] = None,
+    due_before: Annotated[
+        datetime | None, Query(description="Only tickets due by this time (ISO 8601)")
+    ] = None,
+    lawyer: Annotated[str | None, Query(description="Only this lawyer's tickets (supervisors)")] = None,
+    kind: TicketKind | None = None,
+    linkedid: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TicketPage:
+    """Tickets by deadline, soonest first; a lawyer sees their own, a supervisor everyone's."""
+    if due_before is not None and due_before.tzinfo is None:
+        due_before = due_before.replace(tzinfo=UTC)
+    where = service.TicketFilter(
+        state=state, overdue=overdue, due_before=due_before, lawyer=lawyer, kind=kind, linkedid=linkedid
+    )
+    found = service.list_tickets(session, actor, where, limit=limit, offset=offset)
+    return TicketPage(items=_outs(session, runtime, actor, found), limit=limit, offset=offset)
+
+
+@router.get("/by-call/{linkedid}")
+def ticket_of_call(linkedid: str, session: SessionDep, runtime: RuntimeDep, actor: Worker) -> TicketOut:
+    """The ticket of a call, opened now if the call is answered (the desk writes it during the call)."""
+    call = session.scalar(select(Call).where(Call.linkedid == linkedid))
+    if call is None or (call.answered_at is None and call.voicemail_file is None):
+        raise NotFoundError(
+            "ticket-not-found",
+            f"Call {linkedid} has no ticket: only answered calls and voicemails get one.",
+            linkedid=linkedid,
+        )
+    ticket = session.scalar(select(Ticket).where(Ticket.linkedid == linkedid))
+    if ticket is None:
+        if call.lawyer != actor.lawyer_extension and actor.lawyer_extension is not None:
+            raise NotFoundError("ticket-not-found", f"Call {linkedid} is not yours.", linkedid=linkedid)
+        ticket = ticket_desk(runtime).open_for(session, call)
+    if not service.may_read(actor, ticket):
+        raise NotFoundError(
+            "ticket-not-found", f"There is no ticket of call {linkedid} for you.", linkedid=linkedid
+        )
+    return _outs(session, runtime, actor, [ticket])[0]
+
+
+@router.get("/{number}")
+def ticket(number: str, session: SessionDep, runtime: RuntimeDep, actor: Worker) -> TicketOut:
+    return _outs(session, runtime, actor, [service.get_ticket(session, number, actor)])[0]
+
+
+@router.put("/{number}")
+def write_ticket(
+    number: str, body: TicketUpdate, session: SessionDep, runtime: RuntimeDep, actor: Worker
+) -> TicketOut:
+    """The lawyer's summary and outcome: 已解答 closes the ticket; a referral or 需回访 sets its deadline."""
+    found = service.get_ticket(session, number, actor)
+    ticket_desk(runtime).update(session, found, actor, summary=body.summary, outcome=body.outcome)
+    return _outs(session, runtime, actor, [found])[0]

@@ -1,0 +1,68 @@
+"""The tickets' jobs on the controller's scheduler: open tickets for new calls, escalate overdue ones."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.db.base import utcnow
+from hotline.tickets.service import TicketDesk, escalate_overdue
+
+log = logging.getLogger(__name__)
+
+
+class TicketJobs:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        desk: TicketDesk,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self.desk = desk
+        self._clock = clock
+
+    def schedule(
+        self, scheduler: AsyncIOScheduler, *, escalate_every: float, sweep_every: float = 1.0
+    ) -> None:
+        scheduler.add_job(
+            self.sweep, "interval", seconds=sweep_every, id="tickets-sweep", coalesce=True, max_instances=1
+        )
+        scheduler.add_job(
+            self.escalate,
+            "interval",
+            seconds=escalate_every,
+            id="tickets-escalate",
+            coalesce=True,
+            max_instances=1,
+        )
+
+    async def sweep(self) -> None:
+        try:
+            await asyncio.to_thread(self._sweep)
+        except Exception:
+            log.exception("Opening tickets for new calls failed; the next sweep retries")
+
+    def _sweep(self) -> int:
+        with self._sessions.begin() as session:
+            return len(self.desk.sweep(session, self._clock()))
+
+    async def escalate(self) -> list[str]:
+        try:
+            numbers = await asyncio.to_thread(self._escalate)
+        except Exception:
+            log.exception("Escalating overdue tickets failed; the next run retries")
+            return []
+        for number in numbers:
+            log.warning("Ticket %s is overdue: escalated to the supervisors", number)
+        return numbers
+
+    def _escalate(self) -> list[str]:
+        with self._sessions.begin() as session:
+            return [ticket.number for ticket in escalate_overdue(session, self._clock())]

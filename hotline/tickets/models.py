@@ -1,0 +1,86 @@
+"""The ticket (工单) of a call or a voicemail, and the calls it links.
+
+A ticket is numbered for people (``12348-20261128-0001``: the local day it was opened and its
+sequence that day). The lawyer writes the summary and picks the outcome; the outcome sets the
+deadline (限时办结); the escalation job flags tickets past it to supervisors.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.db.base import Base, UTCDateTime, utcnow
+
+
+class TicketKind(enum.StrEnum):
+    call = "call"
+    voicemail = "voicemail"
+
+
+class Outcome(enum.StrEnum):
+    answered = "answered"  # 已解答: answered in full
+    legal_aid = "legal-aid"  # 转法律援助
+    mediation = "mediation"  # 转人民调解
+    notary = "notary"  # 转公证
+    arbitration = "arbitration"  # 转仲裁
+    gov_12345 = "gov-12345"  # 转 12345 热线
+    callback = "callback"  # 需回访: the lawyer calls back
+
+
+class TicketState(enum.StrEnum):
+    open = "open"  # being handled: no outcome yet, or a callback or hand-off to finish
+    closed = "closed"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_state_due", "state", "due_at"),
+        Index("ix_tickets_lawyer_state", "lawyer", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # The call that opened the ticket.
+    linkedid: Mapped[str] = mapped_column(String(64), unique=True)
+    caller: Mapped[str | None] = mapped_column(String(64), index=True)
+    topic: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(32))
+    # The lawyer's extension responsible for the ticket (voicemail: assigned for the callback).
+    lawyer: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default=TicketState.open)
+    # The deadline (限时办结) and the rule it came from (e.g. "callback: 24h").
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_rule: Mapped[str | None] = mapped_column(String(64))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # One rating per ticket (一单一评), from the call's keypad rating or the callback's.
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_channel: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    calls: Mapped[list[TicketCall]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="TicketCall.id", lazy="selectin"
+    )
+
+
+class TicketCall(Base):
+    """A call of a ticket: the one that opened it, a callback, a transfer's onward call."""
+
+    __tablename__ = "ticket_calls"
+    __table_args__ = (UniqueConstraint("ticket_id", "linkedid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    linkedid: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # origin | callback
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ticket: Mapped[Ticket] = relationship(back_populates="calls")

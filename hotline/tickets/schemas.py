@@ -1,0 +1,66 @@
+"""Request and response bodies of the tickets API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from hotline.tickets.models import Outcome
+
+OUTCOME_LABELS = {
+    Outcome.answered: "已解答",
+    Outcome.legal_aid: "转法律援助",
+    Outcome.mediation: "转人民调解",
+    Outcome.notary: "转公证",
+    Outcome.arbitration: "转仲裁",
+    Outcome.gov_12345: "转 12345 热线",
+    Outcome.callback: "需回访",
+}
+
+
+class TicketCallOut(BaseModel):
+    linkedid: str
+    role: str
+    started_at: datetime | None
+    outcome: str | None
+    rating: int | None
+    recording_id: int | None
+
+
+class TicketOut(BaseModel):
+    number: str
+    kind: str
+    linkedid: str
+    # Masked for roles that do not see caller numbers.
+    caller: str | None
+    topic: str | None
+    topic_label: str | None
+    language: str | None
+    lawyer: str | None
+    summary: str
+    outcome: str | None
+    outcome_label: str | None
+    state: str
+    due_at: datetime | None
+    due_rule: str | None
+    overdue: bool
+    escalated_at: datetime | None
+    rating: int | None
+    rating_channel: str | None
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str | None
+    closed_at: datetime | None
+    calls: list[TicketCallOut]
+
+
+class TicketUpdate(BaseModel):
+    summary: str | None = Field(default=None, max_length=8000)
+    outcome: Outcome | None = None
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    limit: int
+    offset: int

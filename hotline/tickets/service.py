@@ -1,0 +1,271 @@
+"""Tickets in the database: opened for every answered call and voicemail, written by the lawyer,
+given deadlines by their outcome, rated once, escalated when overdue.
+
+Functions take the caller's session and never commit; :class:`TicketDesk` holds what they need
+from the configuration (deadline rules, the calendar, the number prefix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.auth.permissions import Permission, allowed
+from hotline.auth.service import Actor
+from hotline.calls.models import Call
+from hotline.db.base import utcnow
+from hotline.errors import HotlineError, InvalidInputError, NotFoundError
+from hotline.ivr.calendar import Calendar
+from hotline.tickets.deadlines import Rule, due_at, parse_rule
+from hotline.tickets.models import Outcome, Ticket, TicketCall, TicketKind, TicketState
+
+# Calls this recent are given tickets by the sweep (older ones were handled or predate tickets).
+SWEEP_WINDOW = timedelta(days=2)
+REFERRALS = frozenset(
+    {Outcome.legal_aid, Outcome.mediation, Outcome.notary, Outcome.arbitration, Outcome.gov_12345}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDesk:
+    calendar: Calendar
+    rules: Mapping[str, Rule]
+    prefix: str = "12348"
+
+    @classmethod
+    def of(cls, calendar: Calendar, deadlines: Mapping[str, str], prefix: str) -> TicketDesk:
+        return cls(calendar, {name: parse_rule(rule) for name, rule in deadlines.items()}, prefix)
+
+    def deadline(self, name: str, start: datetime) -> tuple[datetime | None, str | None]:
+        rule = self.rules.get(name)
+        if rule is None:
+            return None, None
+        return due_at(start, rule, self.calendar), f"{name}: {rule}"
+
+    # --- opening ------------------------------------------------------------------------------
+
+    def next_number(self, session: Session, moment: datetime) -> str:
+        day = moment.astimezone(ZoneInfo(self.calendar.timezone)).strftime("%Y%m%d")
+        stem = f"{self.prefix}-{day}-"
+        last = session.scalar(
+            select(func.max(Ticket.number)).where(
+                Ticket.number.like(f"{stem}%"), func.length(Ticket.number) == len(stem) + 4
+            )
+        )
+        sequence = int(last[len(stem) :]) + 1 if last else 1
+        return f"{stem}{sequence:04d}"
+
+    def open_for(self, session: Session, call: Call, now: datetime | None = None) -> Ticket:
+        """The ticket of ``call`` (answered or a voicemail), opened now if it has none."""
+        existing = session.scalar(select(Ticket).where(Ticket.linkedid == call.linkedid))
+        if existing is not None:
+            return existing
+        moment = now or utcnow()
+        voicemail = call.answered_at is None and call.voicemail_file is not None
+        kind = TicketKind.voicemail if voicemail else TicketKind.call
+        due, rule = self.deadline("voicemail" if voicemail else "unfinished", call.ended_at or moment)
+        ticket = Ticket(
+            number=self.next_number(session, call.started_at or moment),
+            kind=kind,
+            linkedid=call.linkedid,
+            caller=call.caller,
+            topic=call.topic,
+            language=call.language,
+            lawyer=call.lawyer,
+            summary="",
+            outcome=Outcome.callback if voicemail else None,
+            state=TicketState.open,
+            due_at=due,
+            due_rule=rule,
+            created_at=moment,
+            updated_at=moment,
+            calls=[TicketCall(linkedid=call.linkedid, role="origin", added_at=moment)],
+        )
+        with session.begin_nested():  # a concurrent opener took the number: try the next
+            session.add(ticket)
+        return ticket
+
+    def sweep(self, session: Session, now: datetime | None = None) -> list[Ticket]:
+        """Open the tickets of recent answered calls and voicemails; take ratings onto tickets."""
+        moment = now or utcnow()
+        calls = session.scalars(
+            select(Call)
+            .where(
+                Call.started_at > moment - SWEEP_WINDOW,
+                or_(Call.answered_at.is_not(None), Call.voicemail_file.is_not(None)),
+                ~select(Ticket.id).where(Ticket.linkedid == Call.linkedid).exists(),
+            )
+            .order_by(Call.started_at, Call.id)
+        ).all()
+        opened = []
+        for call in calls:
+            for _ in range(5):
+                try:
+                    opened.append(self.open_for(session, call, moment))
+                    break
+                except IntegrityError:
+                    continue
+        self._take_ratings(session, moment)
+        return opened
+
+    def _take_ratings(self, session: Session, moment: datetime) -> None:
+        rated = session.execute(
+            select(Ticket, Call.rating)
+            .join(Call, Call.linkedid == Ticket.linkedid)
+            .where(
+                Ticket.rating.is_(None), Call.rating.is_not(None), Ticket.created_at > moment - SWEEP_WINDOW
+            )
+        ).all()
+        for ticket, rating in rated:
+            if rating is not None:
+                rate(ticket, rating, "call")
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def update(
+        self,
+        session: Session,
+        ticket: Ticket,
+        actor: Actor,
+        *,
+        summary: str | None,
+        outcome: Outcome | None,
+        now: datetime | None = None,
+    ) -> Ticket:
+        """The lawyer's summary and outcome; the outcome sets the deadline, "answered" closes it."""
+        check_may_write(actor, ticket)
+        if ticket.state == TicketState.closed:
+            raise HotlineError(
+                "ticket-closed",
+                f"Ticket {ticket.number} is closed; a supervisor can reopen it if it needs more work.",
+                status=409,
+            )
+        moment = now or utcnow()
+        new_summary = ticket.summary if summary is None else summary
+        changed = outcome is not None and outcome != ticket.outcome
+        # Check everything before changing anything: a refused update leaves the ticket as it was.
+        if changed and outcome == Outcome.answered:
+            if ticket.kind == TicketKind.voicemail:
+                raise InvalidInputError(
+                    "ticket-outcome-invalid",
+                    "A voicemail is answered by calling back: choose 需回访 (callback) or a referral.",
+                )
+            if not new_summary.strip():
+                raise InvalidInputError(
+                    "ticket-summary-missing",
+                    "Write the summary of the consultation before closing the ticket.",
+                )
+        ticket.summary = new_summary
+        if changed:
+            ticket.outcome = outcome
+            if outcome == Outcome.answered:
+                ticket.state, ticket.closed_at = TicketState.closed, moment
+                ticket.due_at = ticket.due_rule = None
+            else:
+                ticket.due_at, ticket.due_rule = self.deadline(str(outcome), moment)
+                ticket.escalated_at = None
+        ticket.updated_at, ticket.updated_by = moment, actor.username
+        return ticket
+
+
+def rate(ticket: Ticket, rating: int, channel: str) -> bool:
+    """One rating per ticket (一单一评): the first one stays. True if this one was taken."""
+    if ticket.rating is not None:
+        return False
+    ticket.rating, ticket.rating_channel = rating, channel
+    return True
+
+
+def check_may_write(actor: Actor, ticket: Ticket) -> None:
+    if allowed(actor.role, Permission.manage_tickets):
+        return
+    if actor.lawyer_extension is None or actor.lawyer_extension != ticket.lawyer:
+        owner = f"lawyer {ticket.lawyer}" if ticket.lawyer else "nobody yet"
+        raise HotlineError(
+            "ticket-not-yours",
+            f"Ticket {ticket.number} belongs to {owner}; ask a supervisor to hand it to you.",
+            status=403,
+        )
+
+
+def may_read(actor: Actor, ticket: Ticket) -> bool:
+    if allowed(actor.role, Permission.manage_tickets):
+        return True
+    return actor.lawyer_extension is not None and actor.lawyer_extension == ticket.lawyer
+
+
+def get_ticket(session: Session, number: str, actor: Actor) -> Ticket:
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not may_read(actor, ticket):
+        raise NotFoundError("ticket-not-found", f"There is no ticket {number} for you.", number=number)
+    return ticket
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    state: TicketState | None = None
+    overdue: bool | None = None
+    due_before: datetime | None = None
+    lawyer: str | None = None
+    kind: TicketKind | None = None
+    linkedid: str | None = None
+
+
+def list_tickets(
+    session: Session,
+    actor: Actor,
+    where: TicketFilter,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> list[Ticket]:
+    """Tickets by due date (soonest first, then newest); a lawyer sees only their own."""
+    moment = now or utcnow()
+    query = select(Ticket)
+    if not allowed(actor.role, Permission.manage_tickets):
+        query = query.where(Ticket.lawyer == (actor.lawyer_extension or "\x00"))
+    elif where.lawyer:
+        query = query.where(Ticket.lawyer == where.lawyer)
+    if where.state is not None:
+        query = query.where(Ticket.state == where.state)
+    if where.kind is not None:
+        query = query.where(Ticket.kind == where.kind)
+    if where.linkedid:
+        query = query.where(Ticket.linkedid == where.linkedid)
+    if where.due_before is not None:
+        query = query.where(Ticket.due_at <= where.due_before)
+    if where.overdue is True:
+        query = query.where(Ticket.state == TicketState.open, Ticket.due_at <= moment)
+    elif where.overdue is False:
+        query = query.where(
+            or_(Ticket.due_at.is_(None), Ticket.due_at > moment, Ticket.state == TicketState.closed)
+        )
+    query = query.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.created_at.desc(), Ticket.id.desc())
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def escalate_overdue(session: Session, now: datetime | None = None) -> list[Ticket]:
+    """Flag the open tickets past their deadline that were not flagged yet (once per deadline)."""
+    moment = now or utcnow()
+    overdue = session.scalars(
+        select(Ticket).where(
+            Ticket.state == TicketState.open,
+            Ticket.due_at <= moment,
+            Ticket.escalated_at.is_(None),
+        )
+    ).all()
+    for ticket in overdue:
+        ticket.escalated_at = moment
+    return list(overdue)
+
+
+def calls_of(session: Session, tickets: Sequence[Ticket]) -> dict[str, Call]:
+    linkedids = {link.linkedid for ticket in tickets for link in ticket.calls}
+    return {call.linkedid: call for call in session.scalars(select(Call).where(Call.linkedid.in_(linkedids)))}

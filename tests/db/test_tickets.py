@@ -1,0 +1,192 @@
+"""Tickets on SQLite and PostgreSQL: opened per call and voicemail, numbered per day, written, rated once,
+given deadlines by outcome and escalated when overdue (with an injected clock)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.auth.models import Role
+from hotline.auth.service import Actor
+from hotline.calls.service import CallStore
+from hotline.calls.state import CallProgress
+from hotline.errors import HotlineError
+from hotline.ivr.calendar import load_calendar
+from hotline.settings import TicketSettings
+from hotline.tickets.models import Outcome, Ticket
+from hotline.tickets.service import TicketDesk, TicketFilter, escalate_overdue, list_tickets
+
+FLOWS = Path(__file__).resolve().parents[2] / "ivr_flows"
+# Friday 27 November 2026, 09:00 in Beijing.
+FRIDAY = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+LAWYER = Actor(1, "lawyer-8001", Role.lawyer, lawyer_extension="8001")
+OTHER_LAWYER = Actor(2, "lawyer-8002", Role.lawyer, lawyer_extension="8002")
+SUPERVISOR = Actor(3, "supervisor", Role.supervisor)
+
+
+@pytest.fixture
+def desk() -> TicketDesk:
+    calendar = load_calendar(FLOWS / "calendar.yaml", FLOWS / "holidays")
+    return TicketDesk.of(calendar, TicketSettings().deadlines, "12348")
+
+
+def answered(linkedid: str, start: datetime, lawyer: str = "8001", rating: int | None = None) -> CallProgress:
+    t = start.timestamp()
+    return CallProgress(
+        linkedid=linkedid,
+        caller="13800000001",
+        started_at=t,
+        answered_at=t + 20,
+        ended_at=t + 300,
+        lawyer=lawyer,
+        topic="labour",
+        language="mandarin",
+        rating=rating,
+    )
+
+
+def voicemail(linkedid: str, start: datetime) -> CallProgress:
+    t = start.timestamp()
+    return CallProgress(
+        linkedid=linkedid,
+        caller="13800000002",
+        started_at=t,
+        ended_at=t + 90,
+        voicemail_file=linkedid,
+        topic="family",
+    )
+
+
+def tickets(session_factory: sessionmaker[Session]) -> dict[str, Ticket]:
+    with session_factory() as session:
+        return {t.linkedid: t for t in session.scalars(select(Ticket))}
+
+
+def test_every_answered_call_and_voicemail_gets_one_numbered_ticket(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    calls = [
+        answered("1795600000.1", FRIDAY),
+        voicemail("1795600000.2", FRIDAY + timedelta(hours=10)),  # 19:00, after hours
+        answered("1795600000.3", FRIDAY + timedelta(hours=15, minutes=30)),  # 00:30 on Saturday, Beijing
+        CallProgress(linkedid="1795600000.4", started_at=FRIDAY.timestamp(), ended_at=FRIDAY.timestamp() + 9),
+    ]
+    CallStore(session_factory).write(calls)
+    now = FRIDAY + timedelta(hours=16)
+    with session_factory.begin() as session:
+        opened = desk.sweep(session, now)
+    assert [t.number for t in opened] == ["12348-20261127-0001", "12348-20261127-0002", "12348-20261128-0001"]
+    with session_factory.begin() as session:
+        assert desk.sweep(session, now) == []  # not twice
+    found = tickets(session_factory)
+    assert set(found) == {"1795600000.1", "1795600000.2", "1795600000.3"}  # the abandoned call has none
+    first, message = found["1795600000.1"], found["1795600000.2"]
+    assert (first.kind, first.lawyer, first.topic, first.outcome, first.state) == (
+        "call",
+        "8001",
+        "labour",
+        None,
+        "open",
+    )
+    assert first.due_rule == "unfinished: 1d" and first.due_at == FRIDAY + timedelta(days=1, seconds=300)
+    assert [(c.linkedid, c.role) for c in first.calls] == [("1795600000.1", "origin")]
+    assert (message.kind, message.outcome, message.lawyer) == ("voicemail", "callback", None)
+    assert message.due_rule == "voicemail: 24h"
+    assert message.due_at == FRIDAY + timedelta(hours=10, seconds=90) + timedelta(hours=24)
+
+
+def test_the_lawyer_writes_the_ticket_and_the_outcome_sets_the_deadline(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    CallStore(session_factory).write([answered("1795600000.5", FRIDAY), answered("1795600000.6", FRIDAY)])
+    with session_factory.begin() as session:
+        desk.sweep(session, FRIDAY)
+    later = FRIDAY + timedelta(hours=6)  # Friday 15:00 Beijing
+    with session_factory.begin() as session:
+        referral = session.scalars(select(Ticket).where(Ticket.linkedid == "1795600000.5")).one()
+        desk.update(
+            session,
+            referral,
+            LAWYER,
+            summary="工资拖欠，建议申请法律援助",
+            outcome=Outcome.legal_aid,
+            now=later,
+        )
+        assert referral.due_rule == "legal-aid: 3wd"
+        assert referral.due_at == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)  # Wednesday 15:00 Beijing
+        assert (referral.state, referral.updated_by) == ("open", "lawyer-8001")
+
+        done = session.scalars(select(Ticket).where(Ticket.linkedid == "1795600000.6")).one()
+        with pytest.raises(HotlineError) as caught:
+            desk.update(session, done, LAWYER, summary="", outcome=Outcome.answered, now=later)
+        assert caught.value.error_id == "ticket-summary-missing"
+    with session_factory.begin() as session:
+        done = session.scalars(select(Ticket).where(Ticket.linkedid == "1795600000.6")).one()
+        desk.update(
+            session, done, LAWYER, summary="解答了劳动合同解除问题", outcome=Outcome.answered, now=later
+        )
+        assert (done.state, done.closed_at, done.due_at) == ("closed", later, None)
+        with pytest.raises(HotlineError) as closed:
+            desk.update(session, done, LAWYER, summary="改", outcome=None, now=later)
+        assert closed.value.error_id == "ticket-closed" and closed.value.status == 409
+        with pytest.raises(HotlineError) as other:
+            desk.update(session, referral, OTHER_LAWYER, summary="不是我的", outcome=None)
+        assert other.value.error_id == "ticket-not-yours" and other.value.status == 403
+
+
+def test_one_rating_per_ticket_comes_from_the_call(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    store = CallStore(session_factory)
+    call = answered("1795600000.7", FRIDAY)
+    store.write([call])
+    with session_factory.begin() as session:
+        desk.sweep(session, FRIDAY)
+    store.write([call._replace(rating=2)])
+    with session_factory.begin() as session:
+        desk.sweep(session, FRIDAY + timedelta(minutes=1))
+    store.write([call._replace(rating=5)])  # a later, different value does not replace it
+    with session_factory.begin() as session:
+        desk.sweep(session, FRIDAY + timedelta(minutes=2))
+    rated = tickets(session_factory)["1795600000.7"]
+    assert (rated.rating, rated.rating_channel) == (2, "call")
+
+
+def test_overdue_tickets_are_escalated_once_and_listed_by_due_date(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    CallStore(session_factory).write(
+        [
+            answered("1795600000.8", FRIDAY),
+            answered("1795600000.9", FRIDAY, lawyer="8002"),
+            voicemail("1795600000.10", FRIDAY + timedelta(hours=10)),
+        ]
+    )
+    with session_factory.begin() as session:
+        desk.sweep(session, FRIDAY)
+    with session_factory.begin() as session:
+        closed = session.scalars(select(Ticket).where(Ticket.linkedid == "1795600000.9")).one()
+        desk.update(session, closed, SUPERVISOR, summary="已解答", outcome=Outcome.answered, now=FRIDAY)
+
+    with session_factory.begin() as session:
+        assert escalate_overdue(session, FRIDAY + timedelta(hours=12)) == []  # nothing due yet
+    clock = FRIDAY + timedelta(days=1, hours=11)  # both open tickets past due
+    with session_factory.begin() as session:
+        escalated = escalate_overdue(session, clock)
+        assert sorted(t.linkedid for t in escalated) == ["1795600000.10", "1795600000.8"]
+    with session_factory.begin() as session:
+        assert escalate_overdue(session, clock + timedelta(hours=1)) == []  # once
+        overdue = list_tickets(session, SUPERVISOR, TicketFilter(overdue=True), now=clock)
+        assert [t.linkedid for t in overdue] == ["1795600000.8", "1795600000.10"]  # soonest due first
+        mine = list_tickets(session, LAWYER, TicketFilter(), now=clock)
+        assert [t.linkedid for t in mine] == ["1795600000.8"]  # a lawyer sees only their own
+        by_state = list_tickets(session, SUPERVISOR, TicketFilter(state="closed"), now=clock)  # type: ignore[arg-type]
+        assert [t.linkedid for t in by_state] == ["1795600000.9"]
+        due_soon = list_tickets(
+            session, SUPERVISOR, TicketFilter(due_before=FRIDAY + timedelta(days=1, hours=1)), now=clock
+        )
+        assert [t.linkedid for t in due_soon] == ["1795600000.8"]
