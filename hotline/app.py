@@ -38,6 +38,7 @@ from hotline.routing.applier import RosterApplier
 from hotline.runtime import Runtime, ami_endpoint, build_runtime, spool_dir
 from hotline.settings import Settings
 from hotline.tickets import api as tickets_api
+from hotline.tickets.delivery import Deliverer, endpoints_of, handoff_secret
 from hotline.tickets.jobs import TicketJobs
 from hotline.tickets.service import TicketDesk
 from hotline.transcription import api as transcription_api
@@ -104,8 +105,18 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
             scheduler
         )
         runtime.tickets = TicketDesk.of(
-            runtime.ivr.calendar, settings.tickets.deadlines, settings.tickets.number_prefix
+            runtime.ivr.calendar,
+            settings.tickets.deadlines,
+            settings.tickets.number_prefix,
+            runtime.ivr.catalog.topic_label,
         )
+        runtime.deliverer = Deliverer(
+            runtime.session_factory,
+            endpoints_of(settings.handoff),
+            await asyncio.to_thread(handoff_secret, settings),
+            settings.handoff,
+        )
+        runtime.deliverer.start()
         TicketJobs(runtime.session_factory, runtime.tickets).schedule(
             scheduler, escalate_every=settings.tickets.escalate_every_seconds
         )
@@ -144,6 +155,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
         finally:
             scheduler.shutdown(wait=False)
             await runtime.transcriber.stop()
+            await runtime.deliverer.stop()
             if runtime.applier is not None:
                 runtime.applier.stop()
             if runtime.ami is not None:
@@ -177,6 +189,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
     app.include_router(transcription_api.router)
     app.include_router(quality_api.router)
     app.include_router(tickets_api.router)
+    app.include_router(tickets_api.handoffs)
     app.include_router(web_pages.router)
 
     @app.get("/api/v1/health", tags=["health"])

@@ -19,6 +19,7 @@ from hotline.recordings.service import RecordingRegistry
 from hotline.routing.applier import RosterApplier
 from hotline.secrets import ensure_secret
 from hotline.settings import Settings
+from hotline.tickets.delivery import Deliverer
 from hotline.tickets.service import TicketDesk
 from hotline.transcription.worker import Transcriber
 
@@ -59,6 +60,7 @@ class Runtime:
     scheduler: AsyncIOScheduler | None = None
     transcriber: Transcriber | None = None
     tickets: TicketDesk | None = None
+    deliverer: Deliverer | None = None
     started: list[str] = field(default_factory=list)
 
 

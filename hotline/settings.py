@@ -219,6 +219,22 @@ class TicketSettings(BaseModel):
         return self
 
 
+class HandoffSettings(BaseModel):
+    # Where hand-offs are POSTed (None: they wait in the outbox until an address is set).
+    case_records_url: str | None = None
+    gov_12345_url: str | None = None
+    # The HMAC key shared with the receivers; None: generated in <state dir>/secrets/handoff_secret.
+    secret: SecretStr | None = None
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    # After this many failed attempts a message goes to the dead letters (retried by hand).
+    max_attempts: int = Field(default=8, ge=1)
+    # Back-off: doubling from this many seconds, capped, with random jitter.
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_cap_seconds: float = Field(default=600.0, gt=0)
+    # Messages in flight at once (each ticket's messages still go one after the other).
+    concurrency: int = Field(default=4, ge=1, le=64)
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -244,6 +260,7 @@ class Settings(BaseSettings):
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
     tickets: TicketSettings = Field(default_factory=TicketSettings)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @model_validator(mode="after")
     def _outside_lines_exist(self) -> Settings:

@@ -6,7 +6,7 @@ from hotline.db.base import Base
 from hotline.quality.models import Review, Scorecard
 from hotline.recordings.models import AuditEntry, Recording, RecordingFile
 from hotline.routing.models import DutyShift, Lawyer
-from hotline.tickets.models import Ticket, TicketCall
+from hotline.tickets.models import OutboxMessage, Ticket, TicketCall
 from hotline.transcription.models import KeywordAlert, Transcript, TranscriptGram, TranscriptionJob
 
 metadata = Base.metadata
@@ -17,6 +17,7 @@ __all__ = [
     "DutyShift",
     "KeywordAlert",
     "Lawyer",
+    "OutboxMessage",
     "Recording",
     "RecordingFile",
     "Review",

@@ -16,14 +16,25 @@ from hotline.calls.privacy import caller_for
 from hotline.db.base import utcnow
 from hotline.deps import RuntimeDep, SessionDep, require
 from hotline.errors import HotlineError, NotFoundError
+from hotline.routing.models import Lawyer
 from hotline.runtime import Runtime
-from hotline.tickets import service
-from hotline.tickets.models import Outcome, Ticket, TicketKind, TicketState
-from hotline.tickets.schemas import OUTCOME_LABELS, TicketCallOut, TicketOut, TicketPage, TicketUpdate
+from hotline.tickets import outbox, service
+from hotline.tickets.models import DeliveryState, OutboxMessage, Outcome, Ticket, TicketKind, TicketState
+from hotline.tickets.schemas import (
+    OUTCOME_LABELS,
+    DeliveryOut,
+    HandoffOut,
+    TicketCallOut,
+    TicketOut,
+    TicketPage,
+    TicketUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+handoffs = APIRouter(prefix="/api/v1/handoffs", tags=["tickets"])
 
 Worker = Annotated[Actor, Depends(require(Permission.work_tickets))]
+Manager = Annotated[Actor, Depends(require(Permission.manage_tickets))]
 
 
 def ticket_desk(runtime: Runtime) -> service.TicketDesk:
@@ -36,6 +47,14 @@ def ticket_desk(runtime: Runtime) -> service.TicketDesk:
 
 def _outs(session: Session, runtime: Runtime, actor: Actor, tickets: list[Ticket]) -> list[TicketOut]:
     calls = service.calls_of(session, tickets)
+    sent = outbox.messages_of(session, [t.id for t in tickets])
+    names = dict(
+        session.execute(
+            select(Lawyer.extension, Lawyer.name).where(
+                Lawyer.extension.in_({t.lawyer for t in tickets if t.lawyer})
+            )
+        ).all()
+    )
     catalog = runtime.ivr.catalog if runtime.ivr else None
     now = utcnow()
     return [
@@ -48,6 +67,7 @@ def _outs(session: Session, runtime: Runtime, actor: Actor, tickets: list[Ticket
             topic_label=catalog.topic_label(t.topic) if catalog else None,
             language=t.language,
             lawyer=t.lawyer,
+            lawyer_name=names.get(t.lawyer) if t.lawyer else None,
             summary=t.summary,
             outcome=t.outcome,
             outcome_label=OUTCOME_LABELS.get(Outcome(t.outcome)) if t.outcome else None,
@@ -73,6 +93,7 @@ def _outs(session: Session, runtime: Runtime, actor: Actor, tickets: list[Ticket
                 )
                 for link in t.calls
             ],
+            deliveries=[DeliveryOut.model_validate(m, from_attributes=True) for m in sent.get(t.id, [])],
         )
         for t in tickets
     ]
@@ -141,3 +162,41 @@ def write_ticket(
     found = service.get_ticket(session, number, actor)
     ticket_desk(runtime).update(session, found, actor, summary=body.summary, outcome=body.outcome)
     return _outs(session, runtime, actor, [found])[0]
+
+
+def _handoff_outs(session: Session, messages: list[OutboxMessage]) -> list[HandoffOut]:
+    numbers = dict(
+        session.execute(
+            select(Ticket.id, Ticket.number).where(Ticket.id.in_({m.ticket_id for m in messages}))
+        ).all()
+    )
+    return [
+        HandoffOut(
+            **DeliveryOut.model_validate(m, from_attributes=True).model_dump(),
+            ticket_number=numbers[m.ticket_id],
+        )
+        for m in messages
+    ]
+
+
+@handoffs.get("")
+def handoff_list(
+    session: SessionDep,
+    _actor: Manager,
+    state: DeliveryState | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[HandoffOut]:
+    """Hand-offs, newest first; ``state=dead`` is the dead-letter list."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if state is not None:
+        query = query.where(OutboxMessage.state == state)
+    return _handoff_outs(session, list(session.scalars(query)))
+
+
+@handoffs.post("/{message_id}/retry")
+def handoff_retry(message_id: int, session: SessionDep, runtime: RuntimeDep, _actor: Manager) -> HandoffOut:
+    """Put a dead hand-off back in line (after the receiver's problem was fixed)."""
+    message = outbox.retry(session, message_id)
+    if runtime.deliverer is not None:
+        runtime.deliverer.wake()
+    return _handoff_outs(session, [message])[0]

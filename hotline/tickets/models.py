@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db.base import Base, UTCDateTime, utcnow
@@ -84,3 +85,44 @@ class TicketCall(Base):
     role: Mapped[str] = mapped_column(String(16))  # origin | callback
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ticket: Mapped[Ticket] = relationship(back_populates="calls")
+
+
+class Destination(enum.StrEnum):
+    case_records = "case-records"  # the legal-aid platform's case records
+    gov_12345 = "gov-12345"  # the 12345 government hotline
+
+
+class DeliveryState(enum.StrEnum):
+    pending = "pending"  # waiting to be sent, or to be retried
+    delivered = "delivered"
+    dead = "dead"  # gave up (too many failures, or refused by the receiver): retried by hand
+
+
+class OutboxMessage(Base):
+    """A hand-off waiting to be delivered, written in the same transaction as the ticket change.
+
+    Messages of one ticket to one destination go in ``sequence`` order: a message is sent only
+    once every earlier one was delivered."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "destination", "sequence"),
+        Index("ix_outbox_state_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    destination: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(32))
+    sequence: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(96), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default=DeliveryState.pending)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A sender holds the message until then (no second sender meanwhile; after a crash it expires).
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

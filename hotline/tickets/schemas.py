@@ -28,6 +28,27 @@ class TicketCallOut(BaseModel):
     recording_id: int | None
 
 
+class DeliveryOut(BaseModel):
+    """One hand-off of a ticket and how its delivery is going."""
+
+    id: int
+    destination: str
+    event: str
+    sequence: int
+    idempotency_key: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class HandoffOut(DeliveryOut):
+    ticket_number: str
+
+
 class TicketOut(BaseModel):
     number: str
     kind: str
@@ -38,6 +59,7 @@ class TicketOut(BaseModel):
     topic_label: str | None
     language: str | None
     lawyer: str | None
+    lawyer_name: str | None
     summary: str
     outcome: str | None
     outcome_label: str | None
@@ -53,6 +75,7 @@ class TicketOut(BaseModel):
     updated_by: str | None
     closed_at: datetime | None
     calls: list[TicketCallOut]
+    deliveries: list[DeliveryOut]
 
 
 class TicketUpdate(BaseModel):

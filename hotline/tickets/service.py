@@ -7,7 +7,7 @@ from the configuration (deadline rules, the calendar, the number prefix).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,14 +22,28 @@ from hotline.calls.models import Call
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError, InvalidInputError, NotFoundError
 from hotline.ivr.calendar import Calendar
+from hotline.tickets import handoff, outbox
 from hotline.tickets.deadlines import Rule, due_at, parse_rule
-from hotline.tickets.models import Outcome, Ticket, TicketCall, TicketKind, TicketState
+from hotline.tickets.models import (
+    Destination,
+    OutboxMessage,
+    Outcome,
+    Ticket,
+    TicketCall,
+    TicketKind,
+    TicketState,
+)
 
 # Calls this recent are given tickets by the sweep (older ones were handled or predate tickets).
 SWEEP_WINDOW = timedelta(days=2)
+_OPEN_ATTEMPTS = 5
 REFERRALS = frozenset(
     {Outcome.legal_aid, Outcome.mediation, Outcome.notary, Outcome.arbitration, Outcome.gov_12345}
 )
+
+
+def _no_label(_topic: str | None) -> str | None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +51,20 @@ class TicketDesk:
     calendar: Calendar
     rules: Mapping[str, Rule]
     prefix: str = "12348"
+    # The topic's Chinese name, for hand-off payloads.
+    topic_label: Callable[[str | None], str | None] = _no_label
 
     @classmethod
-    def of(cls, calendar: Calendar, deadlines: Mapping[str, str], prefix: str) -> TicketDesk:
-        return cls(calendar, {name: parse_rule(rule) for name, rule in deadlines.items()}, prefix)
+    def of(
+        cls,
+        calendar: Calendar,
+        deadlines: Mapping[str, str],
+        prefix: str,
+        topic_label: Callable[[str | None], str | None] = _no_label,
+    ) -> TicketDesk:
+        return cls(
+            calendar, {name: parse_rule(rule) for name, rule in deadlines.items()}, prefix, topic_label
+        )
 
     def deadline(self, name: str, start: datetime) -> tuple[datetime | None, str | None]:
         rule = self.rules.get(name)
@@ -62,15 +86,30 @@ class TicketDesk:
         return f"{stem}{sequence:04d}"
 
     def open_for(self, session: Session, call: Call, now: datetime | None = None) -> Ticket:
-        """The ticket of ``call`` (answered or a voicemail), opened now if it has none."""
-        existing = session.scalar(select(Ticket).where(Ticket.linkedid == call.linkedid))
-        if existing is not None:
-            return existing
-        moment = now or utcnow()
+        """The ticket of ``call`` (answered or a voicemail), opened now if it has none.
+
+        Two openers at once (the sweep and the desk) may pick the same number or call: the loser's
+        savepoint is rolled back and it looks again."""
+        for _ in range(_OPEN_ATTEMPTS):
+            existing = session.scalar(select(Ticket).where(Ticket.linkedid == call.linkedid))
+            if existing is not None:
+                return existing
+            try:
+                with session.begin_nested():
+                    ticket = self._new_ticket(session, call, now or utcnow())
+                    session.add(ticket)
+                return ticket
+            except IntegrityError:
+                continue
+        raise HotlineError(
+            "ticket-open-failed", f"Could not open a ticket for call {call.linkedid}; try again.", status=503
+        )
+
+    def _new_ticket(self, session: Session, call: Call, moment: datetime) -> Ticket:
         voicemail = call.answered_at is None and call.voicemail_file is not None
         kind = TicketKind.voicemail if voicemail else TicketKind.call
         due, rule = self.deadline("voicemail" if voicemail else "unfinished", call.ended_at or moment)
-        ticket = Ticket(
+        return Ticket(
             number=self.next_number(session, call.started_at or moment),
             kind=kind,
             linkedid=call.linkedid,
@@ -87,9 +126,6 @@ class TicketDesk:
             updated_at=moment,
             calls=[TicketCall(linkedid=call.linkedid, role="origin", added_at=moment)],
         )
-        with session.begin_nested():  # a concurrent opener took the number: try the next
-            session.add(ticket)
-        return ticket
 
     def sweep(self, session: Session, now: datetime | None = None) -> list[Ticket]:
         """Open the tickets of recent answered calls and voicemails; take ratings onto tickets."""
@@ -103,14 +139,7 @@ class TicketDesk:
             )
             .order_by(Call.started_at, Call.id)
         ).all()
-        opened = []
-        for call in calls:
-            for _ in range(5):
-                try:
-                    opened.append(self.open_for(session, call, moment))
-                    break
-                except IntegrityError:
-                    continue
+        opened = [self.open_for(session, call, moment) for call in calls]
         self._take_ratings(session, moment)
         return opened
 
@@ -161,15 +190,35 @@ class TicketDesk:
                     "ticket-summary-missing",
                     "Write the summary of the consultation before closing the ticket.",
                 )
-        ticket.summary = new_summary
-        if changed:
-            ticket.outcome = outcome
-            if outcome == Outcome.answered:
-                ticket.state, ticket.closed_at = TicketState.closed, moment
-                ticket.due_at = ticket.due_rule = None
-            else:
-                ticket.due_at, ticket.due_rule = self.deadline(str(outcome), moment)
-                ticket.escalated_at = None
+        # The ticket change and its hand-off are one: an invalid hand-off undoes the change.
+        with session.begin_nested():
+            summary_changed = new_summary != ticket.summary
+            ticket.summary = new_summary
+            if changed:
+                ticket.outcome = outcome
+                if outcome == Outcome.answered:
+                    ticket.state, ticket.closed_at = TicketState.closed, moment
+                    ticket.due_at = ticket.due_rule = None
+                else:
+                    ticket.due_at, ticket.due_rule = self.deadline(str(outcome), moment)
+                    ticket.escalated_at = None
+            destination = handoff.destination_of(ticket.outcome)
+            if destination is not None and (changed or summary_changed):
+                session.flush()
+                sent_before = session.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.destination == destination)
+                )
+                first = "transferred" if destination == Destination.gov_12345 else "referred"
+                outbox.enqueue(
+                    session,
+                    ticket,
+                    destination,
+                    "updated" if sent_before else first,
+                    topic_label=self.topic_label,
+                    now=moment,
+                )
         ticket.updated_at, ticket.updated_by = moment, actor.username
         return ticket
 

@@ -22,6 +22,7 @@ from hotline.auth.permissions import Permission, allowed
 from hotline.auth.service import AccountLocked, Actor, AuthenticationFailed, load_actor, sign_in
 from hotline.deps import RuntimeDep
 from hotline.runtime import Runtime
+from hotline.tickets.schemas import OUTCOME_LABELS
 from hotline.web.sessions import (
     LOGIN_COOKIE,
     LOGIN_MINUTES,
@@ -188,7 +189,7 @@ def home(request: Request, user: Annotated[PageUser, Depends(page(None))]) -> Re
 def desk_page(
     request: Request, runtime: RuntimeDep, user: Annotated[PageUser, Depends(page(Permission.use_desk))]
 ) -> Response:
-    """The lawyer's desk: status and pauses, the screen pop, three-way calls and transfers."""
+    """The lawyer's desk: status and pauses, the screen pop, three-way calls and transfers, tickets."""
     settings = runtime.settings
     return templates.TemplateResponse(
         request,
@@ -198,6 +199,7 @@ def desk_page(
             user,
             pause_reasons=settings.routing.pause_reasons,
             third_parties=settings.console.third_parties,
+            outcome_labels={outcome.value: label for outcome, label in OUTCOME_LABELS.items()},
         ),
     )
 
@@ -206,7 +208,7 @@ def desk_page(
 def wallboard_page(
     request: Request, runtime: RuntimeDep, user: Annotated[PageUser, Depends(page(Permission.view_wallboard))]
 ) -> Response:
-    """The supervisor's wallboard: queues and lawyers, live; listen in and force pauses."""
+    """The supervisor's wallboard: queues and lawyers, live; listen in and force pauses; overdue tickets."""
     return templates.TemplateResponse(
         request,
         "wallboard.html",
@@ -217,6 +219,7 @@ def wallboard_page(
             can_listen=allowed(user.actor.role, Permission.supervise_calls),
             can_pause=allowed(user.actor.role, Permission.manage_queue_membership),
             can_handle_alerts=allowed(user.actor.role, Permission.handle_alerts),
+            can_manage_tickets=allowed(user.actor.role, Permission.manage_tickets),
             service_level_seconds=runtime.settings.console.service_level_seconds,
         ),
     )

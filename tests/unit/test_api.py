@@ -86,6 +86,8 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/tickets/by-call/1714528800.1", Permission.work_tickets),
     ("GET", "/api/v1/tickets/12348-20000101-0001", Permission.work_tickets),
     ("PUT", "/api/v1/tickets/12348-20000101-0001", Permission.work_tickets),
+    ("GET", "/api/v1/handoffs", Permission.manage_tickets),
+    ("POST", "/api/v1/handoffs/999/retry", Permission.manage_tickets),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -373,6 +375,7 @@ def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
             .replace("/calibrations/cal-1", "/calibrations/{group}")
             .replace("/by-call/1714528800.1", "/by-call/{linkedid}")
             .replace("/tickets/12348-20000101-0001", "/tickets/{number}")
+            .replace("/handoffs/999/", "/handoffs/{message_id}/")
             .split("?")[0],
         )
         for method, path, _ in ROUTES
@@ -413,7 +416,10 @@ async def test_permission_matrix(
         # Allowed; this app has no AMI connection: saved, to be applied when Asterisk is reached.
         assert response.status_code == 200, response.text
         assert body["applied"] is False
-    elif path.endswith(("/acknowledge", "/reviews/1", "/calibrations/cal-1", "-0001")) and method != "PUT":
+    elif (
+        path.endswith(("/acknowledge", "/reviews/1", "/calibrations/cal-1", "-0001", "/retry"))
+        and method != "PUT"
+    ):
         assert response.status_code == 404, response.text  # allowed, but there is no such thing
         assert body["error_id"].endswith("-not-found")
     elif method in ("POST", "PUT", "PATCH") and not path.endswith(("/resume", "/sip-password")):

@@ -1,8 +1,8 @@
-// The supervisor's wallboard: queues and lawyers, live; listen in and force pauses.
+// The supervisor's wallboard: queues and lawyers, live; listen in and force pauses; overdue tickets.
 "use strict";
 
 (() => {
-  const { canListen, canPause, canHandleAlerts } = window.HOTLINE;
+  const { canListen, canPause, canHandleAlerts, canManageTickets } = window.HOTLINE;
   let board = null;
 
   function renderQueues() {
@@ -81,9 +81,11 @@
   }
 
   Hotline.live("/api/v1/wallboard/stream", (data) => {
+    const first = !board;
     board = data;
     renderQueues();
     renderLawyers();
+    if (first && canManageTickets) renderOverdue();  // the lawyers' names arrived
   });
   // Keyword alerts come from transcripts, minutes after a call: polled, not streamed.
   const LEGS = { caller: "来电人", lawyer: "律师" };
@@ -122,10 +124,70 @@
     setInterval(loadAlerts, 30000);
   }
 
+  // Overdue tickets (限时办结): polled like the alerts; how long overdue counts on between polls.
+  const KINDS = { call: "来电", voicemail: "留言" };
+  let overdue = [];
+
+  function lawyerName(extension) {
+    if (!extension) return "未指派";
+    const lawyer = board && board.lawyers.find((l) => l.extension === extension);
+    return lawyer && lawyer.name && lawyer.name !== extension ? `${lawyer.name}（${extension}）` : extension;
+  }
+
+  function late(seconds) {
+    const days = Math.floor(seconds / 86400);
+    if (!days) return Hotline.duration(seconds);
+    return `${days} 天 ${Math.floor((seconds % 86400) / 3600)} 小时`;
+  }
+
+  function localTime(iso) {
+    return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "—";
+  }
+
+  function renderOverdue() {
+    const body = document.querySelector("#overdue-tickets tbody");
+    body.replaceChildren();
+    if (!overdue.length) {
+      const row = body.insertRow();
+      row.className = "empty";
+      Hotline.cell(row, "暂无超期工单").colSpan = 7;
+      return;
+    }
+    for (const t of overdue) {
+      const row = body.insertRow();
+      row.dataset.number = t.number;
+      row.dataset.lawyer = t.lawyer || "";
+      row.dataset.escalated = !!t.escalated_at;
+      Hotline.cell(row, t.number);
+      Hotline.cell(row, lawyerName(t.lawyer));
+      Hotline.cell(row, KINDS[t.kind] || t.kind);
+      Hotline.cell(row, t.outcome_label || "未填写");
+      Hotline.cell(row, localTime(t.due_at));
+      const due = Date.parse(t.due_at) / 1000;
+      Hotline.cell(row, late(Hotline.now() - due), "late").dataset.due = due;
+      Hotline.cell(row, t.escalated_at ? `已上报（${localTime(t.escalated_at)}）` : "—", "escalated");
+    }
+  }
+
+  async function loadOverdue() {
+    const response = await fetch("/api/v1/tickets?overdue=true&limit=500", { credentials: "same-origin" });
+    if (!response.ok) return;
+    overdue = (await response.json()).items;
+    renderOverdue();
+  }
+
+  if (canManageTickets) {
+    loadOverdue();
+    setInterval(loadOverdue, 60000);
+  }
+
   // Waiting times count on between updates.
   setInterval(() => {
     for (const td of document.querySelectorAll("#queues td.longest")) {
       if (td.dataset.since) td.textContent = Hotline.duration(Hotline.now() - Number(td.dataset.since));
+    }
+    for (const td of document.querySelectorAll("#overdue-tickets td.late")) {
+      td.textContent = late(Hotline.now() - Number(td.dataset.due));
     }
   }, 1000);
 })();

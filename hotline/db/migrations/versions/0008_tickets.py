@@ -1,4 +1,5 @@
-"""tickets: one per answered call and voicemail, numbered per day, with deadlines and linked calls
+"""tickets: one per answered call and voicemail, numbered per day, with deadlines and linked calls;
+the outbox of hand-offs
 
 Revision ID: 0008
 Revises: 0007
@@ -61,8 +62,35 @@ def upgrade() -> None:
         sa.UniqueConstraint("ticket_id", "linkedid", name=op.f("uq_ticket_calls_ticket_id")),
     )
     op.create_index(op.f("ix_ticket_calls_linkedid"), "ticket_calls", ["linkedid"])
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("destination", sa.String(length=32), nullable=False),
+        sa.Column("event", sa.String(length=32), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=96), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", hotline.db.base.UTCDateTime(), nullable=False),
+        sa.Column("leased_until", hotline.db.base.UTCDateTime(), nullable=True),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", hotline.db.base.UTCDateTime(), nullable=False),
+        sa.Column("delivered_at", hotline.db.base.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_outbox_ticket_id_tickets"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_idempotency_key")),
+        sa.UniqueConstraint("ticket_id", "destination", "sequence", name=op.f("uq_outbox_ticket_id")),
+    )
+    op.create_index(op.f("ix_outbox_ticket_id"), "outbox", ["ticket_id"])
+    op.create_index("ix_outbox_state_due", "outbox", ["state", "next_attempt_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("outbox")
     op.drop_table("ticket_calls")
     op.drop_table("tickets")
