@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from hotline.ami import events as ev
 from hotline.ami.client import AmiClient
 from hotline.auth import api as auth_api
 from hotline.auth.permissions import Permission
@@ -39,6 +40,7 @@ from hotline.runtime import Runtime, ami_endpoint, build_runtime, spool_dir
 from hotline.settings import Settings
 from hotline.tickets import api as tickets_api
 from hotline.tickets.delivery import Deliverer, endpoints_of, handoff_secret
+from hotline.tickets.events import CallbackRatings
 from hotline.tickets.jobs import TicketJobs
 from hotline.tickets.service import TicketDesk
 from hotline.transcription import api as transcription_api
@@ -136,9 +138,15 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
                 await recorder.resync(ami)
                 await applier.on_connected(ami)
 
+            ratings = CallbackRatings(runtime.session_factory)
+
+            def on_event(event: ev.Event) -> None:
+                recorder.on_event(event)
+                ratings.on_event(event)
+
             client = AmiClient(
                 ami_endpoint(settings),
-                on_event=recorder.on_event,
+                on_event=on_event,
                 on_connected=on_connected,
                 action_timeout=settings.ami.action_timeout,
                 login_timeout=settings.ami.login_timeout,

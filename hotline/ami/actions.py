@@ -78,24 +78,31 @@ def ping() -> Action:
 
 
 def originate_to_dialplan(
-    channel: str, context: str, variables: dict[str, str], *, caller_id: str, timeout_seconds: int = 30
+    channel: str,
+    context: str,
+    variables: dict[str, str],
+    *,
+    caller_id: str,
+    timeout_seconds: int = 30,
+    channel_id: str | None = None,
 ) -> Action:
     """Call ``channel``; once it answers it runs ``context`` (``s``, 1) with ``variables`` set.
 
-    Into our own dialplan, never an application directly: the AMI user needs no ``system`` class."""
-    return Action(
-        "Originate",
-        {
-            "Channel": channel,
-            "Context": context,
-            "Exten": "s",
-            "Priority": "1",
-            "CallerID": caller_id,
-            "Timeout": str(timeout_seconds * 1000),
-            "Async": "true",
-            "Variable": ",".join(f"{name}={value}" for name, value in variables.items()),
-        },
-    )
+    Into our own dialplan, never an application directly: the AMI user needs no ``system`` class.
+    ``channel_id`` fixes the new channel's uniqueid (and so the call's linkedid) in advance."""
+    headers = {
+        "Channel": channel,
+        "Context": context,
+        "Exten": "s",
+        "Priority": "1",
+        "CallerID": caller_id,
+        "Timeout": str(timeout_seconds * 1000),
+        "Async": "true",
+        "Variable": ",".join(f"{name}={value}" for name, value in variables.items()),
+    }
+    if channel_id is not None:
+        headers["ChannelId"] = channel_id
+    return Action("Originate", headers)
 
 
 def blind_transfer(channel: str, context: str, exten: str) -> Action:

@@ -236,6 +236,16 @@ class CallerRated(NamedTuple):
     rating: int | None
 
 
+class CallbackRated(NamedTuple):
+    """The citizen's keypad rating after a callback (None: no valid key), for the ticket it belongs to."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    ticket: str
+    rating: int | None
+
+
 # --- system -------------------------------------------------------------------------------------
 
 
@@ -264,6 +274,7 @@ Event = (
     | RecordingStarted
     | VoicemailStarted
     | CallerRated
+    | CallbackRated
     | RouteChosen
     | CallTransferred
     | FullyBooted
@@ -433,11 +444,12 @@ def _user_event(h: Headers) -> Event | None:
     if kind == "HotlineTransfer":
         return CallTransferred(timestamp, uniqueid, linkedid, _text(h, "hotlinetarget", name))
     raw = _text(h, "hotlinerating", name)
-    if raw == "none":
-        return CallerRated(timestamp, uniqueid, linkedid, None)
-    if raw not in {"1", "2", "3", "4", "5"}:
+    if raw not in {"1", "2", "3", "4", "5", "none"}:
         raise MalformedEvent(f"{name}: rating {raw!r} is not 1-5 or 'none'", event=name)
-    return CallerRated(timestamp, uniqueid, linkedid, int(raw))
+    rating = None if raw == "none" else int(raw)
+    if kind == "HotlineCallbackRating":
+        return CallbackRated(timestamp, uniqueid, linkedid, _text(h, "hotlineticket", name), rating)
+    return CallerRated(timestamp, uniqueid, linkedid, rating)
 
 
 _USER_EVENTS = frozenset(
@@ -446,6 +458,7 @@ _USER_EVENTS = frozenset(
         "HotlineRecording",
         "HotlineVoicemail",
         "HotlineRating",
+        "HotlineCallbackRating",
         "HotlineRoute",
         "HotlineTransfer",
     }

@@ -17,7 +17,7 @@ import jinja2
 from hotline.ami.events import SUBSCRIBED_EVENTS
 from hotline.asterisk.layout import InstanceLayout
 from hotline.errors import ConfigurationError
-from hotline.ivr.compiler import compile_calendar, compile_flow
+from hotline.ivr.compiler import compile_calendar, compile_callback_rating, compile_flow
 from hotline.ivr.service import IvrConfig
 from hotline.routing.membership import relax_steps
 from hotline.settings import Settings
@@ -206,6 +206,7 @@ def build_context(
             for flow in ivr.flows
         ],
         "office_hours_dialplan": compile_calendar(ivr.calendar),
+        "callback_rating_dialplan": compile_callback_rating(ivr.flows),
         "default_topic": catalog.default_topic,
         "default_language": catalog.default_language,
         "topic_queues": [{"name": queue, "label": label} for queue, label in catalog.queue_labels()],

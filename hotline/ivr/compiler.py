@@ -128,9 +128,12 @@ def _voicemail(flow: Flow, step: Step, max_seconds: int) -> _Extension:
     )
 
 
-def _rating(flow: Flow, step: Step) -> _Extension:
+def _rating(flow: Flow, step: Step, *, extension: str | None = None, ticket: bool = False) -> _Extension:
+    """Ask for a 1-5 rating by keypad. ``ticket``: after a callback, reported with its ticket."""
+    event = "HotlineCallbackRating" if ticket else "HotlineRating"
+    about = ",HotlineTicket: ${HOTLINE_TICKET}" if ticket else ""
     return (
-        _Extension(step.name, "One rating per call, 1-5 by keypad (一单一评).")
+        _Extension(extension or step.name, "One rating per call, 1-5 by keypad (一单一评).")
         .add("Set(HOTLINE_TRIES=0)")
         .add(f"Set(HOTLINE_PROMPT={_sound(flow, step.prompt())})")
         .add(f"Read(HOTLINE_DIGIT,${{HOTLINE_PROMPT}},1,,1,{step.timeout})", label="ask")
@@ -138,14 +141,27 @@ def _rating(flow: Flow, step: Step) -> _Extension:
         .add("Set(HOTLINE_TRIES=$[${HOTLINE_TRIES} + 1])")
         .add(f"Set(HOTLINE_PROMPT={_sound(flow, step.prompt('invalid_prompt'), step.prompt())})")
         .add(f"GotoIf($[${{HOTLINE_TRIES}} <= {min(step.retries, 1)}]?ask)")
-        .add("UserEvent(HotlineRating,HotlineRating: none)")
+        .add(f"UserEvent({event},HotlineRating: none{about})")
         .add(f"Playback({_sound(flow, step.prompt('goodbye_prompt'))})")
         .add("Hangup()")
         .add("Set(HOTLINE_RATING=${HOTLINE_DIGIT})", label="rated")
-        .add("UserEvent(HotlineRating,HotlineRating: ${HOTLINE_DIGIT})")
+        .add(f"UserEvent({event},HotlineRating: ${{HOTLINE_DIGIT}}{about})")
         .add(f"Playback({_sound(flow, step.prompt('thanks_prompt'))})")
         .add("Hangup()")
     )
+
+
+def compile_callback_rating(flows: Iterable[Flow]) -> str:
+    """``[hotline-callback-rating]``: after a callback the citizen rates it, with the prompts of the
+    first flow that has a rating step (one rating per ticket, whatever the channel)."""
+    lines = ["[hotline-callback-rating]"]
+    for flow in flows:
+        for step in flow.steps.values():
+            if step.type == "rating":
+                lines.extend(_rating(flow, step, extension="s", ticket=True).lines)
+                return "\n".join(lines)
+    lines.append("exten => s,1,Hangup()")
+    return "\n".join(lines)
 
 
 def compile_flow(

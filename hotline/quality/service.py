@@ -313,6 +313,25 @@ def run_sampling(
     return SampleResult(day, plan, created, skipped=len(rows) - len(candidates))
 
 
+def review_low_rating(
+    session: Session, recording_id: int, *, rng: random.Random | None = None, assigned_by: str = "system"
+) -> Review | None:
+    """A rating of 1-2 opens a review at once: a random reviewer who is not the lawyer, unless the
+    call is already under review or nobody can take it (the nightly sample tries again)."""
+    recording = session.get(Recording, recording_id)
+    if recording is None or recording.state == RecordingState.purged:
+        return None
+    if session.scalar(select(Review.id).where(Review.recording_id == recording_id)) is not None:
+        return None
+    call = session.scalar(select(Call).where(Call.linkedid == recording.linkedid))
+    lawyer = call.lawyer if call else None
+    eligible = sorted(name for name, own in _reviewers(session).items() if own is None or own != lawyer)
+    if not eligible:
+        return None
+    reviewer = (rng or secrets.SystemRandom()).choice(eligible)
+    return assign(session, recording_id, reviewer, reason=ReviewReason.low_rating, assigned_by=assigned_by)
+
+
 # --- calibration --------------------------------------------------------------------------------
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.ami import actions
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
 from hotline.calls.privacy import caller_for
 from hotline.db.base import utcnow
-from hotline.deps import RuntimeDep, SessionDep, require
+from hotline.db.session import in_transaction
+from hotline.deps import RuntimeDep, SessionDep, get_ami, require
 from hotline.errors import HotlineError, NotFoundError
 from hotline.routing.models import Lawyer
 from hotline.runtime import Runtime
@@ -200,3 +204,41 @@ def handoff_retry(message_id: int, session: SessionDep, runtime: RuntimeDep, _ac
     if runtime.deliverer is not None:
         runtime.deliverer.wake()
     return _handoff_outs(session, [message])[0]
+
+
+class CallbackStarted(BaseModel):
+    ticket: str
+    linkedid: str
+    message: str
+
+
+@router.post("/{number}/callback")
+async def call_back(number: str, runtime: RuntimeDep, actor: Worker) -> CallbackStarted:
+    """回拨: ring the lawyer's own phone; once answered, the citizen is called; they rate afterwards."""
+    ami = get_ami(runtime)
+    if runtime.settings.asterisk.outside_trunk is None:
+        raise HotlineError(
+            "callback-line-missing",
+            "No outside line is configured for calling citizens: set HOTLINE_ASTERISK__OUTSIDE_TRUNK.",
+            status=409,
+        )
+    plan = await asyncio.to_thread(
+        in_transaction,
+        runtime.session_factory,
+        lambda session: service.start_callback(session, number, actor),
+    )
+    await ami.send(
+        actions.originate_to_dialplan(
+            f"PJSIP/{plan.extension}",
+            "hotline-callback",
+            {"HOTLINE_TICKET": plan.ticket, "HOTLINE_NUMBER": plan.number},
+            caller_id=f'"回访 {plan.number}" <{plan.number}>',
+            timeout_seconds=runtime.settings.console.originate_timeout,
+            channel_id=plan.linkedid,
+        )
+    )
+    return CallbackStarted(
+        ticket=plan.ticket,
+        linkedid=plan.linkedid,
+        message=f"正在呼叫您的话机 {plan.extension}，接起后将拨打来电人 {plan.number}。",
+    )

@@ -7,6 +7,7 @@ from the configuration (deadline rules, the calendar, the number prefix).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,9 @@ from hotline.calls.models import Call
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError, InvalidInputError, NotFoundError
 from hotline.ivr.calendar import Calendar
+from hotline.quality.models import Review
+from hotline.quality.service import review_low_rating
+from hotline.recordings.models import Recording, RecordingState
 from hotline.tickets import handoff, outbox
 from hotline.tickets.deadlines import Rule, due_at, parse_rule
 from hotline.tickets.models import (
@@ -53,6 +57,8 @@ class TicketDesk:
     prefix: str = "12348"
     # The topic's Chinese name, for hand-off payloads.
     topic_label: Callable[[str | None], str | None] = _no_label
+    # A rating this low opens a quality review.
+    low_rating_max: int = 2
 
     @classmethod
     def of(
@@ -154,6 +160,25 @@ class TicketDesk:
         for ticket, rating in rated:
             if rating is not None:
                 rate(ticket, rating, "call")
+        self._review_poor_ratings(session, moment)
+
+    def _review_poor_ratings(self, session: Session, moment: datetime) -> None:
+        """A rating of 1-2 opens a quality review of the ticket's recorded call once it is sealed."""
+        recordings = session.scalars(
+            select(Recording.id)
+            .join(Call, Call.recording_id == Recording.id)
+            .join(TicketCall, TicketCall.linkedid == Call.linkedid)
+            .join(Ticket, Ticket.id == TicketCall.ticket_id)
+            .where(
+                Ticket.rating <= self.low_rating_max,
+                Ticket.created_at > moment - SWEEP_WINDOW,
+                Recording.state == RecordingState.sealed,
+                Recording.kind == "call",
+                ~select(Review.id).where(Review.recording_id == Recording.id).exists(),
+            )
+        ).all()
+        for recording_id in recordings:
+            review_low_rating(session, recording_id)
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -180,10 +205,10 @@ class TicketDesk:
         changed = outcome is not None and outcome != ticket.outcome
         # Check everything before changing anything: a refused update leaves the ticket as it was.
         if changed and outcome == Outcome.answered:
-            if ticket.kind == TicketKind.voicemail:
+            if ticket.kind == TicketKind.voicemail and not any(c.role == "callback" for c in ticket.calls):
                 raise InvalidInputError(
                     "ticket-outcome-invalid",
-                    "A voicemail is answered by calling back: choose 需回访 (callback) or a referral.",
+                    "A voicemail is answered by a callback: call the citizen back first (回拨), or refer it.",
                 )
             if not new_summary.strip():
                 raise InvalidInputError(
@@ -219,8 +244,55 @@ class TicketDesk:
                     topic_label=self.topic_label,
                     now=moment,
                 )
+        if ticket.lawyer is None and actor.lawyer_extension is not None:
+            ticket.lawyer = actor.lawyer_extension
         ticket.updated_at, ticket.updated_by = moment, actor.username
         return ticket
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackPlan:
+    ticket: str
+    linkedid: str  # of the callback call, fixed in advance (the originate's ChannelId)
+    extension: str  # the lawyer's phone, called first
+    number: str  # then the citizen
+
+
+def start_callback(
+    session: Session, number: str, actor: Actor, *, now: datetime | None = None
+) -> CallbackPlan:
+    """Check a callback may start, give the ticket to this lawyer, and link the coming call to it."""
+    ticket = get_ticket(session, number, actor)
+    if actor.lawyer_extension is None:
+        raise HotlineError(
+            "desk-no-lawyer",
+            f"Account {actor.username} has no phone: only a lawyer's desk calls back.",
+            status=409,
+        )
+    if ticket.lawyer not in (None, actor.lawyer_extension):
+        check_may_write(actor, ticket)
+    if ticket.state != TicketState.open:
+        raise HotlineError(
+            "ticket-closed", f"Ticket {ticket.number} is closed: no callback needed.", status=409
+        )
+    if not ticket.caller:
+        raise InvalidInputError(
+            "callback-no-number", f"Ticket {ticket.number} has no caller number to call back."
+        )
+    moment = now or utcnow()
+    linkedid = f"{int(moment.timestamp())}.{90_000_000 + secrets.randbelow(9_999_999)}"
+    ticket.lawyer = actor.lawyer_extension
+    ticket.calls.append(TicketCall(linkedid=linkedid, role="callback", added_at=moment))
+    ticket.updated_at, ticket.updated_by = moment, actor.username
+    return CallbackPlan(ticket.number, linkedid, actor.lawyer_extension, ticket.caller)
+
+
+def rate_callback(session: Session, number: str, linkedid: str, rating: int | None) -> bool:
+    """The citizen's rating after a callback, if the call is one of the ticket's callbacks."""
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or rating is None or not any(c.linkedid == linkedid for c in ticket.calls):
+        return False
+    return rate(ticket, rating, "callback")
 
 
 def rate(ticket: Ticket, rating: int, channel: str) -> bool:
@@ -234,6 +306,8 @@ def rate(ticket: Ticket, rating: int, channel: str) -> bool:
 def check_may_write(actor: Actor, ticket: Ticket) -> None:
     if allowed(actor.role, Permission.manage_tickets):
         return
+    if ticket.lawyer is None and actor.lawyer_extension is not None:
+        return  # an unassigned callback: the lawyer who works on it takes it
     if actor.lawyer_extension is None or actor.lawyer_extension != ticket.lawyer:
         owner = f"lawyer {ticket.lawyer}" if ticket.lawyer else "nobody yet"
         raise HotlineError(
@@ -244,9 +318,10 @@ def check_may_write(actor: Actor, ticket: Ticket) -> None:
 
 
 def may_read(actor: Actor, ticket: Ticket) -> bool:
+    """Supervisors read every ticket; a lawyer their own and the unassigned ones (voicemails to call back)."""
     if allowed(actor.role, Permission.manage_tickets):
         return True
-    return actor.lawyer_extension is not None and actor.lawyer_extension == ticket.lawyer
+    return actor.lawyer_extension is not None and ticket.lawyer in (None, actor.lawyer_extension)
 
 
 def get_ticket(session: Session, number: str, actor: Actor) -> Ticket:
@@ -275,11 +350,13 @@ def list_tickets(
     offset: int = 0,
     now: datetime | None = None,
 ) -> list[Ticket]:
-    """Tickets by due date (soonest first, then newest); a lawyer sees only their own."""
+    """Tickets by due date (soonest first, then newest); a lawyer sees their own and the unassigned."""
     moment = now or utcnow()
     query = select(Ticket)
     if not allowed(actor.role, Permission.manage_tickets):
-        query = query.where(Ticket.lawyer == (actor.lawyer_extension or "\x00"))
+        if actor.lawyer_extension is None:
+            return []
+        query = query.where(or_(Ticket.lawyer == actor.lawyer_extension, Ticket.lawyer.is_(None)))
     elif where.lawyer:
         query = query.where(Ticket.lawyer == where.lawyer)
     if where.state is not None:

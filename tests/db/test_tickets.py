@@ -7,18 +7,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.auth.models import Role
-from hotline.auth.service import Actor
+from hotline.auth.service import Actor, create_user
+from hotline.calls.models import Call
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
+from hotline.db.base import utcnow
 from hotline.errors import HotlineError
 from hotline.ivr.calendar import load_calendar
+from hotline.quality.models import Review
+from hotline.recordings.crypto import new_key_line, parse_keyring
+from hotline.recordings.service import RecordingRegistry
 from hotline.settings import TicketSettings
 from hotline.tickets.models import Outcome, Ticket
 from hotline.tickets.service import TicketDesk, TicketFilter, escalate_overdue, list_tickets
+from tests.helpers import sealed_recording
 
 FLOWS = Path(__file__).resolve().parents[2] / "ivr_flows"
 # Friday 27 November 2026, 09:00 in Beijing.
@@ -183,10 +189,46 @@ def test_overdue_tickets_are_escalated_once_and_listed_by_due_date(
         overdue = list_tickets(session, SUPERVISOR, TicketFilter(overdue=True), now=clock)
         assert [t.linkedid for t in overdue] == ["1795600000.8", "1795600000.10"]  # soonest due first
         mine = list_tickets(session, LAWYER, TicketFilter(), now=clock)
-        assert [t.linkedid for t in mine] == ["1795600000.8"]  # a lawyer sees only their own
+        # A lawyer sees their own tickets and the voicemails nobody has taken yet, not colleagues'.
+        assert [t.linkedid for t in mine] == ["1795600000.8", "1795600000.10"]
         by_state = list_tickets(session, SUPERVISOR, TicketFilter(state="closed"), now=clock)  # type: ignore[arg-type]
         assert [t.linkedid for t in by_state] == ["1795600000.9"]
         due_soon = list_tickets(
             session, SUPERVISOR, TicketFilter(due_before=FRIDAY + timedelta(days=1, hours=1)), now=clock
         )
         assert [t.linkedid for t in due_soon] == ["1795600000.8"]
+
+
+def test_a_poor_rating_opens_a_quality_review_once_the_recording_is_sealed(
+    session_factory: sessionmaker[Session], desk: TicketDesk, tmp_path: Path
+) -> None:
+    registry = RecordingRegistry(
+        session_factory,
+        spool=tmp_path / "spool",
+        store=tmp_path / "store",
+        keyring=parse_keyring(new_key_line("k1"), source="test"),
+        call_retention=timedelta(days=730),
+        voicemail_retention=timedelta(days=180),
+    )
+    with session_factory.begin() as session:
+        create_user(session, "reviewer-li", "reviewer-password", "reviewer")
+    now = utcnow()
+    call = answered("1795600000.11", now - timedelta(minutes=10), rating=1)
+    CallStore(session_factory).write([call])
+    with session_factory.begin() as session:
+        desk.sweep(session, now)  # rated, but no recording yet: nothing to review
+        assert session.scalar(select(func.count()).select_from(Review)) == 0
+    recording = sealed_recording(registry, call.linkedid, seconds=0.2)
+    with session_factory.begin() as session:
+        session.execute(update(Call).where(Call.linkedid == call.linkedid).values(recording_id=recording.id))
+    for _ in range(2):
+        with session_factory.begin() as session:
+            desk.sweep(session, now)
+    with session_factory() as session:
+        [review] = session.scalars(select(Review)).all()
+        assert (review.recording_id, review.reason, review.reviewer, review.lawyer) == (
+            recording.id,
+            "low-rating",
+            "reviewer-li",
+            "8001",
+        )

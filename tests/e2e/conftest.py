@@ -110,6 +110,7 @@ def _test_settings(state_dir: Path, trunk_ports: dict[str, int], **overrides: ob
             wrapup_seconds=0,
             voicemail_max_seconds=30,
             trunks={name: f"sip:{name}@127.0.0.1:{port}" for name, port in trunk_ports.items()},
+            outside_trunk="pstn",
             transfer_timeout=10,
         ),
         **overrides,  # type: ignore[arg-type]
@@ -134,7 +135,10 @@ def add_staff(session: Session) -> list[Lawyer]:
 def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskUnderTest]:
     """The project's Asterisk, provisioned (cached) and running as this session's own instance."""
     state_dir = tmp_path_factory.mktemp("asterisk-state")
-    trunk_ports = {name: free_port(socket.SOCK_DGRAM) for name in ("gov-12345", "legal-aid", "interpreter")}
+    # Outside lines, each answered by a SIPp stand-in when a test needs it; "pstn" reaches citizens
+    # (typed numbers and callbacks).
+    lines = ("gov-12345", "legal-aid", "interpreter", "pstn")
+    trunk_ports = {name: free_port(socket.SOCK_DGRAM) for name in lines}
     settings = _test_settings(state_dir, trunk_ports)
     provision(
         settings.asterisk.root,

@@ -86,6 +86,7 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/tickets/by-call/1714528800.1", Permission.work_tickets),
     ("GET", "/api/v1/tickets/12348-20000101-0001", Permission.work_tickets),
     ("PUT", "/api/v1/tickets/12348-20000101-0001", Permission.work_tickets),
+    ("POST", "/api/v1/tickets/12348-20000101-0001/callback", Permission.work_tickets),
     ("GET", "/api/v1/handoffs", Permission.manage_tickets),
     ("POST", "/api/v1/handoffs/999/retry", Permission.manage_tickets),
 ]
@@ -422,12 +423,12 @@ async def test_permission_matrix(
     ):
         assert response.status_code == 404, response.text  # allowed, but there is no such thing
         assert body["error_id"].endswith("-not-found")
-    elif method in ("POST", "PUT", "PATCH") and not path.endswith(("/resume", "/sip-password")):
+    elif method in ("POST", "PUT", "PATCH") and not path.endswith(("/resume", "/sip-password", "/callback")):
         assert response.status_code == 422, response.text  # allowed, but no body was sent
     elif "/audio/" in path or path.endswith("/transcript"):
         assert response.status_code == 403, response.text  # allowed, but no grant was asked for
         assert body["error_id"] == "recording-grant-invalid"
-    elif path.endswith("/resume"):
+    elif path.endswith(("/resume", "/callback")):
         assert response.status_code == 503, response.text  # allowed, but Asterisk is not connected
         assert body["error_id"] == "ami-unavailable"
     elif path.endswith("/sip-password"):

@@ -251,3 +251,31 @@ async def test_an_admin_s_wallboard_has_no_tickets_panel(site: Site, browser: Br
     await page.goto("/wallboard")
     await expect(page.locator("#lawyers")).to_be_visible(timeout=UI)
     await expect(page.locator("#overdue-panel")).to_have_count(0)
+
+
+async def test_a_voicemail_waits_for_any_lawyer_to_call_back(site: Site, browser: Browser) -> None:
+    now = utcnow().timestamp()
+    linkedid = "1795800000.9"
+    CallStore(site.runtime.session_factory).write(
+        [
+            CallProgress(
+                linkedid=linkedid,
+                caller="13600003333",
+                started_at=now - 120,
+                ended_at=now - 60,
+                voicemail_file=linkedid,
+            )
+        ]
+    )
+    number = open_ticket(site.runtime, linkedid)
+    page = await signed_in_page(browser, site.url, OTHER_LAWYER, PASSWORD)
+    await page.goto("/desk")
+    row = page.locator(f'#my-tickets tr[data-number="{number}"]')  # unassigned: every lawyer sees it
+    await expect(row).to_be_visible(timeout=UI)
+    await row.locator("button").first.click()
+    await expect(page.locator("#ticket")).to_have_attribute("data-number", number, timeout=UI)
+    callback = page.locator("#ticket-callback")
+    await expect(callback).to_be_visible()
+    await callback.click()
+    # No Asterisk behind this test app: the desk says why the phone did not ring.
+    await expect(page.locator("#message")).to_contain_text("ami-unavailable", timeout=UI)

@@ -107,7 +107,7 @@
   const TICKET_ERRORS = {
     "ticket-closed": "该工单已办结，不能再修改；如需继续处理，请联系值班主管重新打开。",
     "ticket-summary-missing": "请先填写咨询摘要，再选择“已解答”办结工单。",
-    "ticket-outcome-invalid": "留言工单需回拨解答：请选择“需回访”或转办。",
+    "ticket-outcome-invalid": "留言工单需先回拨：请点“回拨”联系来电人后再办结，或选择转办。",
     "ticket-not-yours": "该工单不属于您；如需处理，请联系值班主管转给您。",
     "ticket-not-found": "没有找到该工单，或该工单不属于您。",
     "handoff-payload-invalid": "转办信息不完整，无法转交：请补全工单（如填写咨询摘要）后再保存。",
@@ -174,6 +174,8 @@
     $("ticket-outcome").value = t.outcome || "";
     $("ticket-outcome").disabled = closed;
     $("ticket-save").hidden = closed;
+    // A voicemail, or a ticket marked 需回访: call the citizen back (the desk's phone rings first).
+    $("ticket-callback").hidden = closed || !(t.kind === "voicemail" || t.outcome === "callback");
     $("ticket-save-status").textContent = t.updated_by
       ? `最后保存：${localTime(t.updated_at)}（${t.updated_by}）`
       : "尚未保存";
@@ -244,6 +246,12 @@
       ? `工单 ${number} 已保存并办结。`
       : `工单 ${number} 已保存，办结期限：${dueText(data)}。`, true);
     loadTickets();
+  });
+
+  $("ticket-callback").addEventListener("click", async () => {
+    if (!ticket) return;
+    const done = await Hotline.post(`/api/v1/tickets/${encodeURIComponent(ticket.number)}/callback`, {});
+    if (done) Hotline.say(done.message, true);
   });
 
   window.addEventListener("beforeunload", (event) => {

@@ -1,0 +1,53 @@
+"""What the tickets take from Asterisk's events: the citizen's rating after a callback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.ami import events as ev
+from hotline.tickets.service import rate_callback
+
+log = logging.getLogger(__name__)
+
+
+class CallbackRatings:
+    """Stores each ``CallbackRated`` on its ticket, off the event loop; a failure is logged with the call."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def on_event(self, event: ev.Event) -> None:
+        if type(event) is ev.CallbackRated:
+            task = asyncio.get_running_loop().create_task(self._store(event), name=f"rating-{event.ticket}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _store(self, event: ev.CallbackRated) -> None:
+        try:
+            taken = await asyncio.to_thread(self._write, event)
+        except Exception:
+            log.exception(
+                "Storing the callback rating %s of ticket %s (call %s) failed",
+                event.rating,
+                event.ticket,
+                event.linkedid,
+            )
+            return
+        log.info(
+            "Callback rating %s for ticket %s (call %s) %s",
+            event.rating,
+            event.ticket,
+            event.linkedid,
+            "stored" if taken else "not taken (no rating, another rating first, or not this ticket's call)",
+        )
+
+    def _write(self, event: ev.CallbackRated) -> bool:
+        with self._sessions.begin() as session:
+            return rate_callback(session, event.ticket, event.linkedid, event.rating)
+
+    async def drain(self) -> None:
+        await asyncio.gather(*self._tasks, return_exceptions=True)

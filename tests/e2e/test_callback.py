@@ -1,0 +1,112 @@
+"""A voicemail's callback through the real Asterisk: the lawyer's SIPp phone rings first, then the
+citizen's (a SIPp stand-in on the outside line); after the lawyer hangs up the citizen rates by
+keypad, and the rating is stored on the ticket (one rating per ticket, whatever the channel)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hotline.calls.service import CallStore
+from hotline.calls.state import CallProgress
+from hotline.db.base import utcnow
+from hotline.tickets.models import Ticket
+from tests import sipp
+from tests.dtmf import key_press_pcap
+from tests.e2e.conftest import USER_PASSWORD, AsteriskUnderTest, Controller, Phones
+from tests.helpers import eventually, unique_number
+
+pytestmark = pytest.mark.e2e
+
+# Around the citizen's answer (ms): the lawyer hangs up about 3.5 s in, the rating prompt follows.
+KEY_AT = 7000
+
+
+def citizen_phone(asterisk: AsteriskUnderTest, key: str) -> sipp.Sipp:
+    """The citizen's phone behind the outside line: answers, presses ``key`` when asked to rate."""
+    pcap = key_press_pcap(key, 0, asterisk.workdir)
+    script = (
+        f'  <pause milliseconds="{KEY_AT}"/>\n  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>'
+    )
+    scenario = sipp.render("citizen-answer.xml", asterisk.workdir, script=script)
+    port = asterisk.trunk_ports["pstn"]
+    return sipp.uas(scenario, asterisk.workdir, port=port, media_port=36000 + (port % 500) * 4)
+
+
+async def voicemail_ticket(controller: Controller, number: str) -> str:
+    now = utcnow().timestamp()
+    linkedid = f"{int(now)}.{number[-6:]}"
+    CallStore(controller.runtime.session_factory).write(
+        [
+            CallProgress(
+                linkedid=linkedid,
+                caller=number,
+                started_at=now - 300,
+                ended_at=now - 240,
+                voicemail_file=linkedid,
+            )
+        ]
+    )
+    assert controller.runtime.tickets is not None
+    with controller.runtime.session_factory.begin() as session:
+        desk = controller.runtime.tickets
+        desk.sweep(session)
+        ticket = session.scalars(select(Ticket).where(Ticket.linkedid == linkedid)).one()
+        return ticket.number
+
+
+async def lawyer_token(controller: Controller, extension: str) -> dict[str, str]:
+    response = await controller.http.post(
+        "/api/v1/auth/token", data={"username": f"lawyer-{extension}", "password": USER_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def test_a_callback_rings_the_lawyer_then_the_citizen_who_rates_it(
+    asterisk: AsteriskUnderTest, controller: Controller, phones: Phones
+) -> None:
+    number = unique_number()
+    ticket = await voicemail_ticket(controller, number)
+    await phones.lawyer("8001", talk_ms=3000, log_in=False)  # a callback needs no queue
+    citizen = citizen_phone(asterisk, "4")
+    headers = await lawyer_token(controller, "8001")
+
+    started = await controller.http.post(f"/api/v1/tickets/{ticket}/callback", headers=headers)
+    assert started.status_code == 200, started.text
+    linkedid = started.json()["linkedid"]
+
+    assert citizen.wait(40) == 0, citizen.output()
+    invites = [log.read_text() for log in asterisk.workdir.glob("citizen-answer-*_messages.log")]
+
+    async def rated() -> dict[str, object] | None:
+        body = (await controller.http.get(f"/api/v1/tickets/{ticket}", headers=headers)).json()
+        return body if body["rating"] is not None else None
+
+    body = await eventually(rated, timeout=20, what="the callback's rating on the ticket")
+    assert (body["rating"], body["rating_channel"], body["lawyer"]) == (4, "callback", "8001")
+    assert [(c["linkedid"], c["role"]) for c in body["calls"]][1] == (linkedid, "callback")  # type: ignore[index]
+    assert any(f"INVITE sip:{number}@" in text for text in invites)  # the citizen's number was dialled
+
+    # The lawyer can now close the voicemail's ticket as answered.
+    closed = await controller.http.put(
+        f"/api/v1/tickets/{ticket}",
+        json={"summary": "回访：已解答租房押金退还问题", "outcome": "answered"},
+        headers=headers,
+    )
+    assert closed.status_code == 200 and closed.json()["state"] == "closed", closed.text
+
+
+async def test_another_lawyer_cannot_call_back_a_ticket_that_is_not_theirs(
+    asterisk: AsteriskUnderTest, controller: Controller, phones: Phones
+) -> None:
+    number = unique_number()
+    ticket = await voicemail_ticket(controller, number)
+    mine = await controller.http.post(
+        f"/api/v1/tickets/{ticket}/callback", headers=await lawyer_token(controller, "8002")
+    )
+    assert mine.status_code == 200  # unassigned: the first lawyer to call back takes it
+    other = await controller.http.post(
+        f"/api/v1/tickets/{ticket}/callback", headers=await lawyer_token(controller, "8003")
+    )
+    assert other.status_code == 404 and other.json()["error_id"] == "ticket-not-found"
