@@ -22,7 +22,7 @@ from hotline.quality.models import Review
 from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.service import RecordingRegistry
 from hotline.settings import TicketSettings
-from hotline.tickets.models import Outcome, Ticket
+from hotline.tickets.models import OutboxMessage, Outcome, Ticket
 from hotline.tickets.service import TicketDesk, TicketFilter, escalate_overdue, list_tickets
 from tests.helpers import sealed_recording
 
@@ -232,3 +232,36 @@ def test_a_poor_rating_opens_a_quality_review_once_the_recording_is_sealed(
             "reviewer-li",
             "8001",
         )
+
+
+def test_referrals_write_their_hand_off_in_the_same_transaction(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    CallStore(session_factory).write([answered("1795600000.12", FRIDAY), answered("1795600000.13", FRIDAY)])
+    with session_factory.begin() as session:
+        desk.sweep(session, FRIDAY)
+    with session_factory.begin() as session:
+        to_12345 = session.scalars(select(Ticket).where(Ticket.linkedid == "1795600000.12")).one()
+        desk.update(
+            session, to_12345, LAWYER, summary="小区噪音扰民，非法律事项，转 12345", outcome=Outcome.gov_12345
+        )
+        to_aid = session.scalars(select(Ticket).where(Ticket.linkedid == "1795600000.13")).one()
+        desk.update(session, to_aid, LAWYER, summary="工伤认定争议，申请法律援助", outcome=Outcome.legal_aid)
+        desk.update(
+            session, to_aid, LAWYER, summary="工伤认定争议，申请法律援助；已提交材料清单", outcome=None
+        )
+        desk.update(session, to_aid, LAWYER, summary=None, outcome=None)  # nothing changed: nothing sent
+    with session_factory() as session:
+        sent = [
+            (m.destination, m.event, m.sequence, m.idempotency_key, m.payload["schema"])
+            for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+    gov, aid = (
+        tickets(session_factory)["1795600000.12"].number,
+        tickets(session_factory)["1795600000.13"].number,
+    )
+    assert sent == [
+        ("gov-12345", "transferred", 1, f"{gov}:gov-12345:1", "12348.gov-12345-handoff"),
+        ("case-records", "referred", 1, f"{aid}:case-records:1", "12348.case-handoff"),
+        ("case-records", "updated", 2, f"{aid}:case-records:2", "12348.case-handoff"),
+    ]

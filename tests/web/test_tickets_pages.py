@@ -24,6 +24,7 @@ from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
+from hotline.tickets.models import OutboxMessage
 from hotline.tickets.service import escalate_overdue
 from tests.browser import chromium, screenshot, serve, signed_in_page
 from tests.helpers import app_without_asterisk
@@ -279,3 +280,42 @@ async def test_a_voicemail_waits_for_any_lawyer_to_call_back(site: Site, browser
     await callback.click()
     # No Asterisk behind this test app: the desk says why the phone did not ring.
     await expect(page.locator("#message")).to_contain_text("ami-unavailable", timeout=UI)
+
+
+async def test_a_dead_hand_off_shows_on_the_ticket_and_the_supervisor_sends_it_again(
+    site: Site, browser: Browser
+) -> None:
+    now = utcnow().timestamp()
+    linkedid = "1795800000.10"
+    CallStore(site.runtime.session_factory).write(
+        [answered(linkedid, "8002", now - 300, caller="13500004444")]
+    )
+    number = open_ticket(site.runtime, linkedid)
+    async with await site.api(OTHER_LAWYER) as lawyer:
+        referred = await lawyer.put(
+            f"/api/v1/tickets/{number}",
+            json={"summary": "合同纠纷，转人民调解委员会", "outcome": "mediation"},
+        )
+        assert referred.status_code == 200, referred.text
+    with site.runtime.session_factory.begin() as session:  # as the deliverer leaves a refused one
+        message = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key.startswith(number))
+        ).one()
+        message.state, message.attempts, message.last_status = "dead", 1, 422
+        message.last_error = 'HTTP 422: {"error": "mediation is not handled here"}'
+        message_id = message.id
+
+    desk = await signed_in_page(browser, site.url, OTHER_LAWYER, PASSWORD)
+    await desk.goto("/desk")
+    await desk.locator(f'#my-tickets tr[data-number="{number}"] button').first.click()
+    await expect(desk.locator("#ticket-deliveries")).to_contain_text("发送失败", timeout=UI)
+
+    board = await signed_in_page(browser, site.url, SUPERVISOR, PASSWORD)
+    await board.goto("/wallboard")
+    row = board.locator(f'#dead-handoffs tr[data-handoff-id="{message_id}"]')
+    await expect(row).to_contain_text("mediation is not handled here", timeout=UI)
+    await row.locator('button[data-action="retry"]').click()
+    await expect(row).to_have_count(0, timeout=UI)
+    async with await site.api(SUPERVISOR) as supervisor:
+        pending = (await supervisor.get("/api/v1/handoffs", params={"state": "pending"})).json()
+    assert message_id in {h["id"] for h in pending}

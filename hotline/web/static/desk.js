@@ -176,6 +176,7 @@
     $("ticket-save").hidden = closed;
     // A voicemail, or a ticket marked 需回访: call the citizen back (the desk's phone rings first).
     $("ticket-callback").hidden = closed || !(t.kind === "voicemail" || t.outcome === "callback");
+    showDeliveries(t.deliveries || []);
     $("ticket-save-status").textContent = t.updated_by
       ? `最后保存：${localTime(t.updated_at)}（${t.updated_by}）`
       : "尚未保存";
@@ -183,6 +184,19 @@
       if (row.dataset.number === t.number) row.setAttribute("aria-current", "true");
       else row.removeAttribute("aria-current");
     }
+  }
+
+  // 转办: where the hand-offs of this ticket stand (delivered, being retried, or failed for good).
+  const DESTINATIONS = { "case-records": "法律援助/案件系统", "gov-12345": "12345 热线" };
+  function showDeliveries(deliveries) {
+    const line = $("ticket-deliveries");
+    line.hidden = !deliveries.length;
+    line.textContent = deliveries.map((d) => {
+      const where = DESTINATIONS[d.destination] || d.destination;
+      if (d.state === "delivered") return `转办${where}：已送达（${localTime(d.delivered_at)}）`;
+      if (d.state === "dead") return `转办${where}：发送失败，已交值班主管处理（${d.last_error || ""}）`;
+      return d.attempts ? `转办${where}：第 ${d.attempts} 次发送未成功，稍后自动重试` : `转办${where}：等待发送`;
+    }).join("；");
   }
 
   // During a call: its ticket (opened by the server on first read), unless unsaved text would be lost.

@@ -176,9 +176,39 @@
     renderOverdue();
   }
 
+  // Dead letters: hand-offs the receiver refused or that failed too often; retried by hand.
+  async function loadDead() {
+    const response = await fetch("/api/v1/handoffs?state=dead", { credentials: "same-origin" });
+    if (!response.ok) return;
+    const dead = await response.json();
+    const body = document.querySelector("#dead-handoffs tbody");
+    body.replaceChildren();
+    if (!dead.length) {
+      const row = body.insertRow();
+      row.className = "empty";
+      Hotline.cell(row, "暂无").colSpan = 6;
+      return;
+    }
+    for (const d of dead) {
+      const row = body.insertRow();
+      row.dataset.handoffId = d.id;
+      Hotline.cell(row, d.ticket_number);
+      Hotline.cell(row, d.destination === "gov-12345" ? "12345 热线" : "案件系统");
+      Hotline.cell(row, d.event);
+      Hotline.cell(row, d.attempts, "number");
+      Hotline.cell(row, d.last_error || (d.last_status ? `HTTP ${d.last_status}` : "—"));
+      const actions = row.insertCell();
+      button(actions, "重新发送", async () => {
+        if (await Hotline.post(`/api/v1/handoffs/${d.id}/retry`, {})) loadDead();
+      }).dataset.action = "retry";
+    }
+  }
+
   if (canManageTickets) {
     loadOverdue();
+    loadDead();
     setInterval(loadOverdue, 60000);
+    setInterval(loadDead, 60000);
   }
 
   // Waiting times count on between updates.
