@@ -134,11 +134,20 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
                 interval_seconds=settings.routing.apply_interval_seconds,
             )
 
+            ratings = CallbackRatings(runtime.session_factory)
+
             async def on_connected(ami: AmiClient) -> None:
                 await recorder.resync(ami)
                 await applier.on_connected(ami)
-
-            ratings = CallbackRatings(runtime.session_factory)
+                try:
+                    taken = await ratings.on_connected(ami)
+                except Exception:
+                    log.exception(
+                        "Reading the callback ratings kept in Asterisk failed; the next connect retries"
+                    )
+                else:
+                    if taken:
+                        log.info("Took %d callback ratings given while the controller was away", taken)
 
             def on_event(event: ev.Event) -> None:
                 recorder.on_event(event)

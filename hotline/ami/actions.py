@@ -73,6 +73,11 @@ def queue_status(queue: str | None = None) -> Action:
     return Action("QueueStatus", {"Queue": queue} if queue else {}, is_list=True)
 
 
+def db_get_tree(family: str) -> Action:
+    """Every key of an AstDB family (``DBGetTreeResponse`` messages); the ``reporting`` class allows it."""
+    return Action("DBGetTree", {"Family": family}, is_list=True)
+
+
 def ping() -> Action:
     return Action("Ping")
 

@@ -132,7 +132,7 @@ def _rating(flow: Flow, step: Step, *, extension: str | None = None, ticket: boo
     """Ask for a 1-5 rating by keypad. ``ticket``: after a callback, reported with its ticket."""
     event = "HotlineCallbackRating" if ticket else "HotlineRating"
     about = ",HotlineTicket: ${HOTLINE_TICKET}" if ticket else ""
-    return (
+    ext = (
         _Extension(extension or step.name, "One rating per call, 1-5 by keypad (一单一评).")
         .add("Set(HOTLINE_TRIES=0)")
         .add(f"Set(HOTLINE_PROMPT={_sound(flow, step.prompt())})")
@@ -145,7 +145,11 @@ def _rating(flow: Flow, step: Step, *, extension: str | None = None, ticket: boo
         .add(f"Playback({_sound(flow, step.prompt('goodbye_prompt'))})")
         .add("Hangup()")
         .add("Set(HOTLINE_RATING=${HOTLINE_DIGIT})", label="rated")
-        .add(f"UserEvent({event},HotlineRating: ${{HOTLINE_DIGIT}}{about})")
+    )
+    if ticket:  # also kept in AstDB: read back after the controller was away (nothing lost)
+        ext.add("Set(DB(hotline-rating/${HOTLINE_TICKET})=${CHANNEL(linkedid)}/${HOTLINE_DIGIT})")
+    return (
+        ext.add(f"UserEvent({event},HotlineRating: ${{HOTLINE_DIGIT}}{about})")
         .add(f"Playback({_sound(flow, step.prompt('thanks_prompt'))})")
         .add("Hangup()")
     )

@@ -1,4 +1,9 @@
-"""What the tickets take from Asterisk's events: the citizen's rating after a callback."""
+"""What the tickets take from Asterisk: the citizen's rating after a callback.
+
+It arrives as a ``CallbackRated`` event; the dialplan also keeps it in AstDB
+(``hotline-rating/<ticket>`` = ``<linkedid>/<digit>``), read back after every (re)connect, so a
+rating given while the controller was away is not lost (a rating already taken stays: one per ticket).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,14 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.ami import actions
 from hotline.ami import events as ev
+from hotline.ami.client import AmiClient
 from hotline.tickets.service import rate_callback
 
 log = logging.getLogger(__name__)
+
+RATINGS_FAMILY = "hotline-rating"
 
 
 class CallbackRatings:
@@ -48,6 +57,23 @@ class CallbackRatings:
     def _write(self, event: ev.CallbackRated) -> bool:
         with self._sessions.begin() as session:
             return rate_callback(session, event.ticket, event.linkedid, event.rating)
+
+    async def on_connected(self, ami: AmiClient) -> int:
+        """Take the ratings Asterisk kept while the controller was away; returns how many were new."""
+        answer = await ami.send(actions.db_get_tree(RATINGS_FAMILY), tolerate=("not found",))
+        kept = []
+        for message in answer if isinstance(answer, list) else []:
+            if message.get("Event") != "DBGetTreeResponse":
+                continue
+            key, value = str(message.get("Key", "")), str(message.get("Val", ""))
+            linkedid, _, digit = value.rpartition("/")
+            if digit in {"1", "2", "3", "4", "5"} and linkedid:
+                kept.append((key.rsplit("/", 1)[-1], linkedid, int(digit)))
+        return await asyncio.to_thread(self._write_all, kept)
+
+    def _write_all(self, kept: list[tuple[str, str, int]]) -> int:
+        with self._sessions.begin() as session:
+            return sum(rate_callback(session, ticket, linkedid, rating) for ticket, linkedid, rating in kept)
 
     async def drain(self) -> None:
         await asyncio.gather(*self._tasks, return_exceptions=True)

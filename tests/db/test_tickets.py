@@ -22,8 +22,9 @@ from hotline.quality.models import Review
 from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.service import RecordingRegistry
 from hotline.settings import TicketSettings
+from hotline.tickets.events import CallbackRatings
 from hotline.tickets.models import OutboxMessage, Outcome, Ticket
-from hotline.tickets.service import TicketDesk, TicketFilter, escalate_overdue, list_tickets
+from hotline.tickets.service import TicketDesk, TicketFilter, escalate_overdue, list_tickets, start_callback
 from tests.helpers import sealed_recording
 
 FLOWS = Path(__file__).resolve().parents[2] / "ivr_flows"
@@ -265,3 +266,41 @@ def test_referrals_write_their_hand_off_in_the_same_transaction(
         ("case-records", "referred", 1, f"{aid}:case-records:1", "12348.case-handoff"),
         ("case-records", "updated", 2, f"{aid}:case-records:2", "12348.case-handoff"),
     ]
+
+
+class KeptRatings:
+    """An AMI peer answering DBGetTree with the ratings Asterisk kept."""
+
+    def __init__(self, kept: dict[str, str]) -> None:
+        self.kept = kept
+
+    async def send(self, action: object, *, tolerate: tuple[str, ...] = ()) -> list[dict[str, str]]:
+        return [
+            {"Response": "Success", "EventList": "start"},
+            *({"Event": "DBGetTreeResponse", "Key": k, "Val": v} for k, v in self.kept.items()),
+            {"Event": "DBGetTreeComplete"},
+        ]
+
+
+async def test_callback_ratings_given_while_the_controller_was_away_are_taken_on_reconnect(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    now = utcnow()
+    message = voicemail("1795600000.14", now - timedelta(hours=1))
+    CallStore(session_factory).write([message])
+    with session_factory.begin() as session:
+        [ticket] = desk.sweep(session, now)
+        plan = start_callback(session, ticket.number, LAWYER, now=now)
+        number = ticket.number
+    ratings = CallbackRatings(session_factory)
+    peer = KeptRatings(
+        {
+            f"/hotline-rating/{number}": f"{plan.linkedid}/3",
+            "/hotline-rating/12348-20000101-0001": "1.1/1",  # no such ticket
+            f"/hotline-rating/{number}x": "garbage",
+        }
+    )
+    assert await ratings.on_connected(peer) == 1  # type: ignore[arg-type]
+    assert await ratings.on_connected(peer) == 0  # type: ignore[arg-type]  # one rating per ticket
+    rated = tickets(session_factory)["1795600000.14"]
+    assert (rated.rating, rated.rating_channel, rated.lawyer) == (3, "callback", "8001")

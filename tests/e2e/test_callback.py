@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from hotline.ami import actions
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
@@ -87,6 +88,12 @@ async def test_a_callback_rings_the_lawyer_then_the_citizen_who_rates_it(
     assert (body["rating"], body["rating_channel"], body["lawyer"]) == (4, "callback", "8001")
     assert [(c["linkedid"], c["role"]) for c in body["calls"]][1] == (linkedid, "callback")  # type: ignore[index]
     assert any(f"INVITE sip:{number}@" in text for text in invites)  # the citizen's number was dialled
+    # Asterisk keeps the rating too, for a controller that was away when it was given.
+    assert controller.runtime.ami is not None
+    kept = await controller.runtime.ami.send(actions.db_get_tree("hotline-rating"))
+    assert {m.get("Key"): m.get("Val") for m in kept if m.get("Event") == "DBGetTreeResponse"}[
+        f"/hotline-rating/{ticket}"
+    ] == f"{linkedid}/4"
 
     # The lawyer can now close the voicemail's ticket as answered.
     closed = await controller.http.put(
