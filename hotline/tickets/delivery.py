@@ -9,7 +9,6 @@ receiver keeps one copy per idempotency key, so nothing is lost and nothing is d
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -19,6 +18,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.claiming import ClaimingLoop
 from hotline.secrets import ensure_secret
 from hotline.settings import HandoffSettings, Settings
 from hotline.tickets import handoff, outbox
@@ -38,7 +38,9 @@ def endpoints_of(config: HandoffSettings) -> dict[str, str]:
     return {str(destination): url for destination, url in found.items() if url}
 
 
-class Deliverer:
+class Deliverer(ClaimingLoop[outbox.Claimed]):
+    name = "handoff-delivery"
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -49,15 +51,12 @@ class Deliverer:
         poll_seconds: float = 1.0,
         rng: random.Random | None = None,
     ) -> None:
+        super().__init__(poll_seconds=poll_seconds)
         self._sessions = sessions
         self._endpoints = dict(endpoints)
         self._secret = secret
         self._config = config
-        self._poll = poll_seconds
         self._rng = rng or random.Random()
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
         self._http: httpx.AsyncClient | None = None
         self.delivered = 0
         self.failures = 0
@@ -66,55 +65,26 @@ class Deliverer:
     def lease(self) -> timedelta:
         return timedelta(seconds=self._config.timeout_seconds * 3)
 
-    def wake(self) -> None:
-        self._wakeup.set()
+    @property
+    def capacity(self) -> int:
+        return self._config.concurrency
 
     def start(self) -> None:
-        if self._task is None and self._endpoints:
+        """Nothing to do without an endpoint: the hand-offs wait in the outbox until one is set."""
+        if self._endpoints:
             self._http = httpx.AsyncClient(timeout=self._config.timeout_seconds)
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name="handoff-delivery")
+            super().start()
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for job in list(self._in_flight):
-            job.cancel()
-        await asyncio.gather(*self._in_flight, return_exceptions=True)
+    async def closed(self) -> None:
         if self._http is not None:
             await self._http.aclose()
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.fill()
-            except Exception:
-                log.exception("Claiming hand-offs failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
-            self._wakeup.clear()
-
-    async def fill(self) -> int:
-        free = self._config.concurrency - len(self._in_flight)
-        if free <= 0:
-            return 0
-        claimed = await asyncio.to_thread(
+    async def claim(self, free: int) -> list[outbox.Claimed]:
+        return await asyncio.to_thread(
             outbox.claim, self._sessions, list(self._endpoints), limit=free, lease=self.lease
         )
-        loop = asyncio.get_running_loop()
-        for message in claimed:
-            task = loop.create_task(self._send(message), name=f"handoff-{message.idempotency_key}")
-            self._in_flight.add(task)
-            task.add_done_callback(self._finished)
-        return len(claimed)
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
-        self.wake()
-
-    async def _send(self, message: outbox.Claimed) -> None:
+    async def run(self, message: outbox.Claimed) -> None:
         assert self._http is not None
         body = handoff.body_of(message.payload)
         headers = {

@@ -10,7 +10,6 @@ and stores each result (or failure) as it arrives.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import multiprocessing
 import os
@@ -23,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.claiming import ClaimingLoop
 from hotline.recordings.crypto import Keyring, decrypt_file
 from hotline.recordings.service import RecordingRegistry
 from hotline.settings import Settings, TranscriptionSettings
@@ -92,8 +92,10 @@ class TranscriptionPool:
             executor.shutdown(wait=False, cancel_futures=True)
 
 
-class Transcriber:
+class Transcriber(ClaimingLoop[service.ClaimedJob]):
     """Claims due jobs and keeps the pool busy; results and failures go straight to the database."""
+
+    name = "transcription"
 
     def __init__(
         self,
@@ -104,44 +106,31 @@ class Transcriber:
         *,
         poll_seconds: float = 5.0,
     ) -> None:
+        super().__init__(poll_seconds=poll_seconds)
         self._sessions = sessions
         self._store = store
         self.pool = pool
         self._settings = settings
-        self._poll = poll_seconds
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._running: set[asyncio.Task[None]] = set()
         self.done = 0
         self.failed = 0
         # Called with each finished job and its new state (done, queued, failed): progress bars, tests.
         self.on_finished: Callable[[service.ClaimedJob, str], None] | None = None
 
-    def wake(self) -> None:
-        self._wakeup.set()
+    @property
+    def enabled(self) -> bool:
+        """False without a model: recordings are queued, and wait for one."""
+        return self.pool is not None
+
+    @property
+    def capacity(self) -> int:
+        return self.pool.workers if self.pool is not None else 0
 
     async def enqueue(self, recording_ids: list[int]) -> None:
         """New sealed recordings: queue their legs and start on them."""
         await asyncio.to_thread(_enqueue, self._sessions, recording_ids)
         self.wake()
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name="transcription")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for job in list(self._running):
-            job.cancel()
-        await asyncio.gather(*self._running, return_exceptions=True)
-        if self.pool is not None:
-            self.pool.close()
-
-    async def _loop(self) -> None:
+    async def prepare(self) -> None:
         await asyncio.to_thread(service.requeue_running, self._sessions)
         if self.pool is not None:
             try:
@@ -149,42 +138,20 @@ class Transcriber:
             except Exception:
                 log.exception("Loading the speech model in the workers failed; jobs will fail and be retried")
                 self.pool.close()
-        while True:
-            try:
-                # Catch up with sealed recordings whose legs were never queued (e.g. sealed while
-                # the controller was down, or by `hotline recordings` commands).
-                await asyncio.to_thread(_enqueue, self._sessions, None)
-                await self.fill()
-            except Exception:
-                log.exception("Queueing or claiming transcription jobs failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
-            self._wakeup.clear()
 
-    @property
-    def enabled(self) -> bool:
-        """False without a model: recordings are queued, and wait for one."""
-        return self.pool is not None
+    async def before_round(self) -> None:
+        # Catch up with sealed recordings whose legs were never queued (e.g. sealed while the
+        # controller was down, or by `hotline recordings` commands).
+        await asyncio.to_thread(_enqueue, self._sessions, None)
 
-    async def fill(self) -> int:
-        """Claim as many due jobs as there are idle workers; returns how many were started."""
-        if self.pool is None:
-            return 0
-        free = self.pool.workers - len(self._running)
-        if free <= 0:
-            return 0
-        claimed = await asyncio.to_thread(service.claim, self._sessions, free)
-        for job in claimed:
-            task = asyncio.get_running_loop().create_task(self._run(job), name=f"transcribe-{job.job_id}")
-            self._running.add(task)
-            task.add_done_callback(self._finished)
-        return len(claimed)
+    async def claim(self, free: int) -> list[service.ClaimedJob]:
+        return await asyncio.to_thread(service.claim, self._sessions, free)
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        self.wake()  # a worker is free
+    async def closed(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
 
-    async def _run(self, job: service.ClaimedJob) -> None:
+    async def run(self, job: service.ClaimedJob) -> None:
         settings = self._settings
         assert self.pool is not None
         try:
@@ -237,12 +204,8 @@ class Transcriber:
 
     async def run_until_idle(self) -> None:
         """Work through every due job, then return (the CLI's ``--pending``)."""
-        await asyncio.to_thread(_enqueue, self._sessions, None)
-        while True:
-            await self.fill()
-            if not self._running:
-                return
-            await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
+        await self.before_round()
+        await super().run_until_idle()
 
 
 def build_transcriber(

@@ -33,7 +33,7 @@ from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime, build_runtime
 from hotline.settings import AmiSettings, AsteriskSettings, IvrSettings, RoutingSettings, Settings
 from tests import sipp
-from tests.helpers import create_postgres_database, drop_postgres_database, eventually, free_port
+from tests.helpers import create_postgres_database, drop_postgres_database, eventually, free_port, media_port
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LAWYERS = {"8001": "律师甲", "8002": "律师乙", "8003": "律师丙"}
@@ -278,7 +278,7 @@ class Phones:
             SIP_PASSWORD[extension],
             self.asterisk.workdir,
             port=port,
-            media_port=30000 + (port % 1000) * 4,
+            media_port=media_port(),
             mode=mode,
             ring_ms=ring_ms,
             talk_ms=talk_ms,
@@ -345,7 +345,7 @@ def caller(asterisk: AsteriskUnderTest) -> Iterator[CallerFactory]:
             path,
             asterisk.workdir,
             port=port,
-            media_port=34000 + (port % 1000) * 4,
+            media_port=media_port(),
             args=args,
         )
         started.append(process_)

@@ -15,7 +15,7 @@ from hotline.tickets.models import Ticket
 from tests import sipp
 from tests.dtmf import key_press_pcap
 from tests.e2e.conftest import USER_PASSWORD, AsteriskUnderTest, Controller, Phones
-from tests.helpers import eventually, unique_number
+from tests.helpers import eventually, media_port, unique_number
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ def citizen_phone(asterisk: AsteriskUnderTest, key: str) -> sipp.Sipp:
     )
     scenario = sipp.render("citizen-answer.xml", asterisk.workdir, script=script)
     port = asterisk.trunk_ports["pstn"]
-    return sipp.uas(scenario, asterisk.workdir, port=port, media_port=36000 + (port % 500) * 4)
+    return sipp.uas(scenario, asterisk.workdir, port=port, media_port=media_port())
 
 
 async def voicemail_ticket(controller: Controller, number: str) -> str:

@@ -28,7 +28,7 @@ from tests.e2e.conftest import (
     Phones,
     menus,
 )
-from tests.helpers import eventually, free_port, unique_number
+from tests.helpers import eventually, free_port, media_port, unique_number
 
 pytestmark = pytest.mark.e2e
 # The pages need the app served over HTTP; one database is enough here (both are tested elsewhere).
@@ -84,7 +84,7 @@ def stand_in(asterisk: AsteriskUnderTest, trunk: str, talk_ms: int) -> sipp.Sipp
         "lawyer-answer.xml", asterisk.workdir, ext=trunk, ring_ms=200, talk_ms=talk_ms, speech=sipp.SPEECH
     )
     port = asterisk.trunk_ports[trunk]
-    return sipp.uas(scenario, asterisk.workdir, port=port, media_port=38000 + (port % 500) * 4)
+    return sipp.uas(scenario, asterisk.workdir, port=port, media_port=media_port())
 
 
 async def ami_list(controller: Controller, action: actions.Action) -> list[Any]:
@@ -365,7 +365,7 @@ async def test_an_admin_adds_a_lawyer_whose_softphone_registers_with_the_shown_c
         password,
         asterisk.workdir,
         port=port,
-        media_port=30000 + (port % 1000) * 4,
+        media_port=media_port(),
     )
     try:
         registered = re.compile(rf"sip:8009@127\.0\.0\.1:{port}\b")

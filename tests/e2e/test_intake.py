@@ -25,7 +25,7 @@ from tests.e2e.conftest import (
     Phones,
     menus,
 )
-from tests.helpers import eventually, unique_number
+from tests.helpers import eventually, media_port, unique_number
 
 pytestmark = pytest.mark.e2e
 
@@ -175,7 +175,7 @@ async def test_zero_transfers_the_caller_to_the_12345_hotline(
         "lawyer-answer.xml", asterisk.workdir, ext="12345", ring_ms=200, talk_ms=2000, speech=sipp.SPEECH
     )
     port = asterisk.gov_12345_port
-    stand_in = sipp.uas(gov, asterisk.workdir, port=port, media_port=38000 + (port % 500) * 4)
+    stand_in = sipp.uas(gov, asterisk.workdir, port=port, media_port=media_port())
     number = unique_number()
     citizen = caller("caller.xml", caller=number, keys=menus(topic="0"), speak_at_ms=SPEAK_AT)
     assert stand_in.wait(40) == 0, stand_in.output()
