@@ -303,8 +303,6 @@ def cmd_roster(args: argparse.Namespace) -> None:
 def cmd_first_run(args: argparse.Namespace) -> None:
     """On a new installation: an admin, a supervisor with a listening phone, one lawyer with a
     desk account and a quality reviewer, each with generated passwords shown once."""
-    import secrets
-
     from sqlalchemy import select
 
     from hotline.auth.models import User
@@ -313,12 +311,13 @@ def cmd_first_run(args: argparse.Namespace) -> None:
     from hotline.routing import service
     from hotline.routing.models import Lawyer
     from hotline.runtime import build_runtime
+    from hotline.secrets import new_password
 
     runtime = build_runtime(_settings())
     upgrade(runtime.engine)
     with runtime.session_factory.begin() as session:
         if session.scalar(select(User).where(User.role == "admin")) is None:
-            password = secrets.token_urlsafe(12)
+            password = new_password()
             create_user(session, "admin", password, "admin")
             print(f"Created user admin with password {password}  (shown once; sign in at /docs)")
         server = f"127.0.0.1:{runtime.settings.asterisk.sip_port}"
@@ -328,14 +327,14 @@ def cmd_first_run(args: argparse.Namespace) -> None:
                 f"Created lawyer 8001: SIP user 8001, password {created.sip_password}, "
                 f"server {server}  (shown once)"
             )
-            password = secrets.token_urlsafe(12)
+            password = new_password()
             create_user(session, "lawyer-8001", password, "lawyer")
             link_lawyer(session, "lawyer-8001", "8001")
             print(
                 f"Created user lawyer-8001 (lawyer 8001's desk, /desk) with password {password}  (shown once)"
             )
         if session.scalar(select(User).where(User.role == "supervisor")) is None:
-            password = secrets.token_urlsafe(12)
+            password = new_password()
             create_user(session, "supervisor", password, "supervisor")
             sip_password = assign_phone(session, "supervisor", "9001")
             print(f"Created user supervisor (/wallboard) with password {password}  (shown once)")
@@ -344,7 +343,7 @@ def cmd_first_run(args: argparse.Namespace) -> None:
                 f"server {server}  (shown once)"
             )
         if session.scalar(select(User).where(User.role == "reviewer")) is None:
-            password = secrets.token_urlsafe(12)
+            password = new_password()
             create_user(session, "reviewer", password, "reviewer")
             print(f"Created user reviewer (quality review, /review) with password {password}  (shown once)")
 
@@ -586,6 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The scheduler would log every run of the every-second jobs; their failures are logged anyway.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], None] = args.func
     try:

@@ -22,3 +22,12 @@ def ensure_secret(path: Path, *, nbytes: int = 32) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def new_password(nbytes: int = 12) -> str:
+    """A random password to show once, URL-safe, never starting with '-' (a command line would
+    take it for an option)."""
+    while True:
+        value = secrets.token_urlsafe(nbytes)
+        if value[0].isalnum():
+            return value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -30,6 +29,7 @@ from hotline.deps import RuntimeDep, SessionDep, require
 from hotline.errors import InvalidInputError
 from hotline.routing.api import SipCredentials, sip_credentials
 from hotline.routing.models import Lawyer
+from hotline.secrets import new_password
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -110,7 +110,7 @@ def list_users(_admin: Admin, session: SessionDep) -> list[UserOut]:
 
 @users.post("", status_code=201)
 def add_user(_admin: Admin, session: SessionDep, body: UserIn) -> NewUser:
-    generated = None if body.password else secrets.token_urlsafe(12)
+    generated = None if body.password else new_password()
     user = create_user(session, body.username, body.password or generated or "", body.role.value)
     if body.lawyer_extension:
         link_lawyer(session, user.username, body.lawyer_extension)

@@ -8,7 +8,6 @@ Asterisk.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -23,6 +22,7 @@ from hotline.errors import InvalidInputError, NotFoundError
 from hotline.routing.membership import LawyerProfile
 from hotline.routing.models import DutyShift, Lawyer
 from hotline.routing.roster_file import EXTENSION, Roster
+from hotline.secrets import new_password
 
 
 def sip_ha1(extension: str, password: str, realm: str = SIP_REALM) -> str:
@@ -31,7 +31,7 @@ def sip_ha1(extension: str, password: str, realm: str = SIP_REALM) -> str:
 
 
 def generate_sip_password() -> str:
-    return secrets.token_urlsafe(18)
+    return new_password(18)
 
 
 def check_extension(extension: str) -> None:
