@@ -111,6 +111,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
             settings.tickets.deadlines,
             settings.tickets.number_prefix,
             runtime.ivr.catalog.topic_label,
+            settings.quality.low_rating_max,
         )
         runtime.deliverer = Deliverer(
             runtime.session_factory,

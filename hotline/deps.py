@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -26,6 +26,15 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+T = TypeVar("T")
+
+
+def started(part: T | None, error_id: str) -> T:
+    """A part of the runtime the lifespan builds (monitor, recordings, tickets); 503 until it has."""
+    if part is None:
+        raise HotlineError(error_id, "The controller is still starting; try again shortly.", status=503)
+    return part
 
 
 def get_ami(runtime: RuntimeDep) -> AmiClient:

@@ -16,11 +16,12 @@ import struct
 import subprocess
 import time
 import wave
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -138,6 +139,16 @@ async def app_without_asterisk(state_dir: Path) -> AsyncIterator[tuple[FastAPI, 
     app = create_app(settings, connect_ami=False)
     async with app.router.lifespan_context(app):
         yield app, app.state.runtime
+
+
+async def tokens_for(http: httpx.AsyncClient, usernames: Iterable[str], password: str) -> dict[str, str]:
+    """A bearer token for each user (who all have ``password``), signed in through the API."""
+    tokens = {}
+    for name in usernames:
+        response = await http.post("/api/v1/auth/token", data={"username": name, "password": password})
+        assert response.status_code == 200, response.text
+        tokens[name] = response.json()["access_token"]
+    return tokens
 
 
 def write_wav(

@@ -22,7 +22,7 @@ from hotline.auth.service import Actor
 from hotline.calls import control
 from hotline.calls.monitor import Monitor
 from hotline.db.base import utcnow
-from hotline.deps import RuntimeDep, get_ami, require
+from hotline.deps import RuntimeDep, get_ami, require, started
 from hotline.errors import HotlineError
 from hotline.routing.api import PauseOut, pause_lawyer
 from hotline.routing.models import DutyShift, Lawyer
@@ -37,11 +37,7 @@ DeskUser = Annotated[Actor, Depends(require(Permission.use_desk))]
 
 
 def monitor_of(runtime: Runtime) -> Monitor:
-    if runtime.monitor is None:
-        raise HotlineError(
-            "consoles-unavailable", "The controller is still starting; try again shortly.", status=503
-        )
-    return runtime.monitor
+    return started(runtime.monitor, "consoles-unavailable")
 
 
 def my_extension(actor: Actor) -> str:

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.db.base import utcnow
-from hotline.deps import RuntimeDep, SessionDep, require
-from hotline.errors import ConfigurationError
+from hotline.deps import RuntimeDep, SessionDep, require, started
 from hotline.recordings import audit
 from hotline.recordings.access import Grant, byte_range, grant_expiry, issue_grant, read_grant
 from hotline.recordings.crypto import SealedReader
@@ -40,11 +39,7 @@ _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def _registry(runtime: Runtime) -> RecordingRegistry:
-    if runtime.recordings is None:
-        raise ConfigurationError(
-            "recordings-unavailable", "The recording store is not set up in this process."
-        )
-    return runtime.recordings
+    return started(runtime.recordings, "recordings-unavailable")
 
 
 def _client(request: Request) -> str | None:
@@ -69,8 +64,7 @@ def request_access(
     """Record why the recording is opened (audit log) and hand out URLs to its audio, valid for a while."""
     recording = get_recording(session, recording_id)
     registry = _registry(runtime)
-    for leg in [f.leg for f in recording.files] or [Leg.mix]:
-        registry.open(recording, leg).close()  # 404 now rather than a broken player later
+    registry.check_playable(recording)  # 404 now rather than a broken player later
     entry = audit.append(
         runtime.session_factory,
         actor=actor.username,

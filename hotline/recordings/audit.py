@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -157,7 +157,3 @@ def verify(session: Session, *, batch: int = 1000) -> Verdict:
                 )
             prev, expected_seq, after = entry.hash, entry.seq + 1, entry.seq
         session.expunge_all()
-
-
-def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0

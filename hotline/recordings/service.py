@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import wave
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,8 +27,15 @@ from hotline.calls.models import Call
 from hotline.db.base import utcnow
 from hotline.errors import NotFoundError
 from hotline.recordings import audit
-from hotline.recordings.crypto import ALGORITHM, Keyring, SealedReader, encrypt_file, parse_keyring, reencrypt
-from hotline.recordings.crypto import ensure_key_file as _ensure_key_file
+from hotline.recordings.crypto import (
+    ALGORITHM,
+    Keyring,
+    SealedReader,
+    encrypt_file,
+    ensure_key_file,
+    parse_keyring,
+    reencrypt,
+)
 from hotline.recordings.models import Leg, Recording, RecordingFile, RecordingState
 from hotline.settings import Settings
 
@@ -76,7 +83,7 @@ def load_keyring(settings: Settings) -> Keyring:
     """The recording keys: ``HOTLINE_RECORDINGS__KEYS`` if set, else the key file (created on first use)."""
     if settings.recordings.keys is not None:
         return parse_keyring(settings.recordings.keys.get_secret_value(), source="HOTLINE_RECORDINGS__KEYS")
-    return _ensure_key_file(key_file(settings))
+    return ensure_key_file(key_file(settings))
 
 
 def key_file(settings: Settings) -> Path:
@@ -257,18 +264,23 @@ class RecordingRegistry:
 
     # --- access -------------------------------------------------------------------------------
 
-    def open(self, recording: Recording, leg: str) -> SealedReader:
-        """A reader of one leg's plaintext; raises a 404 when the leg does not exist or is gone."""
-        file = recording.file(leg)
-        if recording.state != RecordingState.sealed or file is None:
+    def check_playable(self, recording: Recording, leg: str | None = None) -> RecordingFile:
+        """The sealed file of ``leg`` (any leg: None), on disk; a 404 when it is not there (yet)."""
+        files = [f for f in recording.files if leg is None or f.leg == leg]
+        if recording.state != RecordingState.sealed or not files:
+            what = f"{leg} file" if leg else "file"
             raise NotFoundError(
                 "recording-file-missing",
-                f"Recording {recording.id} has no playable {leg} file (state {recording.state}): "
+                f"Recording {recording.id} has no playable {what} (state {recording.state}): "
                 "it is not sealed yet (try again in a few seconds), was purged, or has no such leg.",
                 recording_id=recording.id,
                 leg=leg,
             )
-        return SealedReader(self.store / file.path, self.keyring)
+        return files[0]
+
+    def open(self, recording: Recording, leg: str) -> SealedReader:
+        """A reader of one leg's plaintext; raises a 404 when the leg does not exist or is gone."""
+        return SealedReader(self.store / self.check_playable(recording, leg).path, self.keyring)
 
     # --- retention ----------------------------------------------------------------------------
 
@@ -332,11 +344,6 @@ class RecordingRegistry:
             for hook in self.purge_hooks:
                 hook(session, recording.id)
         return result
-
-
-def recordings_of(session: Session, linkedids: Sequence[str]) -> dict[str, Recording]:
-    rows = session.scalars(select(Recording).where(Recording.linkedid.in_(list(linkedids))))
-    return {row.linkedid: row for row in rows}
 
 
 def get_recording(session: Session, recording_id: int) -> Recording:

@@ -18,7 +18,7 @@ from hotline.calls.models import Call
 from hotline.calls.privacy import caller_for
 from hotline.db.base import utcnow
 from hotline.db.session import in_transaction
-from hotline.deps import RuntimeDep, SessionDep, get_ami, require
+from hotline.deps import RuntimeDep, SessionDep, get_ami, require, started
 from hotline.errors import HotlineError, NotFoundError
 from hotline.routing.models import Lawyer
 from hotline.runtime import Runtime
@@ -42,11 +42,7 @@ Manager = Annotated[Actor, Depends(require(Permission.manage_tickets))]
 
 
 def ticket_desk(runtime: Runtime) -> service.TicketDesk:
-    if runtime.tickets is None:
-        raise HotlineError(
-            "tickets-unavailable", "The controller is still starting; try again shortly.", status=503
-        )
-    return runtime.tickets
+    return started(runtime.tickets, "tickets-unavailable")
 
 
 def _outs(session: Session, runtime: Runtime, actor: Actor, tickets: list[Ticket]) -> list[TicketOut]:
@@ -141,11 +137,7 @@ def ticket_of_call(linkedid: str, session: SessionDep, runtime: RuntimeDep, acto
             f"Call {linkedid} has no ticket: only answered calls and voicemails get one.",
             linkedid=linkedid,
         )
-    ticket = session.scalar(select(Ticket).where(Ticket.linkedid == linkedid))
-    if ticket is None:
-        if call.lawyer != actor.lawyer_extension and actor.lawyer_extension is not None:
-            raise NotFoundError("ticket-not-found", f"Call {linkedid} is not yours.", linkedid=linkedid)
-        ticket = ticket_desk(runtime).open_for(session, call)
+    ticket = ticket_desk(runtime).open_for(session, call)  # the sweep would open it within a second
     if not service.may_read(actor, ticket):
         raise NotFoundError(
             "ticket-not-found", f"There is no ticket of call {linkedid} for you.", linkedid=linkedid

@@ -74,6 +74,3 @@ class CallbackRatings:
     def _write_all(self, kept: list[tuple[str, str, int]]) -> int:
         with self._sessions.begin() as session:
             return sum(rate_callback(session, ticket, linkedid, rating) for ticket, linkedid, rating in kept)
-
-    async def drain(self) -> None:
-        await asyncio.gather(*self._tasks, return_exceptions=True)

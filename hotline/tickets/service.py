@@ -57,7 +57,7 @@ class TicketDesk:
     prefix: str = "12348"
     # The topic's Chinese name, for hand-off payloads.
     topic_label: Callable[[str | None], str | None] = _no_label
-    # A rating this low opens a quality review.
+    # A rating this low opens a quality review (HOTLINE_QUALITY__LOW_RATING_MAX).
     low_rating_max: int = 2
 
     @classmethod
@@ -67,10 +67,10 @@ class TicketDesk:
         deadlines: Mapping[str, str],
         prefix: str,
         topic_label: Callable[[str | None], str | None] = _no_label,
+        low_rating_max: int = 2,
     ) -> TicketDesk:
-        return cls(
-            calendar, {name: parse_rule(rule) for name, rule in deadlines.items()}, prefix, topic_label
-        )
+        rules = {name: parse_rule(rule) for name, rule in deadlines.items()}
+        return cls(calendar, rules, prefix, topic_label, low_rating_max)
 
     def deadline(self, name: str, start: datetime) -> tuple[datetime | None, str | None]:
         rule = self.rules.get(name)

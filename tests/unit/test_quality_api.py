@@ -19,7 +19,7 @@ from hotline.quality.models import Review
 from hotline.recordings.models import Recording
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
-from tests.helpers import app_without_asterisk, sealed_recording
+from tests.helpers import app_without_asterisk, sealed_recording, tokens_for
 
 PASSWORD = "quality-password-1"
 USERS = {
@@ -119,12 +119,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
                 )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
-            tokens = {}
-            for name in USERS:
-                response = await http.post(
-                    "/api/v1/auth/token", data={"username": name, "password": PASSWORD}
-                )
-                tokens[name] = response.json()["access_token"]
+            tokens = await tokens_for(http, USERS, PASSWORD)
             yield Client(http, runtime, tokens, recordings)
 
 

@@ -22,7 +22,7 @@ from hotline.recordings.access import Grant, RangeNotSatisfiable, byte_range, is
 from hotline.recordings.models import AuditEntry, Recording
 from hotline.recordings.service import RecordingRegistry
 from hotline.runtime import Runtime
-from tests.helpers import app_without_asterisk, sealed_recording
+from tests.helpers import app_without_asterisk, sealed_recording, tokens_for
 
 PASSWORD = "recordings-password-1"
 CALLER = "13812345678"
@@ -83,12 +83,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
         recording_id, content = sealed_recording(runtime.recordings, LINKEDID, seconds=2.0)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
-            tokens = {}
-            for name in USERS:
-                response = await http.post(
-                    "/api/v1/auth/token", data={"username": name, "password": PASSWORD}
-                )
-                tokens[name] = response.json()["access_token"]
+            tokens = await tokens_for(http, USERS, PASSWORD)
             yield Client(http, runtime, tokens, recording_id, content)
 
 

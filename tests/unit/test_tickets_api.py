@@ -16,7 +16,7 @@ from hotline.db.base import utcnow
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
 from hotline.tickets.jobs import TicketJobs
-from tests.helpers import app_without_asterisk
+from tests.helpers import app_without_asterisk, tokens_for
 
 PASSWORD = "tickets-password-1"
 USERS = {
@@ -68,12 +68,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
         )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
-            tokens = {}
-            for name in USERS:
-                response = await http.post(
-                    "/api/v1/auth/token", data={"username": name, "password": PASSWORD}
-                )
-                tokens[name] = response.json()["access_token"]
+            tokens = await tokens_for(http, USERS, PASSWORD)
             yield Client(http, runtime, tokens)
 
 
