@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,6 +24,7 @@ from hotline.calls import api as calls_api
 from hotline.calls import consoles as consoles_api
 from hotline.calls.monitor import Monitor
 from hotline.calls.service import CallRecorder, CallStore
+from hotline.db.base import utcnow
 from hotline.db.migrate import upgrade
 from hotline.deps import RuntimeDep, require
 from hotline.errors import HotlineError
@@ -71,10 +72,12 @@ class Health(BaseModel):
     transcription_jobs: dict[str, int]
 
 
-def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings, *, connect_ami: bool = True, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, clock)
         upgrade(runtime.engine)
         app.state.runtime = runtime
         layout = runtime.layout
@@ -120,7 +123,7 @@ def create_app(settings: Settings, *, connect_ami: bool = True) -> FastAPI:
             settings.handoff,
         )
         runtime.deliverer.start()
-        TicketJobs(runtime.session_factory, runtime.tickets).schedule(
+        TicketJobs(runtime.session_factory, runtime.tickets, clock=clock).schedule(
             scheduler, escalate_every=settings.tickets.escalate_every_seconds
         )
         runtime.transcriber.start()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,6 +15,7 @@ from hotline.ami.client import AmiClient, AmiEndpoint
 from hotline.asterisk.layout import InstanceLayout
 from hotline.calls.monitor import Monitor
 from hotline.calls.service import CallRecorder
+from hotline.db.base import utcnow
 from hotline.db.session import make_engine, make_session_factory
 from hotline.ivr.service import IvrConfig
 from hotline.recordings.service import RecordingRegistry
@@ -62,9 +65,11 @@ class Runtime:
     tickets: TicketDesk | None = None
     deliverer: Deliverer | None = None
     started: list[str] = field(default_factory=list)
+    # The moment "now" for deadlines and ticket views (tests pin it; the service uses the real clock).
+    clock: Callable[[], datetime] = utcnow
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Runtime:
     engine = make_engine(settings.resolved_database_url)
     return Runtime(
         settings=settings,
@@ -72,4 +77,5 @@ def build_runtime(settings: Settings) -> Runtime:
         session_factory=make_session_factory(engine),
         token_key=ensure_secret(settings.secrets_dir / "token_key", nbytes=48),
         layout=instance_layout(settings),
+        clock=clock,
     )

@@ -17,7 +17,7 @@ import subprocess
 import time
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
@@ -133,10 +133,13 @@ def drop_postgres_database(url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def app_without_asterisk(state_dir: Path) -> AsyncIterator[tuple[FastAPI, Runtime]]:
-    """The controller app with its lifespan running, on a SQLite file in ``state_dir``, no AMI."""
+async def app_without_asterisk(
+    state_dir: Path, clock: Callable[[], datetime] = utcnow
+) -> AsyncIterator[tuple[FastAPI, Runtime]]:
+    """The controller app with its lifespan running, on a SQLite file in ``state_dir``, no AMI;
+    ``clock`` is its "now" for deadlines."""
     settings = Settings(state_dir=state_dir, asterisk=AsteriskSettings(root=state_dir / "asterisk-root"))
-    app = create_app(settings, connect_ami=False)
+    app = create_app(settings, connect_ami=False, clock=clock)
     async with app.router.lifespan_context(app):
         yield app, app.state.runtime
 

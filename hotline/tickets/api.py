@@ -16,7 +16,6 @@ from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
 from hotline.calls.privacy import caller_for
-from hotline.db.base import utcnow
 from hotline.db.session import in_transaction
 from hotline.deps import RuntimeDep, SessionDep, get_ami, require, started
 from hotline.errors import HotlineError, NotFoundError
@@ -56,7 +55,7 @@ def _outs(session: Session, runtime: Runtime, actor: Actor, tickets: list[Ticket
         ).all()
     )
     catalog = runtime.ivr.catalog if runtime.ivr else None
-    now = utcnow()
+    now = runtime.clock()
     return [
         TicketOut(
             number=t.number,
@@ -123,7 +122,7 @@ def tickets(
     where = service.TicketFilter(
         state=state, overdue=overdue, due_before=due_before, lawyer=lawyer, kind=kind, linkedid=linkedid
     )
-    found = service.list_tickets(session, actor, where, limit=limit, offset=offset)
+    found = service.list_tickets(session, actor, where, limit=limit, offset=offset, now=runtime.clock())
     return TicketPage(items=_outs(session, runtime, actor, found), limit=limit, offset=offset)
 
 
@@ -137,7 +136,8 @@ def ticket_of_call(linkedid: str, session: SessionDep, runtime: RuntimeDep, acto
             f"Call {linkedid} has no ticket: only answered calls and voicemails get one.",
             linkedid=linkedid,
         )
-    ticket = ticket_desk(runtime).open_for(session, call)  # the sweep would open it within a second
+    # The sweep would open it within a second.
+    ticket = ticket_desk(runtime).open_for(session, call, runtime.clock())
     if not service.may_read(actor, ticket):
         raise NotFoundError(
             "ticket-not-found", f"There is no ticket of call {linkedid} for you.", linkedid=linkedid
@@ -156,7 +156,9 @@ def write_ticket(
 ) -> TicketOut:
     """The lawyer's summary and outcome: 已解答 closes the ticket; a referral or 需回访 sets its deadline."""
     found = service.get_ticket(session, number, actor)
-    ticket_desk(runtime).update(session, found, actor, summary=body.summary, outcome=body.outcome)
+    ticket_desk(runtime).update(
+        session, found, actor, summary=body.summary, outcome=body.outcome, now=runtime.clock()
+    )
     return _outs(session, runtime, actor, [found])[0]
 
 

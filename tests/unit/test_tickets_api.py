@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -12,13 +13,15 @@ import pytest
 from hotline.auth.service import create_user, link_lawyer
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
-from hotline.db.base import utcnow
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
 from hotline.tickets.jobs import TicketJobs
 from tests.helpers import app_without_asterisk, tokens_for
 
 PASSWORD = "tickets-password-1"
+# "Now" for the app and its jobs: a Monday morning, so that deadlines in working days fall in the
+# same week whatever day the suite runs (3 working days from Monday are Thursday).
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 USERS = {
     "lawyer-8001": "lawyer",
     "lawyer-8002": "lawyer",
@@ -39,7 +42,8 @@ class Client:
 
 @pytest.fixture(scope="module")
 async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
-    async with app_without_asterisk(tmp_path_factory.mktemp("tickets-api")) as (app, runtime):
+    state_dir = tmp_path_factory.mktemp("tickets-api")
+    async with app_without_asterisk(state_dir, clock=lambda: NOW) as (app, runtime):
         with runtime.session_factory.begin() as session:
             for extension in ("8001", "8002"):
                 create_lawyer(session, f"律师{extension}", extension)
@@ -47,7 +51,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
                 create_user(session, name, PASSWORD, role)
             link_lawyer(session, "lawyer-8001", "8001")
             link_lawyer(session, "lawyer-8002", "8002")
-        now = utcnow().timestamp()
+        now = NOW.timestamp()
         CallStore(runtime.session_factory).write(
             [
                 CallProgress(
@@ -126,8 +130,9 @@ async def test_the_desk_opens_and_writes_its_call_s_ticket(client: Client) -> No
 async def test_supervisors_see_overdue_tickets_escalated_by_the_job(client: Client) -> None:
     runtime = client.runtime
     assert runtime.tickets is not None
-    await TicketJobs(runtime.session_factory, runtime.tickets).sweep()  # the voicemail gets its ticket
-    later = TicketJobs(runtime.session_factory, runtime.tickets, clock=lambda: utcnow() + timedelta(days=4))
+    # The voicemail gets its ticket.
+    await TicketJobs(runtime.session_factory, runtime.tickets, clock=lambda: NOW).sweep()
+    later = TicketJobs(runtime.session_factory, runtime.tickets, clock=lambda: NOW + timedelta(days=4))
     escalated = await later.escalate()
     assert len(escalated) == 2  # the voicemail's 24 h and the referral's 3 working days are both past
 
@@ -135,10 +140,10 @@ async def test_supervisors_see_overdue_tickets_escalated_by_the_job(client: Clie
         "/api/v1/tickets", params={"overdue": "true"}, headers=client.auth("supervisor-zhang")
     )
     assert overdue.status_code == 200
-    assert {t["number"] for t in overdue.json()["items"]} == set()  # not yet, by the real clock
+    assert {t["number"] for t in overdue.json()["items"]} == set()  # not yet, by the app's clock
     due = await client.http.get(
         "/api/v1/tickets",
-        params={"due_before": (utcnow() + timedelta(days=10)).isoformat(), "state": "open"},
+        params={"due_before": (NOW + timedelta(days=10)).isoformat(), "state": "open"},
         headers=client.auth("supervisor-zhang"),
     )
     items = due.json()["items"]
