@@ -4,7 +4,8 @@ Replays the AMI stream recorded from the real Asterisk (tests/fixtures/ami/e2e-s
 repeated with rewritten channel ids so every copy is a new set of calls, through
 
 * bare: panoramisk's AMIProtocol framing + Message parsing + Manager dispatch with no handler;
-* hotline: the same, plus the controller's handler: typed decoding, the pure reducer, and the
+* hotline: the client's own framing (hotline.ami.framing: panoramisk's protocol with a parser that
+  marks repeated headers), plus the controller's handler: typed decoding, the pure reducer, and the
   call records written to a SQLite file in batches every 100 ms (as CallRecorder does).
 
 Prints events per CPU-second of this process (one core; CPU time rather than wall time, so that
@@ -26,6 +27,7 @@ from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 
 from hotline.ami.client import AmiClient, AmiEndpoint
+from hotline.ami.framing import AmiFraming
 from hotline.calls.service import CallRecorder, CallStore
 from hotline.db.migrate import upgrade
 from hotline.db.session import make_engine, make_session_factory
@@ -46,8 +48,10 @@ def count_events(data: bytes) -> int:
     return len(re.findall(rb"^Event: ", data, re.M))
 
 
-def feed(manager: Manager, data: bytes, on_chunk: object = None) -> float:
-    protocol = AMIProtocol()
+def feed(
+    manager: Manager, data: bytes, on_chunk: object = None, protocol_class: type[AMIProtocol] = AMIProtocol
+) -> float:
+    protocol = protocol_class()
     protocol.connection_made(None)
     protocol.factory = manager
     protocol.encoding = "utf8"
@@ -80,7 +84,7 @@ def hotline(data: bytes, database: Path) -> tuple[float, int]:
             recorder.store.write(list(batch.values()))
             last_flush = time.process_time()
 
-    elapsed = feed(manager, data, flush_now_and_then)
+    elapsed = feed(manager, data, flush_now_and_then, AmiFraming)
     started = time.process_time()
     recorder.store.write(list(recorder._pending.values()))
     elapsed += time.process_time() - started

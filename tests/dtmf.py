@@ -7,6 +7,7 @@ are generated with a distinct timestamp per key press so a caller can press any 
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
@@ -37,5 +38,8 @@ def key_press_pcap(key: str, index: int, directory: Path) -> Path:
     for repeat in range(3):  # the end packet, sent three times as RFC 4733 asks
         packets.append(_packet(seq + 7, timestamp, event, True, 8 * 160, False, 140_000 + repeat * 20))
     path = directory / f"key-{index}-{'star' if key == '*' else 'hash' if key == '#' else key}.pcap"
-    path.write_bytes(_PCAP_HEADER + b"".join(packets))
+    # Atomically: a SIPp of another call may be reading the same file (same key, same index).
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(_PCAP_HEADER + b"".join(packets))
+    partial.replace(path)
     return path

@@ -7,7 +7,10 @@ controller needs on top:
   reported plainly and retried, never silently looped;
 * every action has a timeout, and on disconnect pending actions fail with a clear error instead
   of being re-sent later;
-* events are decoded into typed events right here; a malformed message is logged and skipped;
+* the stream is framed by :class:`~hotline.ami.framing.AmiFraming`: a message with a repeated
+  header or a line that is not a header (text injected through a caller number) is damaged;
+* events are decoded into typed events right here; a malformed or damaged message is logged,
+  counted (``malformed_events``) and skipped;
 * ``on_connected`` runs after every successful login (the place to re-sync state from snapshots).
 """
 
@@ -24,6 +27,7 @@ from panoramisk import Manager
 
 from hotline.ami.actions import Action
 from hotline.ami.events import Event, MalformedEvent, decode, headers_of
+from hotline.ami.framing import AmiFraming
 from hotline.errors import HotlineError
 
 log = logging.getLogger(__name__)
@@ -225,6 +229,7 @@ class AmiClient:
             ping_delay=10,
             ping_interval=10,
             save_stream=self._save_stream,
+            protocol_factory=AmiFraming,
             log=logging.getLogger("hotline.ami.panoramisk"),
         )
 

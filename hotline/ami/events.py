@@ -3,14 +3,28 @@
 Pure code: headers in, events out, no I/O. A header the event must carry but does not is a
 :class:`MalformedEvent` (never an empty string). Events the controller does not use decode to
 ``None``; :data:`SUBSCRIBED_EVENTS` is also what manager.conf's event filter lets through.
+
+Asterisk copies caller numbers into events unescaped, so text from a SIP From user can add header
+lines to an event or end it and start another (see hotline.ami.framing). Hence three rules:
+
+* a message the framing marked damaged (a header repeated in any spelling, a line that is not a
+  header) is malformed as a whole, and so is any header given twice: none of its values is trusted;
+* an event about a channel must carry the head of Asterisk's channel snapshot (``Privilege``,
+  ``ChannelState``, ``ChannelStateDesc``, ``CallerIDNum``), which every real one does: the part of
+  an event split after the caller number lacks it, and forging it does not fit in the 79 characters
+  Asterisk keeps of a caller number;
+* caller numbers are reduced to ``[+]digits`` (hotline.ami.caller_id) as they are decoded.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from hotline.ami.caller_id import clean_number
+from hotline.ami.framing import DAMAGE
 from hotline.errors import HotlineError
 
 # Lower-case header name -> (header name as sent, value); a repeated header's value is a list.
@@ -39,7 +53,11 @@ def _text(headers: Headers, key: str, event: str) -> str:
 def _optional(headers: Headers, key: str) -> str | None:
     pair = headers.get(key)
     value = None if pair is None else pair[1]
-    return value if type(value) is str else None
+    if type(value) is str or value is None:
+        return value
+    if isinstance(value, list):
+        raise MalformedEvent(f"AMI message repeats the {key!r} header", header=key)
+    return None
 
 
 def _int(headers: Headers, key: str, event: str) -> int:
@@ -60,7 +78,45 @@ def _timestamp(headers: Headers, event: str) -> float:
 
 
 def _number(value: str | None) -> str | None:
-    return None if value in (None, "", "<unknown>") else value
+    return clean_number(value)
+
+
+def _intact(headers: Headers, name: str) -> None:
+    """Refuse a message the framing found damaged (see hotline.ami.framing)."""
+    damage = headers.get(DAMAGE)
+    if damage is not None:
+        problems = damage[1] if isinstance(damage[1], list) else [damage[1]]
+        raise MalformedEvent(
+            f"AMI message {name} is damaged ({'; '.join(map(str, problems))}): "
+            "text injected through a caller ID? Nothing in it is used.",
+            event=name,
+            problems=problems,
+        )
+
+
+# The head of the channel snapshot in every event about a channel, before the caller number.
+_SNAPSHOT_HEAD = ("privilege", "channelstate", "channelstatedesc", "calleridnum")
+
+
+def _whole_snapshot(headers: Headers, name: str) -> None:
+    for key in _SNAPSHOT_HEAD:
+        if key not in headers:
+            raise MalformedEvent(
+                f"AMI event {name} lacks the {key!r} header of its channel snapshot "
+                "(the part of an event split by text injected through a caller ID?)",
+                event=name,
+                header=key,
+            )
+
+
+def _of_a_channel(decoder: Callable[[Headers], Event | None]) -> Callable[[Headers], Event | None]:
+    """``decoder`` for an event about a channel: it must carry its whole channel snapshot."""
+
+    def decode_channel_event(h: Headers) -> Event | None:
+        _whole_snapshot(h, _optional(h, "event") or "?")
+        return decoder(h)
+
+    return decode_channel_event
 
 
 def _same_event(self: tuple[object, ...], other: object) -> bool:
@@ -259,6 +315,28 @@ class AsteriskShutdown(NamedTuple):
     timestamp: float
 
 
+# --- security (read class "security") -----------------------------------------------------------
+
+
+class SecurityFailure(NamedTuple):
+    """Asterisk refused someone: a wrong password (``ChallengeResponseFailed``, ``InvalidPassword``;
+    guessing for an unknown name is one too) or an ACL (``FailedACL``).
+
+    ``InvalidAccountID`` (a request naming no endpoint, no password tried) is not taken: its
+    ``AccountID`` is the From user as the sender wrote it, line breaks and all, so it could carry a
+    whole forged event naming another address to ban. Asterisk still logs it in messages.log, and
+    such a request learns nothing (every name gets the same challenge).
+
+    ``service`` is ``PJSIP`` for SIP requests (``AMI`` for AMI logins); ``address`` is the sender's
+    IP address without port or transport."""
+
+    timestamp: float
+    kind: str
+    service: str
+    account: str
+    address: str
+
+
 Event = (
     ChannelCreated
     | ChannelHungUp
@@ -279,6 +357,7 @@ Event = (
     | CallTransferred
     | FullyBooted
     | AsteriskShutdown
+    | SecurityFailure
 )
 
 
@@ -420,6 +499,7 @@ def _user_event(h: Headers) -> Event | None:
     name = f"UserEvent {kind}"
     if kind not in _USER_EVENTS:
         return None
+    _whole_snapshot(h, name)  # ours are all sent from a channel's dialplan
     timestamp, uniqueid, linkedid = (
         _timestamp(h, name),
         _text(h, "uniqueid", name),
@@ -452,6 +532,34 @@ def _user_event(h: Headers) -> Event | None:
     return CallerRated(timestamp, uniqueid, linkedid, rating)
 
 
+def remote_ip(value: str) -> str | None:
+    """The IP address in a security event's ``RemoteAddress`` (``IPV4/UDP/192.0.2.7/5060``,
+    ``IPV6/UDP/2001:db8::7/5060``; the transport may be missing); ``None`` when there is none."""
+    parts = value.split("/")
+    if len(parts) < 3 or parts[0] not in {"IPV4", "IPV6"}:
+        return None
+    host = parts[-2].strip("[]")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def _security_failure(h: Headers, name: str) -> SecurityFailure:
+    raw = _text(h, "remoteaddress", name)
+    address = remote_ip(raw)
+    if address is None:
+        raise MalformedEvent(f"AMI event {name}: RemoteAddress={raw!r} holds no IP address", event=name)
+    for required in ("severity", "sessionid", "localaddress"):  # all there in Asterisk's own events
+        _text(h, required, name)
+    return SecurityFailure(
+        _timestamp(h, name), name, _text(h, "service", name), _text(h, "accountid", name), address
+    )
+
+
 _USER_EVENTS = frozenset(
     {
         "HotlineIntake",
@@ -465,16 +573,16 @@ _USER_EVENTS = frozenset(
 )
 
 _DECODERS: dict[str, Callable[[Headers], Event | None]] = {
-    "Newchannel": _channel_created,
-    "Hangup": _channel_hung_up,
-    "QueueCallerJoin": _queue_caller_joined,
-    "QueueCallerLeave": _queue_caller_left,
-    "QueueCallerAbandon": _queue_caller_abandoned,
-    "AgentCalled": _agent_called,
-    "AgentRingNoAnswer": _agent_ring_stopped,
-    "AgentDump": _agent_ring_stopped,
-    "AgentConnect": _agent_connected,
-    "AgentComplete": _agent_completed,
+    "Newchannel": _of_a_channel(_channel_created),
+    "Hangup": _of_a_channel(_channel_hung_up),
+    "QueueCallerJoin": _of_a_channel(_queue_caller_joined),
+    "QueueCallerLeave": _of_a_channel(_queue_caller_left),
+    "QueueCallerAbandon": _of_a_channel(_queue_caller_abandoned),
+    "AgentCalled": _of_a_channel(_agent_called),
+    "AgentRingNoAnswer": _of_a_channel(_agent_ring_stopped),
+    "AgentDump": _of_a_channel(_agent_ring_stopped),
+    "AgentConnect": _of_a_channel(_agent_connected),
+    "AgentComplete": _of_a_channel(_agent_completed),
     "QueueMemberAdded": _member(False),
     "QueueMemberStatus": _member(False),
     "QueueMemberPause": _member(False),
@@ -484,6 +592,9 @@ _DECODERS: dict[str, Callable[[Headers], Event | None]] = {
     "UserEvent": _user_event,
     "FullyBooted": lambda h: FullyBooted(_timestamp(h, "FullyBooted") if "timestamp" in h else None),
     "Shutdown": lambda h: AsteriskShutdown(_timestamp(h, "Shutdown")),
+    "ChallengeResponseFailed": lambda h: _security_failure(h, "ChallengeResponseFailed"),
+    "InvalidPassword": lambda h: _security_failure(h, "InvalidPassword"),
+    "FailedACL": lambda h: _security_failure(h, "FailedACL"),
 }
 
 SUBSCRIBED_EVENTS: frozenset[str] = frozenset(_DECODERS)
@@ -507,6 +618,9 @@ def decode(headers: Headers) -> Event | None:
     names are matched without regard to case, as Asterisk is not consistent (``HoldTime`` and
     ``Holdtime``).
     """
+    if DAMAGE in headers:
+        claimed = headers.get("event", ("", ""))[1]
+        _intact(headers, "/".join(claimed) if isinstance(claimed, list) else str(claimed or "without Event"))
     name = _optional(headers, "event")
     if name is None:
         raise MalformedEvent("AMI message has no Event header")
@@ -565,6 +679,7 @@ def _duration(value: str, event: str) -> int:
 
 def decode_channel_snapshot(h: Headers) -> ChannelSnapshot:
     name = "CoreShowChannel"
+    _intact(h, name)
     return ChannelSnapshot(
         _text(h, "uniqueid", name),
         _text(h, "linkedid", name),
@@ -580,6 +695,7 @@ def decode_channel_snapshot(h: Headers) -> ChannelSnapshot:
 
 def decode_queue_entry(h: Headers) -> QueueEntrySnapshot:
     name = "QueueEntry"
+    _intact(h, name)
     return QueueEntrySnapshot(
         _text(h, "uniqueid", name),
         _text(h, "queue", name),
@@ -590,6 +706,7 @@ def decode_queue_entry(h: Headers) -> QueueEntrySnapshot:
 
 def decode_queue_member(h: Headers) -> QueueMemberSnapshot:
     name = "QueueMember"
+    _intact(h, name)
     return QueueMemberSnapshot(
         _text(h, "queue", name),
         _text(h, "location", name),

@@ -1,4 +1,4 @@
-"""Replay a recorded AMI stream (bytes as Asterisk sent them) through panoramisk's own framing.
+"""Replay a recorded AMI stream (bytes as Asterisk sent them) through the client's framing.
 
 Used by the unit tests (traces recorded from the real Asterisk under tests/fixtures/ami) and by
 the ingest benchmark. Nothing here touches a socket.
@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from panoramisk.ami_protocol import AMIProtocol
-
 from hotline.ami.events import Event, MalformedEvent, decode, headers_of
+from hotline.ami.framing import AmiFraming
 
 
 class _Collector:
@@ -33,7 +32,7 @@ class _Collector:
 
 def frame(data: bytes, chunk_size: int = 4096) -> list[Any]:
     """Split a raw stream into panoramisk messages, fed in chunks as a socket would deliver them."""
-    protocol = AMIProtocol()
+    protocol = AmiFraming()
     protocol.connection_made(None)
     collector = _Collector()
     protocol.factory = collector

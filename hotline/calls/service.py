@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.ami import actions
 from hotline.ami import events as ev
+from hotline.ami.caller_id import clean_number
 from hotline.ami.client import AmiClient
 from hotline.calls.board import EndedCall
 from hotline.calls.models import Call
@@ -33,6 +34,7 @@ from hotline.calls.summaries import read_summaries
 from hotline.db.base import from_epoch, utcnow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # After a restart with no records at all, look this far back in Asterisk's call summaries.
 SUMMARY_LOOKBACK = 2 * 86400.0
@@ -82,7 +84,8 @@ def merged_values(current: Mapping[str, Any] | None, call: CallProgress) -> dict
     lost to a partial picture (e.g. a call rebuilt from a snapshot after a restart)."""
     old: Mapping[str, Any] = current or {}
     values: dict[str, Any] = {
-        "caller": call.caller or old.get("caller"),
+        # Cleaned again at the last gate: whatever produced the progress, no raw number is stored.
+        "caller": clean_number(call.caller) or old.get("caller"),
         "started_at": _earliest(old.get("started_at"), from_epoch(call.started_at)),
         "queued_at": _earliest(old.get("queued_at"), from_epoch(call.queued_at)),
         "answered_at": _earliest(old.get("answered_at"), from_epoch(call.answered_at)),
@@ -200,6 +203,20 @@ class CallStore:
             return [progress_of(row) for row in rows]
 
 
+def _decoded(messages: Iterable[Any], event: str, decode: Callable[[ev.Headers], T]) -> tuple[T, ...]:
+    """The items ``event`` of a list answer, decoded. A malformed one is logged and left out: one
+    channel whose caller ID still holds injected text must not stop the re-sync of all the others."""
+    decoded = []
+    for message in messages:
+        if message.get("Event") != event:
+            continue
+        try:
+            decoded.append(decode(ev.headers_of(message)))
+        except ev.MalformedEvent as exc:
+            log.warning("Re-sync skipped a malformed %s item: %s", event, exc)
+    return tuple(decoded)
+
+
 class CallRecorder:
     """Events in, records out: reduces AMI events and flushes changed calls in batches."""
 
@@ -265,19 +282,9 @@ class CallRecorder:
             queues = await client.send(actions.queue_status())
             snapshot = Snapshot(
                 taken_at=taken_at,
-                channels=tuple(
-                    ev.decode_channel_snapshot(ev.headers_of(m))
-                    for m in channels
-                    if m.get("Event") == "CoreShowChannel"
-                ),
-                queue_entries=tuple(
-                    ev.decode_queue_entry(ev.headers_of(m)) for m in queues if m.get("Event") == "QueueEntry"
-                ),
-                members=tuple(
-                    ev.decode_queue_member(ev.headers_of(m))
-                    for m in queues
-                    if m.get("Event") == "QueueMember"
-                ),
+                channels=_decoded(channels, "CoreShowChannel", ev.decode_channel_snapshot),
+                queue_entries=_decoded(queues, "QueueEntry", ev.decode_queue_entry),
+                members=_decoded(queues, "QueueMember", ev.decode_queue_member),
                 finished=await self._finished_while_away(taken_at),
             )
             self.state, effects = resync(self.state, snapshot)

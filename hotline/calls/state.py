@@ -6,7 +6,8 @@ which is what makes the call records idempotent.
 
 A *call* is what a citizen's dial of 12348 starts: the inbound channel (``uniqueid == linkedid``)
 entering an intake context, plus every channel Asterisk links to it (the lawyer's leg, a third
-party). The call ends when the citizen's channel hangs up.
+party). The call ends when the citizen's channel hangs up. A call whose Newchannel was refused as
+malformed is adopted from the dialplan's intake event (``HotlineIntake``), which follows it.
 """
 
 from __future__ import annotations
@@ -355,8 +356,16 @@ def _call_transferred(state: LiveState, event: ev.CallTransferred) -> Result:
 
 
 def _intake_started(state: LiveState, event: ev.IntakeStarted) -> Result:
-    call = _caller_call(state, event.uniqueid, event.linkedid)
-    if call is None or call.caller:
+    """The dialplan's intake, sent once the dialplan has cleaned the caller ID: its number is the
+    call's. It also adopts a call whose Newchannel never arrived intact (text injected through the
+    caller ID split or doubled its headers, see hotline.ami.framing): such a call starts here."""
+    if event.uniqueid != event.linkedid:
+        return state, []
+    call = state.calls.get(event.linkedid)
+    if call is None:
+        adopted = CallProgress(linkedid=event.linkedid, caller=event.caller, started_at=event.timestamp)
+        return _update_call(state, adopted)
+    if event.caller is None or event.caller == call.caller:
         return state, []
     return _update_call(state, call._replace(caller=event.caller))
 

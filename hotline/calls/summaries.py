@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hotline.ami.caller_id import clean_number
 from hotline.calls.state import CallProgress
 from hotline.errors import HotlineError
 
@@ -106,7 +107,7 @@ def parse_line(line: str) -> CallSummary:
         raise MalformedSummary(f"rating {rating_text!r} is not 1-5")
     return CallSummary(
         linkedid=linkedid,
-        caller=_text(data, "caller"),
+        caller=clean_number(_text(data, "caller")),
         started_at=_time(data, "started"),
         queued_at=_time(data, "queued"),
         queue=_text(data, "queue"),

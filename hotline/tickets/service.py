@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline.ami.caller_id import clean_number
 from hotline.auth.permissions import Permission, allowed
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
@@ -275,7 +276,9 @@ def start_callback(
         raise HotlineError(
             "ticket-closed", f"Ticket {ticket.number} is closed: no callback needed.", status=409
         )
-    if not ticket.caller:
+    # Only the cleaned number is ever dialled (a record from before numbers were cleaned may hold more).
+    caller = clean_number(ticket.caller)
+    if caller is None:
         raise InvalidInputError(
             "callback-no-number", f"Ticket {ticket.number} has no caller number to call back."
         )
@@ -284,7 +287,7 @@ def start_callback(
     ticket.lawyer = actor.lawyer_extension
     ticket.calls.append(TicketCall(linkedid=linkedid, role="callback", added_at=moment))
     ticket.updated_at, ticket.updated_by = moment, actor.username
-    return CallbackPlan(ticket.number, linkedid, actor.lawyer_extension, ticket.caller)
+    return CallbackPlan(ticket.number, linkedid, actor.lawyer_extension, caller)
 
 
 def rate_callback(session: Session, number: str, linkedid: str, rating: int | None) -> bool:

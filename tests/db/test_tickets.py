@@ -19,6 +19,7 @@ from hotline.db.base import utcnow
 from hotline.errors import HotlineError
 from hotline.ivr.calendar import load_calendar
 from hotline.quality.models import Review
+from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.service import RecordingRegistry
 from hotline.settings import TicketSettings
@@ -210,6 +211,9 @@ def test_a_poor_rating_opens_a_quality_review_once_the_recording_is_sealed(
         keyring=parse_keyring(new_key_line("k1"), source="test"),
         call_retention=timedelta(days=730),
         voicemail_retention=timedelta(days=180),
+        audit=AuditLog(
+            session_factory, parse_keyring(new_key_line("a1"), source="test"), tmp_path / "audit_anchor.json"
+        ),
     )
     with session_factory.begin() as session:
         create_user(session, "reviewer-li", "reviewer-password", "reviewer")
@@ -304,3 +308,22 @@ async def test_callback_ratings_given_while_the_controller_was_away_are_taken_on
     assert await ratings.on_connected(peer) == 0  # type: ignore[arg-type]  # one rating per ticket
     rated = tickets(session_factory)["1795600000.14"]
     assert (rated.rating, rated.rating_channel, rated.lawyer) == (3, "callback", "8001")
+
+
+def test_a_callback_dials_only_the_cleaned_number(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    """A ticket from before caller numbers were cleaned may hold more than [+]digits: the callback
+    plan (what goes into the Originate) has only the cleaned number, or refuses without one."""
+    now = utcnow()
+    CallStore(session_factory).write([voicemail("1795600000.21", now), voicemail("1795600000.22", now)])
+    with session_factory.begin() as session:
+        raw, empty = desk.sweep(session, now)
+        raw.caller, empty.caller = '13800000002,<"x>\r\nAction: Originate', "<unknown>"
+        numbers = raw.number, empty.number
+    with session_factory.begin() as session:
+        plan = start_callback(session, numbers[0], LAWYER, now=now)
+        with pytest.raises(HotlineError) as caught:
+            start_callback(session, numbers[1], LAWYER, now=now)
+    assert plan.number == "13800000002"
+    assert caught.value.error_id == "callback-no-number"

@@ -50,6 +50,10 @@ def hangup(uniqueid: str = "1714528800.1", cause: str = "16") -> dict[str, str]:
         "Privilege": "call,all",
         "Timestamp": "1714528900.000000",
         "Channel": "PJSIP/trunk-00000001",
+        "ChannelState": "6",
+        "ChannelStateDesc": "Up",
+        "CallerIDNum": "13800138000",
+        "CallerIDName": "13800138000",
         "Uniqueid": uniqueid,
         "Linkedid": uniqueid,
         "Cause": cause,
@@ -231,6 +235,25 @@ async def test_malformed_events_are_skipped_and_counted(
         lambda: client.of_type(ev.ChannelCreated), timeout=2, interval=0.01, what="the valid event"
     )
     assert [event.uniqueid for event in created] == ["1714528800.3"]
+    assert not client.of_type(ev.ChannelHungUp)
+    assert client.ami.connected and client.ami.sessions == 1 and fake.sessions == 1
+
+
+async def test_caller_ids_carrying_ami_text_are_refused_and_do_not_cut_the_connection(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    """Newchannel events as Asterisk sends them for From users with CR LF in them: one with headers
+    that override by their case (panoramisk's parser would make it a Hangup in 1970), one split in
+    two whose second part is a Shutdown (panoramisk would close the connection on it)."""
+    client = await connected(clients(fake), fake)
+    fake.push(newchannel("1714528800.5", CallerIDNum="5551\r\ntimestamp: 1\r\nEVENT: Hangup\r\nCAUSE: 16"))
+    fake.push(newchannel("1714528800.6", CallerIDNum="5552\r\n\r\nEvent: Shutdown\r\nTimestamp: 1"))
+    fake.push(newchannel("1714528800.7", CallerIDNum='5553,<"x>'))
+    created = await eventually(
+        lambda: client.of_type(ev.ChannelCreated), timeout=2, interval=0.01, what="the valid event"
+    )
+    assert [(event.uniqueid, event.caller) for event in created] == [("1714528800.7", "5553")]
+    assert client.ami.malformed_events == 2  # the first; the head of the second (no Uniqueid)
     assert not client.of_type(ev.ChannelHungUp)
     assert client.ami.connected and client.ami.sessions == 1 and fake.sessions == 1
 

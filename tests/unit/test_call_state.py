@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 from immutables import Map
+from panoramisk.message import Message
+from sqlalchemy.orm import sessionmaker
 
+from hotline.ami import actions
 from hotline.ami import events as ev
 from hotline.ami.trace import events_from, frame
 from hotline.calls.models import Call
-from hotline.calls.service import RECORD_COLUMNS, merge_into, progress_of
+from hotline.calls.service import RECORD_COLUMNS, CallRecorder, CallStore, merge_into, progress_of
 from hotline.calls.state import CallChanged, CallProgress, LiveState, Snapshot, reduce, reduce_all, resync
 
 TRACE = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "e2e-session.ami"
@@ -156,8 +159,10 @@ def test_resync_adopts_calls_that_started_while_disconnected() -> None:
 
 
 def _user_event(kind: str, uniqueid: str, linkedid: str, **headers: str) -> ev.Event | None:
-    message = {"Event": "UserEvent", "UserEvent": kind, "Timestamp": "1795919100.5"}
-    message.update(Uniqueid=uniqueid, Linkedid=linkedid, **headers)
+    """A UserEvent from the dialplan as Asterisk 22 sends it: the channel's snapshot, then ours."""
+    message = {"Event": "UserEvent", "Privilege": "user,all", "Timestamp": "1795919100.5"}
+    message.update(Channel="PJSIP/citizens-1", ChannelState="6", ChannelStateDesc="Up", CallerIDNum="139")
+    message.update(Uniqueid=uniqueid, Linkedid=linkedid, UserEvent=kind, **headers)
     return ev.decode(ev.headers_of(message))
 
 
@@ -187,3 +192,92 @@ def test_route_and_transfer_events_complete_the_record() -> None:
 def test_a_transfer_event_without_a_target_is_malformed() -> None:
     with pytest.raises(ev.MalformedEvent):
         _user_event("HotlineTransfer", "9.2", "9.1")
+
+
+# --- caller IDs carrying AMI text (see tests/unit/test_events.py and tests/e2e/test_caller_id.py) ---
+INJECTED = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "injected-caller-ids.ami"
+
+
+def test_calls_with_injected_caller_ids_give_one_clean_record_each() -> None:
+    """Six voicemails whose Newchannel was refused or held injected lines: each is one normal
+    record with the cleaned number, its route, recording and message, started and ended when
+    Asterisk said (the forged Hangup and "timestamp: 1" changed nothing)."""
+    data = INJECTED.read_bytes()
+    events = list(events_from(data))
+    state, effects = reduce_all(LiveState(), events)
+    rows = persist({}, effects)
+    assert sorted(row.caller or "" for row in rows.values()) == [
+        "55530170001",
+        "55530170002",
+        "55530170003",
+        "55530170004",
+        "555301700051",
+        "55530170006",
+    ]
+    hangups = {e.linkedid: e.timestamp for e in events if isinstance(e, ev.ChannelHungUp)}
+    newchannels = {e.linkedid: e.timestamp for e in events if isinstance(e, ev.ChannelCreated)}
+    intakes = {e.linkedid: e.timestamp for e in events if isinstance(e, ev.IntakeStarted)}
+    for row in rows.values():
+        assert row.outcome == "voicemail" and row.voicemail_file == row.linkedid
+        assert row.recording_file and row.recording_file.endswith(row.linkedid)
+        assert (row.language, row.topic, row.ivr_path) == ("mandarin", "other", "language=1 topic=7")
+        assert row.ended_at is not None and row.ended_at.timestamp() == pytest.approx(hangups[row.linkedid])
+        start = newchannels.get(row.linkedid, intakes[row.linkedid])  # adopted at the intake
+        assert row.started_at is not None and row.started_at.timestamp() == pytest.approx(start)
+    assert len(newchannels) == 2  # the other four Newchannel events were refused
+    assert not state.calls and not state.channels
+
+
+def test_the_intake_adopts_a_call_whose_newchannel_was_refused() -> None:
+    intake = ev.IntakeStarted(1795919100.5, "9.1", "9.1", "5551")
+    state, effects = reduce(LiveState(), intake)
+    assert effects == [CallChanged(CallProgress(linkedid="9.1", caller="5551", started_at=1795919100.5))]
+    assert reduce(state, intake) == (state, [])  # once
+    # Not from another channel of the call (a lawyer's leg).
+    assert reduce(LiveState(), ev.IntakeStarted(1795919100.5, "9.2", "9.1", "5551")) == (LiveState(), [])
+
+
+def test_the_intakes_cleaned_number_is_the_calls_number() -> None:
+    """The Newchannel's number comes before the dialplan cleaned it; the intake's after."""
+    created = ev.ChannelCreated(1795919100.0, "9.1", "9.1", "PJSIP/citizens-1", "5", "from-citizens", "12348")
+    state, _ = reduce(LiveState(), created)
+    state, effects = reduce(state, ev.IntakeStarted(1795919100.5, "9.1", "9.1", "5551"))
+    assert [e.call.caller for e in effects] == ["5551"]
+    assert effects[0].call.started_at == 1795919100.0
+    assert reduce(state, ev.IntakeStarted(1795919100.6, "9.1", "9.1", None))[1] == []
+
+
+class _SnapshotPeer:
+    """Answers CoreShowChannels and QueueStatus as the AMI client would (lists of messages)."""
+
+    def __init__(self, channels: list[dict[str, str]]) -> None:
+        self.channels = channels
+
+    async def send(self, action: actions.Action) -> list[object]:
+        if action.name == "CoreShowChannels":
+            items = [Message(channel) for channel in self.channels]
+            return [Message({"Response": "Success"}), *items, Message({"Event": "CoreShowChannelsComplete"})]
+        return [Message({"Response": "Success"}), Message({"Event": "QueueStatusComplete"})]
+
+
+async def test_a_malformed_snapshot_item_does_not_stop_the_resync() -> None:
+    """A channel whose caller number still holds injected text (its first instants, before the
+    dialplan cleaned it) answers CoreShowChannels split in two: that item is left out, not the rest."""
+
+    def channel(uniqueid: str, number: str) -> dict[str, str]:
+        return {
+            "Event": "CoreShowChannel",
+            "ActionID": "a",
+            "Channel": f"PJSIP/citizens-{uniqueid}",
+            "CallerIDNum": number,
+            "Context": "from-citizens",
+            "Exten": "12348",
+            "Duration": "00:00:03",
+            "Uniqueid": uniqueid,
+            "Linkedid": uniqueid,
+        }
+
+    split = {k: v for k, v in channel("9.2", "5552").items() if k not in ("Uniqueid", "Linkedid")}
+    recorder = CallRecorder(CallStore(sessionmaker()))
+    await recorder.resync(_SnapshotPeer([channel("9.1", "5551"), split]))  # type: ignore[arg-type]
+    assert list(recorder.state.calls) == ["9.1"] and recorder.state.calls["9.1"].caller == "5551"

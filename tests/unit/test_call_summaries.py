@@ -50,6 +50,13 @@ def test_voicemail_summary() -> None:
     assert call.outcome == "voicemail" and call.lawyer is None and call.rating is None
 
 
+def test_the_summarys_caller_is_cleaned_like_an_events() -> None:
+    """A summary line written by an older dialplan kept * and # (FILTER(0-9+*#)); only [+]digits stay."""
+    line = '{"v": 2, "linkedid": "1.1", "caller": "+86138*0013#8000", "ended": "5"}'
+    assert parse_line(line).caller == "+8613800138000"
+    assert parse_line('{"v": 2, "linkedid": "1.1", "caller": "*#", "ended": "5"}').caller is None
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from panoramisk.message import Message
 
 from hotline.ami import events as ev
-from hotline.ami.trace import frame
+from hotline.ami.caller_id import clean_number
+from hotline.ami.trace import events_from, frame
 
 TRACE = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "e2e-session.ami"
 
@@ -132,3 +134,142 @@ def test_events_are_immutable(messages: list[object]) -> None:
     hung_up = ev.ChannelHungUp(1.0, "1.1", "1.1", "PJSIP/x", 16)
     left = ev.QueueCallerLeft(1.0, "1.1", "1.1", "legal")
     assert hung_up != left and hung_up != ev.ChannelHungUp(1.0, "1.1", "1.1", "PJSIP/x", 17)
+
+
+# --- caller IDs carrying AMI text ----------------------------------------------------------------
+# Recorded from the real Asterisk by tests/e2e/test_caller_id.py (SQLite; answers to actions left
+# out): six citizens 5553017000N whose From users carry CR LF, so their Newchannel events (sent
+# before the dialplan cleans the number) hold injected lines; every later event is clean.
+INJECTED = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "injected-caller-ids.ami"
+
+
+@pytest.fixture(scope="module")
+def injected() -> list[object]:
+    return frame(INJECTED.read_bytes())
+
+
+def _newchannel(messages: list[object], number: str) -> dict[str, tuple[str, object]]:
+    for message in messages:
+        headers = ev.headers_of(message)
+        if headers.get("event", ("", ""))[1] in ("Newchannel", ["Newchannel", "Hangup"]) and str(
+            headers.get("calleridnum", ("", ""))[1]
+        ).startswith(number):
+            return dict(headers)
+    raise AssertionError(f"no Newchannel of {number} in the trace")
+
+
+def test_an_injected_header_is_harmless_and_the_number_clean(injected: list[object]) -> None:
+    """From user 55530170002%0D%0AHotlineProbe%3A%20x: one more header, which nothing reads."""
+    headers = _newchannel(injected, "55530170002")
+    assert headers["hotlineprobe"] == ("HotlineProbe", "x")
+    event = ev.decode(headers)
+    assert isinstance(event, ev.ChannelCreated) and event.caller == "55530170002"
+
+
+def test_a_line_that_is_not_a_header_makes_the_event_malformed(injected: list[object]) -> None:
+    """From user ...%0D%0AHotlineProbe:%20x: Asterisk keeps "HotlineProbe" alone on a line."""
+    headers = _newchannel(injected, "55530170001")
+    with pytest.raises(ev.MalformedEvent, match="'HotlineProbe' is not a header") as caught:
+        ev.decode(headers)
+    assert caught.value.error_id == "ami-malformed-event"
+
+
+def test_a_header_repeated_in_another_case_makes_the_event_malformed(injected: list[object]) -> None:
+    """From user ...%0D%0Atimestamp%3A%201%0D%0AEVENT%3A%20Hangup: panoramisk's own parser keeps the
+    last spelling, which turns the Newchannel into a Hangup at 1970-01-01 (add a CAUSE and it
+    decodes); here nothing in it is trusted."""
+    headers = _newchannel(injected, "55530170005")
+    assert headers["event"] == ("Event", ["Newchannel", "Hangup"])
+    assert headers["timestamp"][1] == [headers["timestamp"][1][0], "1"]  # type: ignore[index]
+    with pytest.raises(ev.MalformedEvent, match="'EVENT' appears twice"):
+        ev.decode(headers)
+    raw = INJECTED.read_bytes().decode()
+    block = next(b for b in raw.split("\r\n\r\n") if "EVENT: Hangup" in b)
+    parsed_by_panoramisk = Message.from_line(block)
+    assert (parsed_by_panoramisk["event"], parsed_by_panoramisk["timestamp"]) == ("Hangup", "1")
+
+
+def test_an_event_split_by_a_double_crlf_gives_two_malformed_messages(injected: list[object]) -> None:
+    """From user ...%0D%0A%0D%0AEvent%3A%20Hangup: the Newchannel ends after the number, and the rest
+    of it (with the call's Uniqueid and Linkedid) comes as a forged Hangup; neither is used."""
+    raw = INJECTED.read_bytes()
+    start = raw.index(b"CallerIDNum: 55530170004\r\n\r\n")
+    newchannel = raw[raw.rindex(b"Event: Newchannel", 0, start) : raw.index(b"\r\n\r\n", start + 30) + 4]
+    head, forged = frame(newchannel)
+    with pytest.raises(ev.MalformedEvent, match="lacks the 'uniqueid' header"):
+        ev.decode(ev.headers_of(head))
+    assert forged.get("Event") == "Hangup" and forged.get("Uniqueid") == "1796319957.2"  # type: ignore[attr-defined]
+    with pytest.raises(ev.MalformedEvent, match="lacks the 'privilege' header of its channel snapshot"):
+        ev.decode(ev.headers_of(forged))
+
+
+def test_a_forged_event_cannot_fit_the_channel_snapshot_into_a_caller_number() -> None:
+    """Asterisk keeps 79 characters of a caller number: a forged event must bring the whole head
+    of a channel snapshot (the real tail after the number gives the rest), and that is longer."""
+    forged = (
+        "\r\n\r\nEvent: Newchannel\r\nPrivilege: \r\nTimestamp: 1\r\nChannel: x\r\nChannelState: \r\n"
+        "ChannelStateDesc: \r\nCallerIDNum: \r\n"
+    )
+    assert len(forged) > 79
+    tail = "CallerIDName: c\r\nContext: from-citizens\r\nExten: 12348\r\nUniqueid: 1.1\r\nLinkedid: 1.1"
+    for cut in ("Privilege", "ChannelState", "ChannelStateDesc", "CallerIDNum"):
+        lines = [line for line in forged.strip().split("\r\n") if not line.startswith(f"{cut}:")]
+        (message,) = frame(("\r\n".join(lines) + "\r\n" + tail + "\r\n\r\n").encode())
+        with pytest.raises(ev.MalformedEvent, match=f"lacks the '{cut.lower()}' header"):
+            ev.decode(ev.headers_of(message))
+
+
+def test_the_calls_own_events_after_the_newchannel_are_clean() -> None:
+    """The dialplan cleans the caller ID first thing: the intake event has the cleaned number."""
+    intakes = [e for e in events_from(INJECTED.read_bytes()) if isinstance(e, ev.IntakeStarted)]
+    assert sorted(e.caller or "" for e in intakes) == [
+        "55530170001",
+        "55530170002",
+        "55530170003",
+        "55530170004",
+        "555301700051",  # the digit of the injected "timestamp: 1" stays, as the dialplan's FILTER keeps it
+        "55530170006",  # ,<"x> is gone
+    ]
+
+
+def test_an_optional_header_given_twice_is_an_error_too(messages: list[object]) -> None:
+    headers = _first(messages, "Newchannel", Context="from-citizens")
+    headers["calleridnum"] = ("CallerIDNum", ["13800000000", "5551"])
+    with pytest.raises(ev.MalformedEvent, match="repeats the 'calleridnum' header"):
+        ev.decode(headers)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("13800138000", "13800138000"),
+        ("+8613800138000", "+8613800138000"),
+        ('5565,<"x>', "5565"),
+        ("5551\r\nHotlineProbe: x", "5551"),
+        ("+86 138-0013-8000", "+8613800138000"),
+        ("8+1", "81"),  # a + is kept only in front
+        ("1" * 30, "1" * 20),
+        ("<unknown>", None),
+        ("anonymous", None),
+        ("", None),
+        ("٣١٢", None),  # digits of other scripts are not ASCII digits
+    ],
+)
+def test_caller_numbers_are_reduced_to_plus_and_digits(raw: str, clean: str | None) -> None:
+    assert clean_number(raw) == clean
+    headers = ev.headers_of(
+        {
+            "Event": "QueueCallerJoin",
+            "Privilege": "agent,all",
+            "Timestamp": "1.0",
+            "ChannelState": "6",
+            "ChannelStateDesc": "Up",
+            "CallerIDNum": raw,
+            "Uniqueid": "1.1",
+            "Linkedid": "1.1",
+            "Queue": "labour",
+            "Position": "1",
+        }
+    )
+    event = ev.decode(headers)
+    assert isinstance(event, ev.QueueCallerJoined) and event.caller == clean
