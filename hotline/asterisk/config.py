@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.asterisk import prompts, render
+from hotline.asterisk.layout import prepare_instance
 from hotline.asterisk.process import read_pid, reload
 from hotline.asterisk.provision import require_root
 from hotline.db.migrate import upgrade
@@ -55,6 +56,7 @@ def apply_configuration(settings: Settings) -> Applied:
                 voice=settings.asterisk.prompt_voice,
             )
         ]
+    prepare_instance(layout)  # the new prompts: root's, readable by the group asterisk only
     reloaded = bool(changed) and read_pid(layout) is not None
     if reloaded:
         reload(layout)

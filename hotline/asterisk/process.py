@@ -1,7 +1,8 @@
 """Start, stop and query the chrooted Asterisk of one instance.
 
-Asterisk runs as the ``asterisk`` user inside the root, with the instance's own asterisk.conf.
-We only ever signal the PID from the instance's own pid file.
+Asterisk runs as the ``asterisk`` user inside the root, with the instance's own asterisk.conf and
+the umask :data:`~hotline.asterisk.layout.ASTERISK_UMASK` (its recordings, call summaries and logs
+are 0640 in 0750 directories). We only ever signal the PID from the instance's own pid file.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from hotline.asterisk.layout import InstanceLayout
+from hotline.asterisk.layout import ASTERISK_UMASK, InstanceLayout, prepare_instance
 from hotline.asterisk.provision import require_root
 from hotline.errors import ConfigurationError, HotlineError
 
@@ -38,6 +39,7 @@ def remote_command(layout: InstanceLayout, command: str, *, timeout: float = 15.
             text=True,
             timeout=timeout,
             check=False,
+            umask=ASTERISK_UMASK,
         )
     except subprocess.TimeoutExpired as exc:
         raise HotlineError(
@@ -92,11 +94,14 @@ def start(layout: InstanceLayout, *, boot_timeout: float = 30.0) -> AsteriskStat
             f"Instance {layout.instance!r} has no rendered configuration. Run `hotline config render` first.",
         )
     if read_pid(layout) is None:
+        # An installation from before the modes were private is tightened before Asterisk writes more.
+        prepare_instance(layout)
         result = subprocess.run(
             [*_base_command(layout), "-U", "asterisk", "-G", "asterisk"],
             capture_output=True,
             text=True,
             check=False,
+            umask=ASTERISK_UMASK,
         )
         if result.returncode != 0:
             raise HotlineError(

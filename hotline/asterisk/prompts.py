@@ -107,7 +107,7 @@ def build_prompts(prompts: list[Prompt], target_dir: Path, *, voice: str = "cmn"
                     )
                 _convert(spoken, Path(scratch) / "out.wav")
             shutil.move(str(Path(scratch) / "out.wav"), wav)
-        wav.chmod(0o644)
+        wav.chmod(0o640)  # the instance gives it to the group asterisk (layout.prepare_instance)
         stamp.write_text(digest)
         built.append(prompt.name)
     return built

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import jinja2
 
+from hotline.ami.caller_id import MAX_DIGITS as CALLER_DIGITS
 from hotline.ami.events import SUBSCRIBED_EVENTS
-from hotline.asterisk.layout import InstanceLayout
+from hotline.asterisk.layout import INSTANCE_FILE, InstanceLayout, asterisk_ids, prepare_instance
 from hotline.errors import ConfigurationError
 from hotline.ivr.compiler import compile_calendar, compile_callback_rating, compile_flow
 from hotline.ivr.service import IvrConfig
@@ -212,6 +213,7 @@ def build_context(
         "topic_queues": [{"name": queue, "label": label} for queue, label in catalog.queue_labels()],
         "relax_steps": relax_steps(routing.strong_level, routing.relax_after_seconds),
         "strong_level": routing.strong_level,
+        "caller_digits": CALLER_DIGITS,
         "repeat_caller_days": routing.repeat_caller_days,
         "repeat_caller_seconds": routing.repeat_caller_days * 86400,
         "ami": {
@@ -251,38 +253,23 @@ def render_files(context: Mapping[str, object], directory: Path | None = None) -
     return files
 
 
-def _asterisk_ids(root: Path) -> tuple[int, int]:
-    for line in (root / "etc/passwd").read_text().splitlines():
-        fields = line.split(":")
-        if fields[0] == "asterisk":
-            return int(fields[2]), int(fields[3])
-    raise ConfigurationError(
-        "asterisk-user-missing",
-        f"The root at {root} has no asterisk user. Delete it and run `hotline asterisk provision`.",
-    )
-
-
 def write_files(layout: InstanceLayout, files: Mapping[str, str]) -> list[Path]:
-    """Write the rendered files (atomically, mode 0640, owner asterisk); return the changed ones."""
-    uid, gid = _asterisk_ids(layout.root)
+    """Write the rendered files (atomically, mode 0640, owner root, group asterisk) into the
+    instance's directories (made private first); return the changed ones."""
+    prepare_instance(layout)
+    _uid, gid = asterisk_ids(layout.root)
     etc = layout.host(layout.etc)
-    etc.mkdir(parents=True, exist_ok=True)
-    os.chown(etc, 0, gid)
-    etc.chmod(0o750)
-    for inside in layout.writable_dirs():
-        directory = layout.host(inside)
-        directory.mkdir(parents=True, exist_ok=True)
-        os.chown(directory, uid, gid)
-    layout.host(layout.sounds).mkdir(parents=True, exist_ok=True)
     changed = []
     for name, text in files.items():
         target = etc / name
         if target.exists() and target.read_text() == text:
             continue
         temporary = target.with_suffix(target.suffix + ".new")
-        temporary.write_text(text)
+        # manager.conf holds the AMI secret, pjsip.conf the SIP digest hashes: never readable by others.
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(text)
         os.chown(temporary, 0, gid)
-        temporary.chmod(0o640)
+        temporary.chmod(INSTANCE_FILE)
         temporary.replace(target)
         changed.append(target)
     return changed

@@ -3,7 +3,13 @@
 A pure parser: no database and no I/O besides the bytes it is given. Two tables are recognised by
 their header row (English or Chinese column names): *lawyers* (who answers, which topics, regions
 and dialects) and *shifts* (which extension is on duty when). Every problem in every file is
-collected; if there is any, :class:`RosterInvalid` lists them all and the caller imports nothing.
+collected; if there is any, :class:`RosterInvalid` lists the first hundred (and counts the rest) and
+the caller imports nothing.
+
+Files are read row by row (CSV as a stream, XLSX with openpyxl's read-only reader) and bounded by
+:class:`~hotline.settings.RosterSettings`: bytes, an XLSX's unpacked size (checked before it is
+parsed), rows, columns and characters per cell. Past a limit reading stops at once with
+:class:`RosterTooLarge`.
 """
 
 from __future__ import annotations
@@ -11,13 +17,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import zipfile
+import zlib
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
+from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hotline.errors import ConfigurationError, InvalidInputError
+from hotline.errors import ConfigurationError, HotlineError, InvalidInputError
+from hotline.settings import RosterSettings
 
 # Canonical column -> accepted header names (compared case-insensitively, whitespace stripped).
 _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -50,6 +60,16 @@ _DATE = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})")
 _TIME = re.compile(r"([0-9]{1,2})[:：]([0-9]{2})(?:[:：]00)?")
 _DAY_MINUTES = 24 * 60
 _EXCEL_24_00 = datetime(1900, 1, 1)  # what openpyxl returns for a time cell holding 24:00 (serial 1.0)
+# At most this many problems are listed (the rest are counted): fixing them usually fixes the rest.
+PROBLEMS_SHOWN = 100
+# A value quoted in a problem is cut to this many characters.
+_SHOWN_CHARS = 40
+# Excel, WPS and LibreOffice compress an XLSX's parts with deflate; other methods are refused
+# (bzip2 and lzma could unpack without bound in one step).
+_ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+# A row element of a worksheet (<row ...> or, with a namespace prefix, <x:row ...>).
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,20}:)?row[\s/>]")
+_TAG_MAX = 32  # a row tag's longest match
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,21 +113,63 @@ class Roster:
 
 
 class RosterInvalid(InvalidInputError):
-    """The roster has problems; nothing may be imported. ``problems`` holds all of them."""
+    """The roster has problems; nothing may be imported. ``problems`` holds the first
+    :data:`PROBLEMS_SHOWN` of them, ``total`` counts them all."""
 
     problems: tuple[RowProblem, ...]
+    total: int
 
-    def __init__(self, problems: Iterable[RowProblem]) -> None:
+    def __init__(self, problems: Iterable[RowProblem], total: int | None = None) -> None:
         self.problems = tuple(problems)
+        self.total = len(self.problems) if total is None else total
+        omitted = self.total - len(self.problems)
         lines = "\n".join(str(problem) for problem in self.problems)
+        if omitted:
+            lines += (
+                f"\n... and {omitted} more problem(s) not listed. "
+                "Fix: correct the ones above and import again to see the rest."
+            )
         super().__init__(
             "roster-invalid",
-            f"The roster was not imported: {len(self.problems)} problem(s). Nothing was changed.\n{lines}",
+            f"The roster was not imported: {self.total} problem(s). Nothing was changed.\n{lines}",
             problems=[asdict(problem) for problem in self.problems],
+            total=self.total,
+            omitted=omitted,
         )
 
 
-class _Problems(list[RowProblem]):
+class RosterTooLarge(HotlineError):
+    """A roster file is past a limit of :class:`~hotline.settings.RosterSettings`; nothing was
+    imported and reading stopped there."""
+
+    def __init__(self, where: str, what: str, setting: str, limit: int, fix: str, **details: object) -> None:
+        super().__init__(
+            "roster-too-large",
+            f"{where}: {what}; a roster may have at most {limit:,} (HOTLINE_ROSTER__{setting.upper()}). "
+            f"Nothing was imported. Fix: {fix}.",
+            status=413,
+            details={"limit": setting, "maximum": limit, **details},
+        )
+
+    @classmethod
+    def of_bytes(cls, name: str, size: int, limit: int) -> RosterTooLarge:
+        """The files of one import hold ``size`` bytes so far, more than ``limit``."""
+        what = f"the roster files hold {size:,} bytes or more"
+        fix = "check that these are the right files, or import the roster in parts (e.g. a month at a time)"
+        return cls(name, what, "max_bytes", limit, fix, file=name)
+
+
+class _Problems:
+    """The first :data:`PROBLEMS_SHOWN` problems, and how many there are in all."""
+
+    def __init__(self) -> None:
+        self.shown: list[RowProblem] = []
+        self.total = 0
+        self.file_level = False  # a whole file or table could not be read
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
     def add(
         self,
         file: str,
@@ -117,7 +179,90 @@ class _Problems(list[RowProblem]):
         row: int | None = None,
         column: str | None = None,
     ) -> None:
-        self.append(RowProblem(file, sheet, row, column, text))
+        self.total += 1
+        self.file_level = self.file_level or row is None
+        if len(self.shown) < PROBLEMS_SHOWN:
+            self.shown.append(RowProblem(file, sheet, row, column, text))
+
+
+def _shown(value: str, limit: int = _SHOWN_CHARS) -> str:
+    """``value`` quoted as in a problem, cut to ``limit`` characters."""
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
+class _Unreadable(Exception):
+    """A file turned out damaged while it was being read (its problem text)."""
+
+
+@dataclass(slots=True)
+class _Budget:
+    """Counts what an import has read so far against its limits; past one it raises
+    :class:`RosterTooLarge` at once."""
+
+    limits: RosterSettings
+    bytes: int = 0
+    unpacked: int = 0
+    rows: int = 0
+    data_rows: dict[str, int] = field(default_factory=lambda: {"lawyers": 0, "shifts": 0})
+
+    def file(self, name: str, size: int) -> None:
+        self.bytes += size
+        if self.bytes > self.limits.max_bytes:
+            raise RosterTooLarge.of_bytes(name, self.bytes, self.limits.max_bytes)
+
+    def unpack(self, name: str, size: int) -> None:
+        self.unpacked += size
+        if self.unpacked > self.limits.max_unpacked_bytes:
+            what = f"the workbook unpacks to {size:,} bytes"
+            fix = (
+                "a roster is far smaller: check that this is the right file; delete unused sheets, "
+                "pictures and formatting, or import the roster in parts"
+            )
+            raise RosterTooLarge(
+                name, what, "max_unpacked_bytes", self.limits.max_unpacked_bytes, fix, file=name
+            )
+
+    def workbook_rows(self, name: str, count: int) -> None:
+        """The rows a workbook's sheets hold, counted in its XML before anything is parsed."""
+        if self.rows + count > self.limits.max_rows:
+            what = f"the workbook holds {count:,} rows"
+            raise RosterTooLarge(
+                name, what, "max_rows", self.limits.max_rows, self._rows_fix, file=name, rows_read=self.rows
+            )
+
+    def row(self, file: str, sheet: str | None, number: int, row: Sequence[object]) -> None:
+        """Count one row read (blank or not; its first ``max_columns`` cells) and check its cells."""
+        limits = self.limits
+        self.rows += 1
+        if self.rows > limits.max_rows:
+            what = f"more than {limits.max_rows:,} rows were read (headers and blank rows count too)"
+            self._refuse(file, sheet, number, what, "max_rows", self._rows_fix)
+        for position, cell in enumerate(row, start=1):
+            if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
+                what = f"the cell in column {position} holds {len(cell):,} characters"
+                fix = "shorten it: a name, an extension, a list of skills or regions is much shorter"
+                self._refuse(file, sheet, number, what, "max_cell_chars", fix)
+
+    def data_row(self, file: str, sheet: str | None, number: int, kind: str) -> None:
+        """Count one row of a lawyers or shifts table."""
+        self.data_rows[kind] += 1
+        setting = "max_lawyers" if kind == "lawyers" else "max_shifts"
+        if self.data_rows[kind] > getattr(self.limits, setting):
+            what = f"more than {getattr(self.limits, setting):,} {kind[:-1]} rows"
+            fix = (
+                "import the roster in parts (e.g. a month of shifts at a time), "
+                "or check that this is the right file"
+            )
+            self._refuse(file, sheet, number, what, setting, fix)
+
+    _rows_fix = "delete the empty rows at the end of each sheet, or import the roster in parts"
+
+    def _refuse(
+        self, file: str, sheet: str | None, number: int, what: str, setting: str, fix: str
+    ) -> NoReturn:
+        limit: int = getattr(self.limits, setting)
+        details = {"file": file, "sheet": sheet, "row": number, "rows_read": self.rows}
+        raise RosterTooLarge(_location(file, sheet, number), what, setting, limit, fix, **details)
 
 
 def parse_roster(
@@ -127,8 +272,10 @@ def parse_roster(
     languages: Mapping[str, str],
     timezone: str,
     known_extensions: Collection[str] = (),
+    limits: RosterSettings | None = None,
 ) -> Roster:
-    """Parse roster files given as ``(filename, bytes)``; raise :class:`RosterInvalid` on any problem."""
+    """Parse roster files given as ``(filename, bytes)``; raise :class:`RosterInvalid` on any problem
+    and :class:`RosterTooLarge` (at once) past any of ``limits``."""
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -136,11 +283,14 @@ def parse_roster(
             "roster-timezone-unknown", f"Time zone {timezone!r} is unknown; use a name like Asia/Shanghai."
         ) from exc
     problems = _Problems()
+    budget = _Budget(limits or RosterSettings())
     if not files:
         problems.add("(no file)", "no file was given. Fix: upload a lawyers and/or a shifts file.")
-    tables = [table for name, data in files for table in _read_file(name, data, problems)]
+    for name, data in files:
+        budget.file(name, len(data))
+    tables = [table for name, data in files for table in _read_file(name, data, problems, budget)]
     # An unreadable file or table may hold lawyers: then "unknown extension" would only be noise.
-    lawyers_complete = not any(p.row is None for p in problems) and not any(
+    lawyers_complete = not problems.file_level and not any(
         table.broken and table.kind != "shifts" for table in tables
     )
     usable = [table for table in tables if not table.broken]
@@ -149,7 +299,7 @@ def parse_roster(
     known = {*extensions, *known_extensions} if lawyers_complete else None
     shifts = _parse_shifts([t for t in usable if t.kind == "shifts"], zone, known, problems)
     if problems:
-        raise RosterInvalid(problems)
+        raise RosterInvalid(problems.shown, problems.total)
     return Roster(tuple(lawyers), tuple(shifts))
 
 
@@ -171,103 +321,201 @@ class _Table:
     sheet: str | None
     kind: str | None  # "lawyers", "shifts", or None when the header matches neither
     labels: dict[str, str]  # canonical column -> header as written
+    positions: dict[str, int] = field(default_factory=dict)  # canonical column -> index in a row
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
     broken: bool = False  # a required column is missing or the header is unusable
 
 
-def _read_file(name: str, data: bytes, problems: _Problems) -> list[_Table]:
+def _read_file(name: str, data: bytes, problems: _Problems, budget: _Budget) -> list[_Table]:
     suffix = PurePath(name).suffix.lower()
     if suffix == ".csv":
         rows = _csv_rows(name, data, problems)
-        table = None if rows is None else _table(name, None, rows, problems)
-        if rows is not None and table is None:
+        if rows is None:
+            return []
+        try:
+            table = _read_table(name, None, rows, problems, budget)
+        except _Unreadable as exc:
+            problems.add(name, str(exc))
+            return []
+        if table is None:
             problems.add(name, f"the file is empty. Fix: {_TABLES_HINT}.")
         return [] if table is None else [table]
     if suffix == ".xlsx":
-        sheets = _xlsx_sheets(name, data, problems)
-        tables = [t for sheet, rows in sheets or [] if (t := _table(name, sheet, rows, problems)) is not None]
-        if sheets is not None and not tables:
-            problems.add(name, f"every sheet is empty. Fix: {_TABLES_HINT}.")
-        return tables
+        return _xlsx_tables(name, data, problems, budget)
     problems.add(name, "is neither a .csv nor an .xlsx file. Fix: save the roster as CSV or XLSX.")
     return []
 
 
-def _csv_rows(name: str, data: bytes, problems: _Problems) -> list[Sequence[object]] | None:
+def _csv_rows(name: str, data: bytes, problems: _Problems) -> Iterator[Sequence[object]] | None:
+    """The CSV's rows, decoded and split as they are read."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = data.decode(encoding)
+            data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
     else:
         problems.add(name, "is neither UTF-8 nor GB18030 text. Fix: save the CSV as UTF-8.")
         return None
+    return _csv_stream(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+
+
+def _csv_stream(text: io.TextIOWrapper) -> Iterator[Sequence[object]]:
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        yield from csv.reader(text)
     except csv.Error as exc:
-        problems.add(name, f"is not valid CSV ({exc}). Fix: save it again as CSV from Excel or WPS.")
-        return None
+        raise _Unreadable(f"is not valid CSV ({exc}). Fix: save it again as CSV from Excel or WPS.") from exc
 
 
-def _xlsx_sheets(
-    name: str, data: bytes, problems: _Problems
-) -> list[tuple[str, list[Sequence[object]]]] | None:
+_XLSX_FIX = "open it in Excel or WPS and save it again as .xlsx"
+
+
+def _xlsx_tables(name: str, data: bytes, problems: _Problems, budget: _Budget) -> list[_Table]:
+    """The tables of every sheet; the parts' unpacked size is checked before anything is parsed."""
     import openpyxl  # type: ignore[import-untyped, unused-ignore]
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        problems.add(name, f"is not a readable XLSX workbook ({exc}). Fix: {_XLSX_FIX}.")
+        return []
+    if any(part.compress_type not in _ZIP_METHODS for part in parts):
+        problems.add(name, f"is not a readable XLSX workbook (unusual compression). Fix: {_XLSX_FIX}.")
+        return []
+    budget.unpack(name, sum(part.file_size for part in parts))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            rows = sum(_count_rows(archive, part) for part in parts if part.filename.endswith(".xml"))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error) as exc:
+        # RuntimeError: a part is encrypted (password protected)
+        problems.add(name, f"is not a readable XLSX workbook ({exc}). Fix: {_XLSX_FIX}.")
+        return []
+    # openpyxl reads a whole sheet to find its size when the sheet does not say it: refuse a
+    # workbook with too many rows before that.
+    budget.workbook_rows(name, rows)
+    try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of errors for a damaged workbook
-        fix = "open it in Excel or WPS and save it again as .xlsx"
-        problems.add(name, f"is not a readable XLSX workbook ({exc}). Fix: {fix}.")
-        return None
+        problems.add(name, f"is not a readable XLSX workbook ({exc}). Fix: {_XLSX_FIX}.")
+        return []
+    tables = []
     try:
-        return [(str(sheet.title), list(sheet.iter_rows(values_only=True))) for sheet in workbook.worksheets]
+        for sheet in workbook.worksheets:
+            title = str(sheet.title)
+            # Cells past the first max_columns are never built.
+            rows = sheet.iter_rows(values_only=True, max_col=budget.limits.max_columns)
+            table = _read_table(name, title, _xlsx_stream(rows), problems, budget)
+            if table is not None:
+                tables.append(table)
+    except _Unreadable as exc:
+        problems.add(name, str(exc))
+        return []
     finally:
         workbook.close()
+    if not tables:
+        problems.add(name, f"every sheet is empty. Fix: {_TABLES_HINT}.")
+    return tables
+
+
+def _count_rows(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> int:
+    """How many row elements an XML part holds, counted as it is unpacked (no XML parsing).
+
+    ``<row`` is counted at the speed of ``bytes.count``; only a part without one but with
+    ``:row`` is searched again for rows with a namespace prefix (``<x:row>``)."""
+    count = _count_in(archive, part, lambda data, end: data.count(b"<row", 0, end))
+    if count or not _count_in(archive, part, lambda data, end: data.count(b":row", 0, end)):
+        return count
+    return _count_in(archive, part, lambda data, end: len(_ROW_TAG.findall(data, 0, end)))
+
+
+def _count_in(archive: zipfile.ZipFile, part: zipfile.ZipInfo, count: Callable[[bytes, int], int]) -> int:
+    total, carry = 0, b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            data = carry + chunk
+            # A tag cut in two by the chunk's end starts at its last '<': keep that for the next round.
+            cut = data.rfind(b"<")
+            if cut < 0 or len(data) - cut > _TAG_MAX:
+                cut = len(data)
+            total += count(data, cut)
+            carry = data[cut:]
+    return total + count(carry, len(carry))
+
+
+def _xlsx_stream(rows: Iterator[Sequence[object]]) -> Iterator[Sequence[object]]:
+    try:
+        yield from rows
+    except Exception as exc:  # a damaged sheet shows only when it is read
+        raise _Unreadable(f"is not a readable XLSX workbook ({exc}). Fix: {_XLSX_FIX}.") from exc
 
 
 def _is_blank(row: Sequence[object]) -> bool:
-    return all(_text(cell) == "" for cell in row)
+    if isinstance(row, list):  # a CSV row: strings only, however many
+        return not "".join(row).strip()
+    return row.count(None) == len(row) or all(_text(cell) == "" for cell in row)
 
 
-def _table(file: str, sheet: str | None, rows: list[Sequence[object]], problems: _Problems) -> _Table | None:
-    """Recognise the table by its header (the first non-blank row); ``None`` if there is no header."""
-    numbered = [(number, row) for number, row in enumerate(rows, start=1) if not _is_blank(row)]
-    if not numbered:
-        return None
-    (header_row, header), body = numbered[0], numbered[1:]
+def _read_table(
+    file: str, sheet: str | None, rows: Iterable[Sequence[object]], problems: _Problems, budget: _Budget
+) -> _Table | None:
+    """Read one table row by row: its header (the first non-blank row) says what it is, and the
+    rows after it are kept. ``None`` if there is no header; an unusable header stops reading."""
+    table: _Table | None = None
+    width = budget.limits.max_columns
+    for number, row in enumerate(rows, start=1):
+        if len(row) > width:  # columns past the limit are not read
+            row = row[:width]
+        budget.row(file, sheet, number, row)
+        if _is_blank(row):
+            continue
+        if table is None:
+            table = _header(file, sheet, number, row, problems, width)
+            if table.broken:
+                return table
+            continue
+        assert table.kind is not None  # a table without a kind is broken
+        budget.data_row(file, sheet, number, table.kind)
+        cells = {column: row[p] if p < len(row) else None for column, p in table.positions.items()}
+        table.rows.append((number, cells))
+    return table
+
+
+def _header(
+    file: str, sheet: str | None, number: int, header: Sequence[object], problems: _Problems, width: int
+) -> _Table:
+    """The table a header row starts, ``broken`` when it cannot be used."""
     headers = [_text(cell) for cell in header]
     kind = _classify(headers)
     table = _Table(file, sheet, kind, {})
     if kind is None:
-        shown = ", ".join(h for h in headers if h)
+        shown = ", ".join(h if len(h) <= _SHOWN_CHARS else h[: _SHOWN_CHARS - 1] + "…" for h in headers if h)
+        shown = shown if len(shown) <= 200 else shown[:199] + "…"
         text = f"the header ({shown}) matches neither a lawyers nor a shifts table. Fix: {_TABLES_HINT}."
-        problems.add(file, text, sheet=sheet, row=header_row)
+        problems.add(file, text, sheet=sheet, row=number)
         table.broken = True
         return table
     aliases = {alias: column for column, names in _COLUMNS[kind].items() for alias in names}
-    positions: dict[str, int] = {}
     for position, label in enumerate(headers):
         column = aliases.get(label.casefold())
         if column is None:
             continue  # unknown columns (notes and the like) are ignored
-        if column in positions:
+        if column in table.positions:
             text = f"column {column} appears twice. Fix: keep one of {table.labels[column]!r} and {label!r}."
-            problems.add(file, text, sheet=sheet, row=header_row, column=label)
+            problems.add(file, text, sheet=sheet, row=number, column=label)
             continue
-        positions[column] = position
+        table.positions[column] = position
         table.labels[column] = label
-    missing = [column for column in _REQUIRED[kind] if column not in positions]
+    missing = [column for column in _REQUIRED[kind] if column not in table.positions]
     if missing:
         needed = ", ".join("/".join(_COLUMNS[kind][column]) for column in _REQUIRED[kind])
         text = (
-            f"the {kind} table lacks the column(s) {', '.join(missing)}. Fix: its header must have {needed}."
+            f"the {kind} table lacks the column(s) {', '.join(missing)}. Fix: its header must have {needed}"
         )
-        problems.add(file, text, sheet=sheet, row=header_row)
+        if len(header) >= width:
+            text += f" within its first {width} columns (the others are not read)"
+        problems.add(file, text + ".", sheet=sheet, row=number)
         table.broken = True
-    for number, row in body:
-        table.rows.append((number, {c: row[p] if p < len(row) else None for c, p in positions.items()}))
     return table
 
 
@@ -343,14 +591,14 @@ class _Vocabulary:
         return self.ids.get(alias.casefold())
 
     def unknown(self, alias: str) -> str:
-        return f"{alias!r} is not a known {self.what}. Fix: use one of: {self.accepted}."
+        return f"{_shown(alias)} is not a known {self.what}. Fix: use one of: {self.accepted}."
 
 
 def _extension(row: _Row) -> str | None:
     text = row.text("extension")
     if EXTENSION.fullmatch(text):
         return text
-    shown = "is empty" if not text else f"{text!r} is not an extension"
+    shown = "is empty" if not text else f"{_shown(text)} is not an extension"
     row.report(
         "extension",
         f"{shown}. Fix: give the softphone extension, 3 to 8 digits not starting with 0, e.g. 8001.",
@@ -397,11 +645,13 @@ def _skills(row: _Row, topics: _Vocabulary) -> dict[str, int]:
         if topic is None:
             row.report("skills", topics.unknown(alias))
         elif topic in seen:
-            row.report("skills", f"topic {alias!r} ({topic}) is given twice. Fix: keep one level per topic.")
+            row.report(
+                "skills", f"topic {_shown(alias)} ({topic}) is given twice. Fix: keep one level per topic."
+            )
         if not (level.isdecimal() and 1 <= int(level) <= 5):
-            what = f"the level {level!r}" if level else "no level"
+            what = f"the level {_shown(level)}" if level else "no level"
             fix = "write topic:level with a level from 1 (basic) to 5 (expert), e.g. 劳动争议:5; 婚姻家庭:3"
-            row.report("skills", f"{item!r} has {what}. Fix: {fix}.")
+            row.report("skills", f"{_shown(item)} has {what}. Fix: {fix}.")
         elif topic is not None:
             skills[topic] = int(level)
         if topic is not None:
@@ -464,7 +714,7 @@ def _date(row: _Row) -> date | None:
             return date(int(match[1]), int(match[3]), int(match[4]))
         except ValueError:
             pass
-    row.report("date", f"{text!r} is not a date. Fix: write it as YYYY-MM-DD, e.g. 2026-12-01.")
+    row.report("date", f"{_shown(text)} is not a date. Fix: write it as YYYY-MM-DD, e.g. 2026-12-01.")
     return None
 
 
@@ -474,7 +724,7 @@ def _minutes(row: _Row, column: str) -> int | None:
     minutes = _cell_minutes(cell)
     if minutes is None or not 0 <= minutes <= _DAY_MINUTES:  # 24:00 may end a shift
         fix = "write the time as HH:MM, e.g. 08:30; a shift may end at 24:00"
-        row.report(column, f"{_text(cell)!r} is not a time (HH:MM). Fix: {fix}.")
+        row.report(column, f"{_shown(_text(cell))} is not a time (HH:MM). Fix: {fix}.")
         return None
     return minutes
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import grp
 import json
+import os
+import pwd
 import subprocess
 import sys
 import time
@@ -11,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hotline.asterisk import process
-from hotline.asterisk.layout import InstanceLayout
+from hotline.asterisk.layout import InstanceLayout, asterisk_ids
 from hotline.asterisk.provision import MARKER, PACKAGES, parse_debian_version, provision, require_root
 from hotline.errors import ConfigurationError
 
@@ -84,3 +87,35 @@ def test_cli_reports_a_missing_root_plainly(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "asterisk-root-missing" in result.stderr and "hotline asterisk provision" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_asterisk_user_is_nobody_on_the_host(tmp_path: Path) -> None:
+    """Debian's root may give asterisk the ids of a host account (sid's 101 is often the host's
+    postgres): that account could then read the recordings Asterisk writes. Provisioning moves the
+    user, its group and its files to ids no host account has."""
+    host_account = next(p for p in pwd.getpwall() if p.pw_uid != 0)
+    host_group = next(g for g in grp.getgrall() if g.gr_gid != 0)
+    root = fake_root(tmp_path / "root", "1:22.10.1+dfsg-1")
+    (root / "etc/passwd").write_text(
+        f"root:x:0:0::/root:/bin/sh\nasterisk:x:{host_account.pw_uid}:{host_group.gr_gid}::/var/lib/asterisk:/x\n"
+    )
+    (root / "etc/group").write_text(f"root:x:0:\naudio:x:29:asterisk\nasterisk:x:{host_group.gr_gid}:\n")
+    spool = root / "var/spool/asterisk"
+    spool.mkdir(parents=True)
+    recording = spool / "call.wav"
+    recording.write_bytes(b"RIFF")
+    for path in (spool, recording):
+        os.chown(path, host_account.pw_uid, host_group.gr_gid)
+    spool.chmod(0o2750)
+
+    provision(root, minimum_version="22.10.1")
+
+    uid, gid = asterisk_ids(root)
+    assert uid not in {p.pw_uid for p in pwd.getpwall()}
+    assert gid not in {g.gr_gid for g in grp.getgrall()}
+    for path in (spool, recording):
+        assert (path.stat().st_uid, path.stat().st_gid) == (uid, gid), path
+    assert spool.stat().st_mode & 0o7777 == 0o2750  # the mode is kept
+    assert "audio:x:29:asterisk" in (root / "etc/group").read_text()
+    provision(root, minimum_version="22.10.1")  # nothing more to do the second time
+    assert asterisk_ids(root) == (uid, gid)

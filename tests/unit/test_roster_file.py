@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
+import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,8 @@ import pytest
 
 from hotline.errors import ConfigurationError
 from hotline.ivr.catalog import load_catalog
-from hotline.routing.roster_file import Roster, RosterInvalid, RowProblem, parse_roster
+from hotline.routing.roster_file import Roster, RosterInvalid, RosterTooLarge, RowProblem, parse_roster
+from hotline.settings import RosterSettings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "roster"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -221,7 +224,9 @@ def test_roster_invalid_message_and_details() -> None:
                 "column": "分机",
                 "problem": error.problems[0].problem,
             }
-        ]
+        ],
+        "total": 1,
+        "omitted": 0,
     }
 
 
@@ -338,3 +343,211 @@ def test_no_files() -> None:
 def test_unknown_time_zone_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         parse_roster([], topics=TOPICS, languages=LANGUAGES, timezone="Mars/Olympus")
+
+
+# --- bounded files -----------------------------------------------------------------------------------------
+
+_MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def repeated_rows_xlsx(header: list[object], row: list[object], count: int) -> bytes:
+    """A one-sheet workbook of ``header`` then ``count`` copies of ``row``, written as Excel does
+    (shared strings) but without openpyxl, so that 200,000 rows take a fraction of a second and
+    compress to some tens of KB."""
+    strings: dict[str, int] = {}
+
+    def cells(values: list[object]) -> str:
+        out = []
+        for value in values:
+            if isinstance(value, int):
+                out.append(f"<c><v>{value}</v></c>")
+            else:
+                out.append(f'<c t="s"><v>{strings.setdefault(str(value), len(strings))}</v></c>')
+        return "<row>" + "".join(out) + "</row>"
+
+    data = cells(header) + cells(row) * count
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet {_MAIN}><sheetData>{data}</sheetData></worksheet>'
+    )
+    shared = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    return _workbook(
+        {"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": f"<sst {_MAIN}>{shared}</sst>"}
+    )
+
+
+def _workbook(parts: dict[str, str]) -> bytes:
+    package = "http://schemas.openxmlformats.org/package/2006"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            f'<Types xmlns="{package}/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_TYPE}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_TYPE}.sharedStrings+xml"/>'
+            "</Types>",
+        )
+        archive.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{package}/relationships">'
+            f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook {_MAIN} xmlns:r="{_RELS}">'
+            '<sheets><sheet name="班表" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{package}/relationships">'
+            f'<Relationship Id="rId1" Type="{_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{_RELS}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>",
+        )
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+SHIFT_HEADER: list[object] = ["extension", "date", "start", "end"]
+BAD_SHIFT: list[object] = [8001, "2026-12-01", "25:00", "12:00"]  # two problems per row
+
+
+def too_large(*files: tuple[str, bytes | str], **kwargs: Any) -> RosterTooLarge:
+    with pytest.raises(RosterTooLarge) as caught:
+        parse(*files, known_extensions={"8001"}, **kwargs)
+    error = caught.value
+    assert error.error_id == "roster-too-large" and error.status == 413
+    assert "Nothing was imported. Fix: " in error.message
+    return error
+
+
+def test_a_200000_row_workbook_is_refused_before_it_is_parsed() -> None:
+    """The reported attack: a small XLSX (tens of KB) of 200,000 rows used to take seconds,
+    hundreds of MB and give a 30 MB message of 400,000 problems."""
+    workbook = repeated_rows_xlsx(SHIFT_HEADER, BAD_SHIFT, 200_000)
+    assert len(workbook) < 100_000
+
+    tracemalloc.start()
+    try:
+        error = too_large(("roster.xlsx", workbook))
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.message == (
+        "roster.xlsx: the workbook holds 200,001 rows; a roster may have at most 60,000 "
+        "(HOTLINE_ROSTER__MAX_ROWS). Nothing was imported. Fix: delete the empty rows at the end of each "
+        "sheet, or import the roster in parts."
+    )
+    assert error.details["rows_read"] == 0  # counted in the XML: no row was parsed
+    assert error.details["limit"] == "max_rows" and error.details["maximum"] == 60_000
+    assert peak < 20_000_000
+
+
+def test_reading_stops_at_the_first_row_past_the_limit() -> None:
+    """CSV and XLSX are read row by row and reading stops at once past a limit."""
+    limits = RosterSettings(max_shifts=1_000, max_bytes=10_000_000)
+    csv_text = "extension,date,start,end\n" + "8001,2026-12-01,25:00,12:00\n" * 200_000
+    error = too_large(("shifts.csv", csv_text), limits=limits)
+    assert error.details["rows_read"] == 1_002  # the header, 1,000 shifts and the one too many
+    assert error.message.startswith(
+        "shifts.csv row 1002: more than 1,000 shift rows; a roster may have at most 1,000 "
+        "(HOTLINE_ROSTER__MAX_SHIFTS)."
+    )
+
+    workbook = repeated_rows_xlsx(SHIFT_HEADER, BAD_SHIFT, 5_000)
+    error = too_large(("shifts.xlsx", workbook), limits=limits)
+    assert error.details["rows_read"] == 1_002
+    assert error.details["sheet"] == "班表" and error.details["limit"] == "max_shifts"
+
+    lawyers = "name,extension\n" + "".join(f"律师{n},{8000 + n}\n" for n in range(1, 12))
+    error = too_large(("lawyers.csv", lawyers), limits=RosterSettings(max_lawyers=10))
+    assert (error.details["limit"], error.details["rows_read"]) == ("max_lawyers", 12)
+
+    blank_rows = "extension,date,start,end\n" + "\n" * 100
+    error = too_large(("shifts.csv", blank_rows), limits=RosterSettings(max_rows=50))
+    assert (error.details["limit"], error.details["rows_read"]) == ("max_rows", 51)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked() -> None:
+    """30 MB of shared strings compress to some tens of KB."""
+    filler = "<si><t>x</t></si>" * 1_800_000
+    workbook = _workbook(
+        {
+            "xl/worksheets/sheet1.xml": f"<worksheet {_MAIN}><sheetData/></worksheet>",
+            "xl/sharedStrings.xml": f"<sst {_MAIN}>{filler}</sst>",
+        }
+    )
+    assert len(workbook) < 200_000
+    error = too_large(("roster.xlsx", workbook))
+    assert error.details["limit"] == "max_unpacked_bytes"
+    assert "the workbook unpacks to 30,6" in error.message
+    assert "HOTLINE_ROSTER__MAX_UNPACKED_BYTES" in error.message
+
+
+def test_only_the_first_columns_are_read_and_long_cells_are_refused() -> None:
+    # Up to 16,384 columns in a sheet, any number in a CSV: only the first 50 are read.
+    padded = "extension,date,start,end" + "," * 300 + "note\n8001,2026-12-01,08:00,12:00\n"
+    assert len(parse(("shifts.csv", padded), known_extensions={"8001"}).shifts) == 1
+    workbook = xlsx({"班表": [[*SHIFT_HEADER[:3], *[None] * 70, "end"], [8001, "2026-12-01", "08:00"]]})
+    (problem,) = problems(("shifts.xlsx", workbook), known_extensions={"8001"})
+    assert problem.problem.endswith("within its first 50 columns (the others are not read).")
+
+    long_name = "name,extension\n" + "张" * 501 + ",8001\n"
+    error = too_large(("lawyers.csv", long_name))
+    assert error.message.startswith("lawyers.csv row 2: the cell in column 1 holds 501 characters;")
+    assert "(HOTLINE_ROSTER__MAX_CELL_CHARS)" in error.message
+    assert len(error.message) < 400  # the cell itself is not repeated
+
+
+def test_the_files_together_are_bounded_in_bytes() -> None:
+    error = too_large(
+        ("lawyers.csv", LAWYERS_EN), ("shifts.csv", "x" * 3_000), limits=RosterSettings(max_bytes=3_000)
+    )
+    assert error.details == {"limit": "max_bytes", "maximum": 3_000, "file": "shifts.csv"}
+
+
+def test_a_thousand_bad_rows_list_the_first_hundred_and_count_the_rest() -> None:
+    shifts = "extension,date,start,end\n" + "".join(
+        f"8001,2026-12-{n % 28 + 1:02d},09:00,25:00\n" for n in range(1_000)
+    )
+    with pytest.raises(RosterInvalid) as caught:
+        parse(("shifts.csv", shifts), known_extensions={"8001"})
+    error = caught.value
+    assert (len(error.problems), error.total) == (100, 1_000)
+    assert [p.row for p in error.problems] == list(range(2, 102))
+    assert error.message.startswith("The roster was not imported: 1000 problem(s). Nothing was changed.\n")
+    assert error.message.endswith(
+        "\n... and 900 more problem(s) not listed. "
+        "Fix: correct the ones above and import again to see the rest."
+    )
+    assert error.message.count("\n") == 101
+    assert (error.details["total"], error.details["omitted"]) == (1_000, 900)
+    assert len(error.details["problems"]) == 100
+
+
+def test_quoted_values_in_problems_are_cut_short() -> None:
+    shifts = "extension,date,start,end\n8001," + "9" * 400 + ",08:00,12:00\n"
+    found = problems(("shifts.csv", shifts), known_extensions={"8001"})
+    assert "'" + "9" * 39 + "…' is not a date" in found[0].problem
+
+
+def test_a_realistic_roster_within_the_limits_imports() -> None:
+    """A hundred lawyers with a month of day or night shifts each, as one XLSX."""
+    lawyers: list[list[object]] = [["姓名", "律所", "分机", "技能", "地区", "方言"]]
+    shifts: list[list[object]] = [["分机", "日期", "开始", "结束"]]
+    for n in range(1, 101):
+        lawyers.append(
+            [f"律师{n}", "浙江瓯越律师事务所", 8000 + n, "劳动争议:5; 婚姻家庭:3", "鹿城区", "温州话"]
+        )
+        start, end = (time(8, 0), time(17, 0)) if n % 2 else (time(20, 0), time(8, 0))
+        shifts += [[8000 + n, date(2026, 11, day), start, end] for day in range(1, 31)]
+    roster = parse(("roster.xlsx", xlsx({"律师": lawyers, "班表": shifts})))
+    assert (len(roster.lawyers), len(roster.shifts)) == (100, 3_000)
+    assert roster.shifts[-1].ends_at == datetime(2026, 12, 1, 8, 0, tzinfo=SHANGHAI)
