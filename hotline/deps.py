@@ -73,7 +73,8 @@ def current_user(
     if token:
         user_id = read_token(token, runtime.token_key).user_id
     else:
-        session = read_session(request.cookies.get(SESSION_COOKIE), runtime.token_key)
+        with runtime.session_factory() as db:
+            session = read_session(db, request.cookies.get(SESSION_COOKIE), runtime.clock())
         if session is None:
             raise AuthenticationFailed(
                 "Sign in first: this route needs a bearer token from /api/v1/auth/token or a signed-in page."

@@ -12,6 +12,8 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright
 
+from hotline.settings import WebSettings
+from hotline.web.server import server_config
 from tests.helpers import eventually, free_port
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
@@ -31,10 +33,15 @@ SCREENSHOT_DIR = os.environ.get("HOTLINE_SCREENSHOT_DIR")
 
 @contextlib.asynccontextmanager
 async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Serve ``app`` (its lifespan already running) on a loopback port; yields the base URL."""
+    """Serve ``app`` (its lifespan already running) on a loopback port as ``hotline serve`` does;
+    yields the base URL."""
     port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
+    config = server_config(
+        app,
+        WebSettings(host="127.0.0.1", port=port),
+        lifespan="off",
+        log_level="warning",
+        timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

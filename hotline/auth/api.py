@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.asterisk.config import reconfigure
+from hotline.auth import throttle
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import Permission
 from hotline.auth.service import (
@@ -23,13 +24,14 @@ from hotline.auth.service import (
     link_lawyer,
     sign_in,
 )
-from hotline.db.base import utcnow
 from hotline.db.session import in_transaction
 from hotline.deps import RuntimeDep, SessionDep, require
 from hotline.errors import InvalidInputError
 from hotline.routing.api import SipCredentials, sip_credentials
 from hotline.routing.models import Lawyer
 from hotline.secrets import new_password
+from hotline.web.proxies import client_address
+from hotline.web.sessions import revoke_user_sessions
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -41,9 +43,14 @@ class Token(BaseModel):
 
 
 @router.post("/token")
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], runtime: RuntimeDep) -> Token:
-    """A bearer token for a user name and password; failed attempts count towards a lock."""
-    user = sign_in(runtime.session_factory, form.username, form.password)
+def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, runtime: RuntimeDep
+) -> Token:
+    """A bearer token for a user name and password. Failed attempts count per name and client
+    address, and per address: too many give 429 ``auth-locked`` with Retry-After."""
+    user = sign_in(
+        runtime.session_factory, form.username, form.password, client_address(request), runtime.clock()
+    )
     return Token(
         access_token=issue_token(user, runtime.token_key, runtime.settings.web.token_minutes), role=user.role
     )
@@ -61,6 +68,7 @@ class UserOut(BaseModel):
     active: bool
     lawyer_extension: str | None
     phone_extension: str | None
+    # Sign-in for this name is locked from at least one address (failed attempts there).
     locked: bool
 
 
@@ -89,7 +97,7 @@ class PhoneIn(BaseModel):
     extension: str = Field(min_length=3, max_length=8)
 
 
-def _user_out(session: Session, user: User) -> UserOut:
+def _user_out(session: Session, user: User, locked: set[str]) -> UserOut:
     extension = None
     if user.lawyer_id is not None:
         extension = session.scalar(select(Lawyer.extension).where(Lawyer.id == user.lawyer_id))
@@ -99,13 +107,15 @@ def _user_out(session: Session, user: User) -> UserOut:
         active=user.active,
         lawyer_extension=extension,
         phone_extension=user.extension,
-        locked=user.locked_until is not None and user.locked_until > utcnow(),
+        locked=throttle.name_key(user.username) in locked,
     )
 
 
 @users.get("")
-def list_users(_admin: Admin, session: SessionDep) -> list[UserOut]:
-    return [_user_out(session, user) for user in session.scalars(select(User).order_by(User.username))]
+def list_users(_admin: Admin, session: SessionDep, runtime: RuntimeDep) -> list[UserOut]:
+    locked = throttle.locked_names(session, runtime.clock())
+    everyone = session.scalars(select(User).order_by(User.username))
+    return [_user_out(session, user, locked) for user in everyone]
 
 
 @users.post("", status_code=201)
@@ -118,8 +128,11 @@ def add_user(_admin: Admin, session: SessionDep, body: UserIn) -> NewUser:
 
 
 @users.patch("/{username}")
-def change_user(admin: Admin, session: SessionDep, username: str, body: UserChange) -> UserOut:
-    """Deactivate or reactivate, change the role, link or unlink a lawyer's extension."""
+def change_user(
+    admin: Admin, session: SessionDep, runtime: RuntimeDep, username: str, body: UserChange
+) -> UserOut:
+    """Deactivate (which signs the user's browsers out) or reactivate (which lifts sign-in locks on
+    the name, from every address), change the role, link or unlink a lawyer's extension."""
     user = get_user(session, username)
     if user.id == admin.user_id and (body.active is False or (body.role and body.role != Role.admin)):
         raise InvalidInputError(
@@ -133,11 +146,13 @@ def change_user(admin: Admin, session: SessionDep, username: str, body: UserChan
     if body.active is not None:
         user.active = body.active
         if body.active:
-            user.failed_logins, user.locked_until = 0, None
+            throttle.lift(session, user.username)
+        else:
+            revoke_user_sessions(session, user.id, runtime.clock())
     if body.lawyer_extension is not None:
         link_lawyer(session, username, body.lawyer_extension or None)
     session.flush()
-    return _user_out(session, user)
+    return _user_out(session, user, throttle.locked_names(session, runtime.clock()))
 
 
 @users.post("/{username}/phone")

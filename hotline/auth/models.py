@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db.base import Base, UTCDateTime, utcnow
@@ -27,9 +27,6 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Consecutive failed sign-ins, and until when sign-in is refused because of them.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A lawyer's account is linked to the lawyer (extension, queues): the desk acts on that phone only.
     lawyer_id: Mapped[int | None] = mapped_column(
         ForeignKey("lawyers.id", ondelete="SET NULL"), unique=True, default=None
@@ -37,3 +34,42 @@ class User(Base):
     # A supervisor's own phone, for listening in: extension and MD5(extension:realm:password).
     extension: Mapped[str | None] = mapped_column(String(16), unique=True, default=None)
     sip_ha1: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class SignInFailures(Base):
+    """Failed sign-ins in a row, counted for one user name from one client address (``scope``
+    "name") or for every name from one address ("address"). Names are counted whether or not a
+    user has them (by their SHA-256, so any text fits), so a lock says nothing about who exists.
+    The rule deciding locks from these counts is :mod:`hotline.auth.throttle`."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (
+        UniqueConstraint("scope", "name_key", "address"),
+        Index("ix_sign_in_failures_name_key", "name_key"),
+        Index("ix_sign_in_failures_last_failure_at", "last_failure_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    # SHA-256 (hex) of the user name as typed; "" for the "address" scope.
+    name_key: Mapped[str] = mapped_column(String(64))
+    # The client address (an IPv6 client by its /64 network).
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BrowserSession(Base):
+    """A signed-in browser: the cookie carries a random id, of which only the SHA-256 is kept.
+    Signing out (or deactivating the user) revokes it at once."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The token every form and page API call of this session carries (X-CSRF-Token).
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

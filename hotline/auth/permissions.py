@@ -25,8 +25,10 @@ class Permission(enum.StrEnum):
     manage_lawyers = "manage_lawyers"
     # Whole caller numbers (other roles see them masked, 138****5678).
     see_caller_numbers = "see_caller_numbers"
-    # Play and download recordings (each access audited, with a reason).
+    # Play and download recordings (each access audited, with a reason): one's assigned calls ...
     listen_recordings = "listen_recordings"
+    # ... or any call (need-to-know: hotline/recordings/need_to_know.py).
+    listen_all_recordings = "listen_all_recordings"
     # Export a call's recording files, metadata and transcript as one archive.
     export_recordings = "export_recordings"
     read_audit_log = "read_audit_log"
@@ -59,6 +61,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.manage_lawyers: frozenset({Role.admin}),
     Permission.see_caller_numbers: frozenset({Role.admin, Role.supervisor, Role.lawyer}),
     Permission.listen_recordings: frozenset({Role.supervisor, Role.reviewer}),
+    Permission.listen_all_recordings: frozenset({Role.supervisor}),
     Permission.export_recordings: frozenset({Role.supervisor}),
     Permission.read_audit_log: frozenset({Role.admin}),
     Permission.search_transcripts: frozenset({Role.supervisor, Role.reviewer}),

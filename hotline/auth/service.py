@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -11,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.auth import throttle
 from hotline.auth.models import Role, User
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError, InvalidInputError, NotFoundError
@@ -18,14 +20,8 @@ from hotline.routing.models import Lawyer
 from hotline.routing.service import check_extension, generate_sip_password, sip_ha1, taken_extensions
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
 ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 10
-
-
-# Failed sign-ins in a row before each further one locks the account, for 1, 2, 4 ... minutes.
-FREE_FAILURES = 3
-MAX_LOCK_MINUTES = 60
 
 
 class AuthenticationFailed(HotlineError):
@@ -33,23 +29,18 @@ class AuthenticationFailed(HotlineError):
         super().__init__("auth-failed", message, status=401)
 
 
-class AccountLocked(HotlineError):
-    def __init__(self, until: datetime, now: datetime) -> None:
-        seconds = max(1, int((until - now).total_seconds()))
-        super().__init__(
-            "auth-locked",
-            f"Too many failed sign-ins: this account is locked for {seconds // 60} min {seconds % 60} s. "
-            "Try again then, or ask an admin to check the account.",
-            status=429,
-            details={"retry_after": seconds},
-        )
+@cache
+def _dummy_hash() -> str:
+    """A hash checked when the name is unknown, so that it takes as long as a known one."""
+    return _hasher.hash("timing-equaliser")
 
 
-def lock_minutes(failures: int) -> int:
-    """How long the ``failures``-th failed sign-in in a row locks the account (0: not at all)."""
-    if failures <= FREE_FAILURES:
-        return 0
-    return int(min(MAX_LOCK_MINUTES, 2 ** (failures - FREE_FAILURES - 1)))
+def _password_matches(password_hash: str | None, password: str) -> bool:
+    try:
+        _hasher.verify(password_hash or _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return password_hash is not None
 
 
 def create_user(session: Session, username: str, password: str, role: str) -> User:
@@ -71,45 +62,32 @@ def create_user(session: Session, username: str, password: str, role: str) -> Us
     return user
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User:
-    """The user, if the password is right and the account not locked.
+def sign_in(
+    session_factory: sessionmaker[Session],
+    username: str,
+    password: str,
+    client: str | None,
+    now: datetime,
+) -> User:
+    """The user, if the password is right, the account active and sign-in not throttled for this
+    name from this client address or for the address (:mod:`hotline.auth.throttle`: raises
+    :class:`~hotline.auth.throttle.SignInThrottled`, 429). Otherwise :class:`AuthenticationFailed`.
 
-    A wrong password counts against the account (flushed: the caller commits it even though this
-    raises); after :data:`FREE_FAILURES` in a row each failure locks it for longer. A success
-    resets the count."""
-    now = now or utcnow()
-    user = session.scalar(select(User).where(User.username == username))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked(user.locked_until, now)
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    Unknown names, wrong passwords and deactivated accounts get the same answer, take the same
+    time (the password is checked against a dummy hash) and count the same way. The attempt is
+    counted before the password is checked (in a transaction of its own, committed) and taken
+    back when it was right. The user is returned detached."""
+    with session_factory.begin() as session:
+        attempt = throttle.reserve(session, username, client, now)
+        user = session.scalar(select(User).where(User.username == username))
         if user is not None:
-            user.failed_logins += 1
-            minutes = lock_minutes(user.failed_logins)
-            user.locked_until = now + timedelta(minutes=minutes) if minutes else None
-            session.flush()
-        raise AuthenticationFailed() from None
+            session.expunge(user)
+    if not _password_matches(user.password_hash if user else None, password):
+        raise AuthenticationFailed()
     if user is None or not user.active:
         raise AuthenticationFailed()
-    if user.failed_logins or user.locked_until:
-        user.failed_logins, user.locked_until = 0, None
-        session.flush()
-    return user
-
-
-def sign_in(session_factory: sessionmaker[Session], username: str, password: str) -> User:
-    """:func:`authenticate` in a transaction of its own that is committed even when it fails, so
-    that failed attempts count towards the lock. The user is returned detached."""
-    failure: HotlineError | None = None
     with session_factory.begin() as session:
-        try:
-            user = authenticate(session, username, password)
-            session.expunge(user)
-        except HotlineError as exc:
-            failure = exc
-    if failure is not None:
-        raise failure
+        throttle.settle_success(session, attempt)
     return user
 
 

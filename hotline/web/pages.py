@@ -16,23 +16,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Cookie, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from hotline.auth.models import Role
 from hotline.auth.permissions import Permission, allowed
-from hotline.auth.service import AccountLocked, Actor, AuthenticationFailed, load_actor, sign_in
+from hotline.auth.service import Actor, AuthenticationFailed, load_actor, sign_in
+from hotline.auth.throttle import SignInThrottled
+from hotline.db.session import in_transaction
 from hotline.deps import RuntimeDep
 from hotline.runtime import Runtime
 from hotline.tickets.schemas import OUTCOME_LABELS
+from hotline.web.proxies import client_address
 from hotline.web.sessions import (
     LOGIN_COOKIE,
     LOGIN_MINUTES,
     SESSION_COOKIE,
     WebSession,
+    cookie_secure,
     csrf_matches,
     issue_login_nonce,
     issue_session,
     login_nonce_matches,
     read_session,
+    revoke_session,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -70,14 +76,14 @@ class PageUser:
 
 
 def _page_user(request: Request, runtime: Runtime, permission: Permission | None) -> PageUser:
-    session = read_session(request.cookies.get(SESSION_COOKIE), runtime.token_key)
-    if session is None:
-        raise PageDenied(RedirectResponse("/login", status_code=303))
-    try:
-        with runtime.session_factory() as db:
+    with runtime.session_factory() as db:
+        session = read_session(db, request.cookies.get(SESSION_COOKIE), runtime.clock())
+        if session is None:
+            raise PageDenied(RedirectResponse("/login", status_code=303))
+        try:
             actor = load_actor(db, session.user_id)
-    except AuthenticationFailed:
-        raise PageDenied(RedirectResponse("/login", status_code=303)) from None
+        except AuthenticationFailed:
+            raise PageDenied(RedirectResponse("/login", status_code=303)) from None
     if permission is not None and not allowed(actor.role, permission):
         response = templates.TemplateResponse(
             request, "forbidden.html", _context(request, PageUser(session, actor)), status_code=403
@@ -111,7 +117,9 @@ def _context(request: Request, user: PageUser, **values: Any) -> dict[str, Any]:
     }
 
 
-def _set_cookie(response: Response, name: str, value: str, max_age: int, runtime: Runtime) -> None:
+def _set_cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int, runtime: Runtime
+) -> None:
     response.set_cookie(
         name,
         value,
@@ -119,7 +127,17 @@ def _set_cookie(response: Response, name: str, value: str, max_age: int, runtime
         path="/",
         httponly=True,
         samesite="strict",
-        secure=runtime.settings.web.cookie_secure,
+        secure=cookie_secure(runtime.settings.web, request.url.scheme),
+    )
+
+
+def _delete_cookie(request: Request, response: Response, name: str, runtime: Runtime) -> None:
+    response.delete_cookie(
+        name,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=cookie_secure(runtime.settings.web, request.url.scheme),
     )
 
 
@@ -130,7 +148,7 @@ def _login_page(
     response = templates.TemplateResponse(
         request, "login.html", {"nonce": nonce, "error": error, "username": username}, status_code=status
     )
-    _set_cookie(response, LOGIN_COOKIE, cookie, LOGIN_MINUTES * 60, runtime)
+    _set_cookie(request, response, LOGIN_COOKIE, cookie, LOGIN_MINUTES * 60, runtime)
     return response
 
 
@@ -149,34 +167,58 @@ async def log_in(
     login_cookie: Annotated[str | None, Cookie(alias=LOGIN_COOKIE)] = None,
 ) -> Response:
     if not login_nonce_matches(login_cookie, csrf, runtime.token_key):
-        return _login_page(request, runtime, status=403, error="页面已过期，请重新登录。", username=username)
+        error = "页面已过期，请重新登录。"
+        plain_http = request.url.scheme == "http"
+        if login_cookie is None and plain_http and cookie_secure(runtime.settings.web, "http"):
+            # The browser kept the Secure cookie to itself over plain HTTP.
+            error = "请通过 HTTPS 访问本系统后再登录（登录凭据只在 HTTPS 连接上发送）。"
+        return _login_page(request, runtime, status=403, error=error, username=username)
 
+    now = runtime.clock()
     try:
-        user = await asyncio.to_thread(sign_in, runtime.session_factory, username, password)
-    except AccountLocked as exc:
-        minutes = max(1, round(exc.details["retry_after"] / 60))
-        error = f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试。"
-        return _login_page(request, runtime, status=429, error=error, username=username)
+        user = await asyncio.to_thread(
+            sign_in, runtime.session_factory, username, password, client_address(request), now
+        )
+    except SignInThrottled as exc:
+        seconds = exc.details["retry_after"]
+        wait = f"{seconds} 秒" if seconds < 60 else f"{-(-seconds // 60)} 分钟"
+        if exc.details["scope"] == "name":
+            error = f"登录失败次数过多，请 {wait}后再试，或请管理员解除锁定。"
+        else:
+            error = f"您所在网络的登录失败次数过多，请 {wait}后再试。"
+        response = _login_page(request, runtime, status=429, error=error, username=username)
+        response.headers["Retry-After"] = str(seconds)
+        return response
     except AuthenticationFailed:
         return _login_page(request, runtime, status=401, error="用户名或密码错误。", username=username)
-    cookie, _session = issue_session(user, runtime.token_key, runtime.settings.web.token_minutes)
+    minutes = runtime.settings.web.token_minutes
+
+    def start(db: Session) -> str:
+        return issue_session(db, user, now, minutes)[0]
+
+    cookie = await asyncio.to_thread(in_transaction, runtime.session_factory, start)
     response = RedirectResponse("/", status_code=303)
-    _set_cookie(response, SESSION_COOKIE, cookie, runtime.settings.web.token_minutes * 60, runtime)
-    response.delete_cookie(LOGIN_COOKIE, path="/")
+    _set_cookie(request, response, SESSION_COOKIE, cookie, minutes * 60, runtime)
+    _delete_cookie(request, response, LOGIN_COOKIE, runtime)
     return response
 
 
 @router.post("/logout")
 def log_out(
+    request: Request,
     runtime: RuntimeDep,
     csrf: Annotated[str | None, Form()] = None,
     session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
 ) -> Response:
-    session = read_session(session_cookie, runtime.token_key)
-    if session is not None and not csrf_matches(session, csrf):
-        return HTMLResponse("请求无效（CSRF 校验失败），请刷新页面后重试。", status_code=403)
+    """Sign out: the session ends on the server (the cookie is worthless from now on)."""
+    now = runtime.clock()
+    with runtime.session_factory.begin() as db:
+        session = read_session(db, session_cookie, now)
+        if session is not None and not csrf_matches(session, csrf):
+            return HTMLResponse("请求无效（CSRF 校验失败），请刷新页面后重试。", status_code=403)
+        revoke_session(db, session_cookie, now)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    _delete_cookie(request, response, SESSION_COOKIE, runtime)
     return response
 
 

@@ -11,7 +11,8 @@ import pytest
 from fastapi.routing import APIRoute
 
 from hotline.auth.models import Role
-from hotline.auth.service import FREE_FAILURES, create_user, link_lawyer
+from hotline.auth.service import create_user, link_lawyer
+from hotline.auth.throttle import NAME_POLICY
 from hotline.routing.service import create_lawyer
 from hotline.web.pages import router as pages_router
 from hotline.web.sessions import LOGIN_COOKIE, SESSION_COOKIE
@@ -77,11 +78,11 @@ async def test_a_login_form_without_its_csrf_nonce_is_refused(web: httpx.AsyncCl
 
 
 async def test_a_wrong_password_says_so_in_chinese_and_repeated_failures_lock(web: httpx.AsyncClient) -> None:
-    for _ in range(FREE_FAILURES + 1):
+    for _ in range(NAME_POLICY.free + 1):
         wrong = await _sign_in(web, "wrong-password")
         assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
     locked = await _sign_in(web)
-    assert locked.status_code == 429 and "账户已锁定" in locked.text
+    assert locked.status_code == 429 and "登录失败次数过多" in locked.text
     assert SESSION_COOKIE not in locked.cookies
 
 

@@ -1,6 +1,9 @@
 // Shared by the consoles: API calls with the CSRF header, live streams, Chinese labels.
 "use strict";
 
+// The page's data: a JSON block, not a script (the Content-Security-Policy runs no inline script).
+window.HOTLINE = JSON.parse(document.getElementById("hotline-data")?.textContent || "{}");
+
 const Hotline = (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
