@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
+from hotline.api_types import IsoDateTime, Limit, Offset
 from hotline.auth.models import Role
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
@@ -50,10 +51,10 @@ def list_calls(
         str | None, Query(description="Only calls about this topic (ivr_flows/topics.yaml id)")
     ] = None,
     since: Annotated[
-        datetime | None, Query(description="Only calls started at or after this time (ISO 8601)")
+        IsoDateTime | None, Query(description="Only calls started at or after this time (ISO 8601)")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> CallPage:
     query = select(Call).order_by(Call.started_at.desc(), Call.id.desc())
     if caller:

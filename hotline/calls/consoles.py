@@ -67,7 +67,14 @@ async def wallboard(runtime: RuntimeDep, _actor: WallboardViewer) -> dict[str, A
     return await monitor_of(runtime).board()
 
 
-@router.get("/wallboard/stream", response_class=StreamingResponse)
+# The stream routes' answer as the OpenAPI document shows it: events whose data is the JSON page.
+_EVENT = {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}}}
+_EVENTS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Server-Sent Events", "content": {"text/event-stream": {"schema": _EVENT}}},
+}
+
+
+@router.get("/wallboard/stream", response_class=StreamingResponse, responses=_EVENTS)
 async def wallboard_stream(
     request: Request, runtime: RuntimeDep, _actor: WallboardViewer
 ) -> StreamingResponse:
@@ -132,7 +139,7 @@ async def desk(runtime: RuntimeDep, actor: DeskUser) -> dict[str, Any]:
     return view
 
 
-@router.get("/desk/stream", response_class=StreamingResponse)
+@router.get("/desk/stream", response_class=StreamingResponse, responses=_EVENTS)
 async def desk_stream(request: Request, runtime: RuntimeDep, actor: DeskUser) -> StreamingResponse:
     """The desk as Server-Sent Events (the screen pop arrives here)."""
     extension = my_extension(actor)

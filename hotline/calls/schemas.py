@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from hotline.api_types import Count, Id, Limit, Offset
+
 
 class CallOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
+    id: Id
     linkedid: str
     caller: str | None
     started_at: datetime | None
@@ -23,14 +25,14 @@ class CallOut(BaseModel):
     ivr_path: str | None
     transferred_to: str | None
     lawyer: str | None
-    wait_seconds: int | None
-    talk_seconds: int | None
+    wait_seconds: Count | None
+    talk_seconds: Count | None
     outcome: Literal["answered", "transferred", "voicemail", "abandoned"] | None
-    rating: int | None
-    recording: int | None
+    rating: Count | None
+    recording: Id | None
 
 
 class CallPage(BaseModel):
     items: list[CallOut]
-    limit: int
-    offset: int
+    limit: Limit
+    offset: Offset

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.api_types import Id, Limit
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
@@ -108,7 +109,7 @@ def reviews(
     actor: Reviewer,
     reviewer: str | None = None,
     state: ReviewState | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    limit: Limit = 200,
 ) -> list[ReviewOut]:
     """My reviews, to do first (a supervisor sees everyone's, ``reviewer=`` to narrow)."""
     found = service.list_reviews(session, actor, reviewer=reviewer, state=state, limit=limit)
@@ -116,13 +117,13 @@ def reviews(
 
 
 @router.get("/reviews/{review_id}")
-def review(review_id: int, session: SessionDep, runtime: RuntimeDep, actor: Reviewer) -> ReviewDetail:
+def review(review_id: Id, session: SessionDep, runtime: RuntimeDep, actor: Reviewer) -> ReviewDetail:
     return _detail(session, actor, service.get_review(session, review_id, actor), _catalog(runtime))
 
 
 @router.put("/reviews/{review_id}")
 def score(
-    review_id: int, body: ReviewUpdate, session: SessionDep, runtime: RuntimeDep, actor: Reviewer
+    review_id: Id, body: ReviewUpdate, session: SessionDep, runtime: RuntimeDep, actor: Reviewer
 ) -> ReviewDetail:
     """Save a draft, or submit (``submit: true``): then the grade is fixed and the review locked."""
     saved = service.save_review(

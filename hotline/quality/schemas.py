@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from hotline.api_types import Count, Id, IsoDate
+
 
 class CallFacts(BaseModel):
     started_at: datetime | None
@@ -15,13 +17,13 @@ class CallFacts(BaseModel):
     topic_label: str | None
     # Masked for roles that do not see caller numbers.
     caller: str | None
-    rating: int | None
-    talk_seconds: int | None
+    rating: Count | None
+    talk_seconds: Count | None
 
 
 class ReviewOut(BaseModel):
-    id: int
-    recording_id: int
+    id: Id
+    recording_id: Id
     linkedid: str
     lawyer: str | None
     lawyer_name: str | None
@@ -38,14 +40,14 @@ class ReviewOut(BaseModel):
 
 class ReviewDetail(ReviewOut):
     scorecard: dict[str, Any]
-    scores: dict[str, int | None]
+    scores: dict[str, Count | None]
     comments: dict[str, str]
     comment: str
 
 
 class ReviewUpdate(BaseModel):
     # item key -> points, or null for 不适用 (not applicable); a missing key is not scored yet.
-    scores: dict[str, int | None] = Field(default_factory=dict)
+    scores: dict[str, Count | None] = Field(default_factory=dict)
     comments: dict[str, str] = Field(default_factory=dict)
     comment: str = Field(default="", max_length=4000)
     # True: every item must be scored; the review is then locked.
@@ -53,7 +55,7 @@ class ReviewUpdate(BaseModel):
 
 
 class AssignRequest(BaseModel):
-    recording_id: int
+    recording_id: Id
     reviewer: str
 
 
@@ -64,44 +66,44 @@ class ScorecardIn(BaseModel):
 
 
 class ScorecardOut(BaseModel):
-    id: int
+    id: Id
     name: str
-    version: int
+    version: Count
     active: bool
     sections: list[dict[str, Any]]
 
 
 class SampleRequest(BaseModel):
-    day: date
+    day: IsoDate
 
 
 class SampleOut(BaseModel):
     day: date
-    calls_per_lawyer: dict[str, int]
+    calls_per_lawyer: dict[str, Count]
     assigned: list[ReviewOut]
     unassigned: list[str]
-    skipped: int
+    skipped: Count
     message: str
 
 
 class CalibrationRequest(BaseModel):
-    recording_id: int
+    recording_id: Id
     reviewers: list[str] = Field(min_length=2)
 
 
 class CalibrationItemOut(BaseModel):
     key: str
     label: str
-    scores: dict[str, int | None]
+    scores: dict[str, Count | None]
     mean: float | None
-    min: int | None
-    max: int | None
-    spread: int | None
+    min: Count | None
+    max: Count | None
+    spread: Count | None
 
 
 class CalibrationOut(BaseModel):
     group: str
-    recording_id: int
+    recording_id: Id
     linkedid: str
     reviewers: list[str]
     submitted: list[str]

@@ -6,13 +6,14 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
+from hotline.api_types import Id, IsoDateTime, Limit
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.db.base import utcnow
@@ -21,6 +22,7 @@ from hotline.recordings import audit
 from hotline.recordings.access import Grant, byte_range, grant_expiry, issue_grant, read_grant
 from hotline.recordings.crypto import SealedReader
 from hotline.recordings.models import AuditEntry, Leg
+from hotline.recordings.need_to_know import check_may_hear
 from hotline.recordings.schemas import (
     AccessGranted,
     AccessRequest,
@@ -30,6 +32,7 @@ from hotline.recordings.schemas import (
 )
 from hotline.recordings.service import RecordingRegistry, get_recording, metadata_of
 from hotline.runtime import Runtime
+from hotline.web.proxies import client_address
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 audit_router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -42,38 +45,37 @@ def _registry(runtime: Runtime) -> RecordingRegistry:
     return started(runtime.recordings, "recordings-unavailable")
 
 
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 @router.get("/{recording_id}")
-def recording_metadata(recording_id: int, session: SessionDep, _actor: Listener) -> dict[str, Any]:
+def recording_metadata(recording_id: Id, session: SessionDep, actor: Listener) -> dict[str, Any]:
     """The ``recording.v2`` document (recordings_schema/recording.v2.json)."""
+    check_may_hear(session, actor, recording_id)
     return metadata_of(get_recording(session, recording_id))
 
 
 @router.post("/{recording_id}/access")
 def request_access(
-    recording_id: int,
+    recording_id: Id,
     body: AccessRequest,
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     actor: Listener,
 ) -> AccessGranted:
-    """Record why the recording is opened (audit log) and hand out URLs to its audio, valid for a while."""
+    """Record why the recording is opened (audit log) and hand out URLs to its audio, valid for a while.
+
+    A reviewer may open only the calls assigned to them; a supervisor any (need-to-know)."""
+    check_may_hear(session, actor, recording_id)
     recording = get_recording(session, recording_id)
     registry = _registry(runtime)
     registry.check_playable(recording)  # 404 now rather than a broken player later
-    entry = audit.append(
-        runtime.session_factory,
+    entry = runtime.audit.append(
         actor=actor.username,
         role=str(actor.role),
         action=audit.AuditAction(body.purpose),
         reason=body.reason,
         recording_id=recording.id,
         linkedid=recording.linkedid,
-        client=_client(request),
+        client=client_address(request),
     )
     expires = grant_expiry(utcnow(), runtime.settings.recordings.grant_seconds)
     token = issue_grant(
@@ -91,9 +93,19 @@ def request_access(
     )
 
 
-@router.get("/{recording_id}/audio/{leg}")
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get(
+    "/{recording_id}/audio/{leg}",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "The whole WAV file", "content": {"audio/wav": _BINARY}},
+        206: {"description": "The byte range asked for (Range)", "content": {"audio/wav": _BINARY}},
+    },
+)
 def audio(
-    recording_id: int,
+    recording_id: Id,
     leg: Leg,
     request: Request,
     session: SessionDep,
@@ -103,6 +115,8 @@ def audio(
 ) -> Response:
     """One leg's WAV, decrypted on the fly; honours ``Range`` (206) so players can seek."""
     issued = read_grant(grant, runtime.token_key, username=actor.username, recording_id=recording_id)
+    # Checked again: the review may have been withdrawn since the grant was given.
+    check_may_hear(session, actor, recording_id)
     recording = get_recording(session, recording_id)
     reader = _registry(runtime).open(recording, leg)
     try:
@@ -136,9 +150,13 @@ def _stream(reader: SealedReader, start: int, end: int) -> Iterator[bytes]:
         reader.close()
 
 
-@router.post("/{recording_id}/export")
+@router.post(
+    "/{recording_id}/export",
+    response_class=Response,
+    responses={200: {"description": "The files and recording.json", "content": {"application/zip": _BINARY}}},
+)
 def export(
-    recording_id: int,
+    recording_id: Id,
     body: ExportRequest,
     request: Request,
     session: SessionDep,
@@ -146,18 +164,18 @@ def export(
     actor: Annotated[Actor, Depends(require(Permission.export_recordings))],
 ) -> Response:
     """A ZIP of every file of the recording (decrypted) and its metadata; audited."""
+    check_may_hear(session, actor, recording_id)  # supervisors only today; the rule holds whatever the matrix
     recording = get_recording(session, recording_id)
     registry = _registry(runtime)
     readers = [(f.leg, registry.open(recording, f.leg)) for f in recording.files]
-    entry = audit.append(
-        runtime.session_factory,
+    entry = runtime.audit.append(
         actor=actor.username,
         role=str(actor.role),
         action=audit.AuditAction.export,
         reason=body.reason,
         recording_id=recording.id,
         linkedid=recording.linkedid,
-        client=_client(request),
+        client=client_address(request),
     )
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
@@ -185,10 +203,10 @@ AuditReader = Annotated[Actor, Depends(require(Permission.read_audit_log))]
 def audit_entries(
     session: SessionDep,
     _actor: AuditReader,
-    recording_id: int | None = None,
-    actor: str | None = None,
-    since: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    recording_id: Id | None = None,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[IsoDateTime | None, Query(description="At or after this time (ISO 8601)")] = None,
+    limit: Limit = 100,
 ) -> list[AuditEntryOut]:
     """Entries newest first."""
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
@@ -202,12 +220,16 @@ def audit_entries(
 
 
 @audit_router.get("/verify")
-def audit_verify(session: SessionDep, _actor: AuditReader) -> AuditVerdict:
-    """Recompute the hash chain (as ``hotline audit verify`` does)."""
-    verdict = audit.verify(session)
+def audit_verify(session: SessionDep, runtime: RuntimeDep, _actor: AuditReader) -> AuditVerdict:
+    """Recompute the chain's MACs and hold its end against the anchor (as ``hotline audit verify``
+    does): ``problem_id`` names what is wrong, e.g. ``truncated`` when the newest entries were deleted."""
+    verdict = runtime.audit.verify(session)
     return AuditVerdict(
         entries=verdict.entries,
         intact=verdict.intact,
+        truncated=verdict.truncated,
         broken_seq=verdict.broken_seq,
+        problem_id=verdict.problem_id,
         problem=verdict.problem,
+        anchored_seq=verdict.anchored_seq,
     )

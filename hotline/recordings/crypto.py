@@ -81,9 +81,14 @@ def parse_keyring(text: str, *, source: str) -> Keyring:
     """Keys as ``<id>:<base64 of 32 bytes>``, one per line or separated by commas; the last one is current."""
     keys: dict[str, bytes] = {}
     order: list[str] = []
-    entries = [part.strip() for line in text.splitlines() for part in line.split(",")]
+    entries = [
+        part.strip()
+        for line in text.splitlines()
+        if not line.lstrip().startswith("#")  # a comment may hold commas
+        for part in line.split(",")
+    ]
     for number, entry in enumerate(entries, 1):
-        if not entry or entry.startswith("#"):
+        if not entry:
             continue
         key_id, sep, encoded = entry.partition(":")
         if not sep or not _KEY_ID.match(key_id.strip()):
@@ -115,13 +120,16 @@ def new_key_line(key_id: str) -> str:
     return f"{key_id}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
 
 
-def ensure_key_file(path: Path) -> Keyring:
+RECORDING_KEYS_TITLE = "Recording keys: <id>:<base64 AES-256 key>; the last line encrypts new files."
+
+
+def ensure_key_file(path: Path, *, title: str = RECORDING_KEYS_TITLE) -> Keyring:
     """The keyring in ``path``, created with one new key (mode 0600) if the file does not exist."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write("# Recording keys: <id>:<base64 AES-256 key>; the last line encrypts new files.\n")
+            handle.write(f"# {title}\n")
             handle.write(new_key_line("k1") + "\n")
     return parse_keyring(path.read_text(), source=str(path))
 
@@ -191,9 +199,10 @@ def _seal(plain: BinaryIO, size: int, target: Path, keyring: Keyring, chunk_size
     header = _header(keyring.current, chunk_size, size, secrets.token_bytes(_PREFIX_SIZE))
     aead = AESGCM(keyring.key(keyring.current))
     digest = hashlib.sha256()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    with partial.open("wb") as sealed:
+    # Private whatever the umask (the store is the controller's own).
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as sealed:
         sealed.write(header.raw)
         for index in range(header.chunks):
             chunk = plain.read(chunk_size)

@@ -21,7 +21,10 @@ class RecordingJobs:
         self.on_sealed = on_sealed
         self.last_purge: list[Purged] | None = None
 
-    def schedule(self, scheduler: AsyncIOScheduler, *, purge_at: str, sweep_seconds: float = 1.0) -> None:
+    def schedule(
+        self, scheduler: AsyncIOScheduler, *, purge_at: str | None, sweep_seconds: float = 1.0
+    ) -> None:
+        """The sweep every ``sweep_seconds``; the purge daily at ``purge_at`` (HH:MM; None: never)."""
         scheduler.add_job(
             self.sweep,
             "interval",
@@ -30,6 +33,8 @@ class RecordingJobs:
             coalesce=True,
             max_instances=1,
         )
+        if purge_at is None:
+            return
         hour, minute = (int(part) for part in purge_at.split(":"))
         scheduler.add_job(
             self.purge,

@@ -69,10 +69,12 @@ class RecordingFile(Base):
 
 
 class AuditEntry(Base):
-    """One access to a recording (or another audited act), chained to the previous entry by hash.
+    """One access to a recording (or another audited act), chained to the previous entry.
 
-    ``hash`` = SHA-256 of the previous entry's hash and this entry's canonical JSON, so changing,
-    removing or inserting any entry breaks every hash after it (``hotline audit verify``). The
+    ``hash`` = HMAC-SHA256, under the audit key ``key_id``, of the previous entry's hash and this
+    entry's canonical JSON, so changing, removing or inserting any entry breaks every MAC after it
+    and nobody without the key can write one (``hotline audit verify``; hotline/recordings/audit.py).
+    Entries from before migration 0010 have no ``key_id``: their ``hash`` is a plain SHA-256. The
     database refuses UPDATE and DELETE on the table (triggers, migration 0005)."""
 
     __tablename__ = "audit_log"
@@ -89,3 +91,5 @@ class AuditEntry(Base):
     client: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The audit key that MACed the entry (hotline/recordings/audit.py); NULL: unkeyed, before 0010.
+    key_id: Mapped[str | None] = mapped_column(String(64))

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from hotline.api_types import Count, Id
+
 
 class AccessRequest(BaseModel):
     purpose: Literal["play", "download"] = "play"
@@ -15,9 +17,9 @@ class AccessRequest(BaseModel):
 
 
 class AccessGranted(BaseModel):
-    recording_id: int
+    recording_id: Id
     purpose: str
-    audit_seq: int
+    audit_seq: Id
     expires_at: datetime
     # Leg (mix, caller, lawyer) -> the URL of its audio, carrying the grant.
     urls: dict[str, str]
@@ -30,20 +32,41 @@ class ExportRequest(BaseModel):
 
 
 class AuditEntryOut(BaseModel):
-    seq: int
+    seq: Id
     at: datetime
     actor: str
     role: str
     action: str
-    recording_id: int | None
+    recording_id: Id | None
     linkedid: str | None
     reason: str
     client: str | None
+    # HMAC-SHA256 under the audit key ``key_id`` (null: an unkeyed SHA-256 from before migration 0010).
     hash: str
+    key_id: str | None
 
 
 class AuditVerdict(BaseModel):
-    entries: int
+    entries: Count
     intact: bool
-    broken_seq: int | None
+    # The newest entries were deleted (the log ends before the entry the anchor vouches for).
+    truncated: bool
+    # The first entry found wrong (null: intact, or a problem of the log as a whole, e.g. its anchor).
+    broken_seq: Id | None
+    problem_id: (
+        Literal[
+            "entry-missing",
+            "link-broken",
+            "entry-changed",
+            "unkeyed-after-keyed",
+            "key-unknown",
+            "truncated",
+            "anchor-missing",
+            "anchor-invalid",
+            "anchor-mismatch",
+        ]
+        | None
+    )
     problem: str | None
+    # The newest entry the anchor file vouches for (null: none written yet).
+    anchored_seq: Id | None

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.calls.models import Call
 from hotline.db.base import utcnow
 from hotline.errors import NotFoundError
-from hotline.recordings import audit
+from hotline.recordings.audit import AuditAction, AuditLog
 from hotline.recordings.crypto import (
     ALGORITHM,
     Keyring,
@@ -126,8 +126,10 @@ class RecordingRegistry:
         keyring: Keyring,
         call_retention: timedelta,
         voicemail_retention: timedelta,
+        audit: AuditLog,
     ) -> None:
         self.sessions = sessions
+        self.audit = audit
         self.spool = spool
         self.store = store
         self.keyring = keyring
@@ -137,7 +139,7 @@ class RecordingRegistry:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, sessions: sessionmaker[Session], spool: Path
+        cls, settings: Settings, sessions: sessionmaker[Session], spool: Path, audit: AuditLog
     ) -> RecordingRegistry:
         return cls(
             sessions,
@@ -146,6 +148,7 @@ class RecordingRegistry:
             keyring=load_keyring(settings),
             call_retention=timedelta(days=settings.recordings.call_retention_days),
             voicemail_retention=timedelta(days=settings.recordings.voicemail_retention_days),
+            audit=audit,
         )
 
     # --- registration -------------------------------------------------------------------------
@@ -300,11 +303,10 @@ class RecordingRegistry:
             result = self._purge(recording_id, moment)
             if result is not None:
                 purged.append(result)
-                audit.append(
-                    self.sessions,
+                self.audit.append(
                     actor=SYSTEM_ACTOR,
                     role=SYSTEM_ACTOR,
-                    action=audit.AuditAction.purge,
+                    action=AuditAction.purge,
                     reason=f"retention: kept until {result.retain_until.isoformat(timespec='seconds')}",
                     recording_id=result.recording_id,
                     linkedid=result.linkedid,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.api_types import Count, IsoDateTime
 from hotline.asterisk.config import reconfigure
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
@@ -28,12 +29,11 @@ from hotline.ivr.catalog import personal_queue
 from hotline.routing import queue_settings, service
 from hotline.routing.applier import Applied
 from hotline.routing.models import Lawyer
-from hotline.routing.roster_file import parse_roster
+from hotline.routing.roster_file import RosterTooLarge, parse_roster
 from hotline.runtime import Runtime
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["roster"])
-MAX_ROSTER_BYTES = 5_000_000
 T = TypeVar("T")
 
 
@@ -48,8 +48,8 @@ class DutyStatus(BaseModel):
 class ImportOut(BaseModel):
     lawyers_added: list[str]
     lawyers_updated: list[str]
-    shifts_added: int
-    shifts_replaced: int
+    shifts_added: Count
+    shifts_replaced: Count
     sip_passwords: dict[str, str]
     applied: bool
     on_duty: list[str]
@@ -174,16 +174,15 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
     """Import lawyers and shifts from CSV or XLSX files: all of them, or nothing if any row is bad."""
     if runtime.ivr is None:
         raise HotlineError("roster-unavailable", "The controller has no topic catalog loaded.", status=503)
-    contents = []
+    limits = runtime.settings.roster
+    contents: list[tuple[str, bytes]] = []
+    size = 0
     for upload in files:
-        data = await upload.read(MAX_ROSTER_BYTES + 1)
-        if len(data) > MAX_ROSTER_BYTES:
-            raise HotlineError(
-                "roster-too-large",
-                f"{upload.filename} is larger than {MAX_ROSTER_BYTES // 1_000_000} MB; a roster is much "
-                "smaller. Check that this is the right file, or split it by month.",
-                status=413,
-            )
+        # Never more than the import's byte limit in memory, however large the uploads.
+        data = await upload.read(limits.max_bytes - size + 1)
+        size += len(data)
+        if size > limits.max_bytes:
+            raise RosterTooLarge.of_bytes(upload.filename or "roster", size, limits.max_bytes)
         contents.append((upload.filename or "roster.csv", data))
     catalog, timezone = runtime.ivr.catalog, runtime.ivr.calendar.timezone
 
@@ -194,6 +193,7 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
             languages=catalog.language_aliases(),
             timezone=timezone,
             known_extensions=service.known_extensions(session),
+            limits=limits,
         )
         return service.import_roster(session, roster, timezone)
 
@@ -218,7 +218,7 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
 @router.get("/roster", dependencies=[Depends(require(Permission.view_roster))])
 def read_roster(
     session: SessionDep,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
+    start: Annotated[IsoDateTime | None, Query(alias="from")] = None,
     days: Annotated[int, Query(ge=1, le=62)] = 7,
 ) -> RosterOut:
     """Who is on duty now, and the shifts from ``from`` (default: now) for ``days`` days."""
@@ -252,7 +252,7 @@ class LawyerOut(BaseModel):
     name: str
     firm: str | None
     active: bool
-    skills: dict[str, int]
+    skills: dict[str, Count]
     dialects: list[str]
 
 
@@ -329,10 +329,10 @@ async def new_sip_password(runtime: RuntimeDep, extension: str) -> SipCredential
 class QueueSettingOut(BaseModel):
     name: str
     label: str
-    value: int
-    default: int
-    minimum: int
-    maximum: int
+    value: Count
+    default: Count
+    minimum: Count
+    maximum: Count
 
 
 class QueueSettingsOut(BaseModel):
@@ -351,7 +351,7 @@ def read_queue_settings(runtime: RuntimeDep, session: SessionDep) -> QueueSettin
 async def change_queue_settings(
     runtime: RuntimeDep,
     actor: Annotated[Actor, Depends(require(Permission.manage_lawyers))],
-    body: dict[str, int],
+    body: dict[str, Count],
 ) -> QueueSettingsOut:
     """Change queue settings (name -> value); Asterisk's queues follow at once."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.ami import actions
+from hotline.api_types import Id, IsoDateTime, Limit, Offset
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
@@ -108,13 +109,13 @@ def tickets(
         bool | None, Query(description="Only open tickets past (true) or within (false) their deadline")
     ] = None,
     due_before: Annotated[
-        datetime | None, Query(description="Only tickets due by this time (ISO 8601)")
+        IsoDateTime | None, Query(description="Only tickets due by this time (ISO 8601)")
     ] = None,
     lawyer: Annotated[str | None, Query(description="Only this lawyer's tickets (supervisors)")] = None,
     kind: TicketKind | None = None,
     linkedid: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> TicketPage:
     """Tickets by deadline, soonest first; a lawyer sees their own, a supervisor everyone's."""
     if due_before is not None and due_before.tzinfo is None:
@@ -182,7 +183,7 @@ def handoff_list(
     session: SessionDep,
     _actor: Manager,
     state: DeliveryState | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Limit = 100,
 ) -> list[HandoffOut]:
     """Hand-offs, newest first; ``state=dead`` is the dead-letter list."""
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
@@ -192,7 +193,7 @@ def handoff_list(
 
 
 @handoffs.post("/{message_id}/retry")
-def handoff_retry(message_id: int, session: SessionDep, runtime: RuntimeDep, _actor: Manager) -> HandoffOut:
+def handoff_retry(message_id: Id, session: SessionDep, runtime: RuntimeDep, _actor: Manager) -> HandoffOut:
     """Put a dead hand-off back in line (after the receiver's problem was fixed)."""
     message = outbox.retry(session, message_id)
     if runtime.deliverer is not None:
@@ -226,7 +227,7 @@ async def call_back(number: str, runtime: RuntimeDep, actor: Worker) -> Callback
             f"PJSIP/{plan.extension}",
             "hotline-callback",
             {"HOTLINE_TICKET": plan.ticket, "HOTLINE_NUMBER": plan.number},
-            caller_id=f'"回访 {plan.number}" <{plan.number}>',
+            caller_id=actions.caller_id(f"回访 {plan.number}", plan.number),
             timeout_seconds=runtime.settings.console.originate_timeout,
             channel_id=plan.linkedid,
         )

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from hotline.api_types import Count, Id, Limit, Offset
 from hotline.tickets.models import Outcome
 
 OUTCOME_LABELS = {
@@ -24,22 +25,22 @@ class TicketCallOut(BaseModel):
     role: str
     started_at: datetime | None
     outcome: str | None
-    rating: int | None
-    recording_id: int | None
+    rating: Count | None
+    recording_id: Id | None
 
 
 class DeliveryOut(BaseModel):
     """One hand-off of a ticket and how its delivery is going."""
 
-    id: int
+    id: Id
     destination: str
     event: str
-    sequence: int
+    sequence: Count
     idempotency_key: str
     state: str
-    attempts: int
+    attempts: Count
     next_attempt_at: datetime
-    last_status: int | None
+    last_status: Count | None
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
@@ -68,7 +69,7 @@ class TicketOut(BaseModel):
     due_rule: str | None
     overdue: bool
     escalated_at: datetime | None
-    rating: int | None
+    rating: Count | None
     rating_channel: str | None
     created_at: datetime
     updated_at: datetime
@@ -85,5 +86,5 @@ class TicketUpdate(BaseModel):
 
 class TicketPage(BaseModel):
     items: list[TicketOut]
-    limit: int
-    offset: int
+    limit: Limit
+    offset: Offset

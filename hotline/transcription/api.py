@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
+from hotline.api_types import Id, Limit
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
@@ -15,6 +16,7 @@ from hotline.deps import RuntimeDep, SessionDep, require
 from hotline.errors import NotFoundError
 from hotline.recordings import audit
 from hotline.recordings.access import read_grant
+from hotline.recordings.need_to_know import assigned_recordings, check_may_hear
 from hotline.recordings.service import get_recording
 from hotline.transcription import service
 from hotline.transcription.models import JobState, KeywordAlert, TranscriptionJob
@@ -27,6 +29,7 @@ from hotline.transcription.schemas import (
     TurnOut,
 )
 from hotline.transcription.search import turns
+from hotline.web.proxies import client_address
 
 router = APIRouter(prefix="/api/v1", tags=["transcription"])
 
@@ -37,7 +40,7 @@ def _job_out(job: TranscriptionJob) -> JobOut:
 
 @router.get("/recordings/{recording_id}/transcript")
 def transcript(
-    recording_id: int,
+    recording_id: Id,
     session: SessionDep,
     runtime: RuntimeDep,
     actor: Annotated[Actor, Depends(require(Permission.listen_recordings))],
@@ -45,6 +48,7 @@ def transcript(
 ) -> TranscriptOut:
     """What each leg said, word by word, and the conversation by turns (needs the audio's grant)."""
     read_grant(grant, runtime.token_key, username=actor.username, recording_id=recording_id)
+    check_may_hear(session, actor, recording_id)
     recording = get_recording(session, recording_id)
     legs = service.transcripts_of(session, recording_id)
     jobs = session.scalars(
@@ -80,16 +84,17 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=100, description="A word or phrase, e.g. 工资")],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[SearchHitOut]:
-    """Calls whose transcript contains ``q`` (spacing and punctuation aside), newest first; audited."""
-    audit.append(
-        runtime.session_factory,
+    """Calls whose transcript contains ``q`` (spacing and punctuation aside), newest first; audited.
+
+    A reviewer finds only the calls assigned to them; a supervisor every call (need-to-know)."""
+    runtime.audit.append(
         actor=actor.username,
         role=str(actor.role),
         action=audit.AuditAction.search,
         reason=q,
-        client=request.client.host if request.client else None,
+        client=client_address(request),
     )
-    hits = service.search(session, q, limit=limit)
+    hits = service.search(session, q, limit=limit, within=assigned_recordings(actor))
     calls = {
         call.linkedid: call
         for call in session.scalars(select(Call).where(Call.linkedid.in_({hit.linkedid for hit in hits})))
@@ -116,7 +121,7 @@ def search(
 def jobs(
     session: SessionDep,
     state: JobState | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Limit = 100,
 ) -> list[JobOut]:
     """The queue, newest first: e.g. ``state=failed`` with each job's last error."""
     query = select(TranscriptionJob).order_by(TranscriptionJob.id.desc()).limit(limit)
@@ -150,7 +155,7 @@ def alerts(
     session: SessionDep,
     _actor: AlertHandler,
     open_only: Annotated[bool, Query(alias="open")] = True,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Limit = 100,
 ) -> list[AlertOut]:
     """Keyword alerts, newest first (``open=false``: acknowledged ones too)."""
     query = (
@@ -165,7 +170,7 @@ def alerts(
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-def acknowledge(alert_id: int, session: SessionDep, actor: AlertHandler) -> AlertOut:
+def acknowledge(alert_id: Id, session: SessionDep, actor: AlertHandler) -> AlertOut:
     alert = session.get(KeywordAlert, alert_id)
     if alert is None:
         raise NotFoundError("alert-not-found", f"There is no alert {alert_id}.", alert_id=alert_id)

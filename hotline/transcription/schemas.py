@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from hotline.api_types import Count, Id
+
 
 class LegTranscriptOut(BaseModel):
     leg: str
@@ -23,23 +25,23 @@ class TurnOut(BaseModel):
     leg: str
     start: float
     end: float
-    first_word: int
-    last_word: int
+    first_word: Count
+    last_word: Count
     text: str
 
 
 class JobOut(BaseModel):
-    recording_id: int
+    recording_id: Id
     leg: str
     state: str
-    attempts: int
+    attempts: Count
     last_error: str | None
     next_attempt_at: datetime
     finished_at: datetime | None
 
 
 class TranscriptOut(BaseModel):
-    recording_id: int
+    recording_id: Id
     linkedid: str
     legs: list[LegTranscriptOut]
     # Both legs interleaved by time: the conversation as the reviewer reads it.
@@ -48,7 +50,7 @@ class TranscriptOut(BaseModel):
 
 
 class SearchHitOut(BaseModel):
-    recording_id: int
+    recording_id: Id
     linkedid: str
     leg: str
     at_seconds: float
@@ -60,8 +62,8 @@ class SearchHitOut(BaseModel):
 
 
 class AlertOut(BaseModel):
-    id: int
-    recording_id: int
+    id: Id
+    recording_id: Id
     linkedid: str
     keyword: str
     category: str

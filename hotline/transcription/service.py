@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.base import utcnow
@@ -267,8 +268,11 @@ class SearchHit:
     hit: Hit
 
 
-def search(session: Session, query: str, *, limit: int = 50) -> list[SearchHit]:
-    """Transcripts containing ``query`` (normalised), newest recordings first, one hit per transcript."""
+def search(
+    session: Session, query: str, *, limit: int = 50, within: Select[Any] | None = None
+) -> list[SearchHit]:
+    """Transcripts containing ``query`` (normalised), newest recordings first, one hit per transcript;
+    only of the recordings ``within`` selects (None: of every recording)."""
     grams = query_grams(query)
     if not grams:
         return []
@@ -278,9 +282,10 @@ def search(session: Session, query: str, *, limit: int = 50) -> list[SearchHit]:
         .group_by(TranscriptGram.transcript_id)
         .having(func.count(TranscriptGram.gram) == len(grams))
     )
-    rows = session.scalars(
-        select(Transcript).where(Transcript.id.in_(candidates)).order_by(Transcript.recording_id.desc())
-    )
+    matching = select(Transcript).where(Transcript.id.in_(candidates))
+    if within is not None:
+        matching = matching.where(Transcript.recording_id.in_(within))
+    rows = session.scalars(matching.order_by(Transcript.recording_id.desc()))
     hits: list[SearchHit] = []
     for transcript in rows:
         found = find(query, transcript.words)

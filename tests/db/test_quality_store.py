@@ -17,6 +17,7 @@ from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.quality import service
 from hotline.quality.models import Review
+from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.models import Recording
 from hotline.recordings.service import RecordingRegistry
@@ -35,6 +36,9 @@ def seeded(session_factory: sessionmaker[Session], spool: Path, tmp_path: Path) 
         keyring=parse_keyring(new_key_line("k1"), source="test"),
         call_retention=timedelta(days=730),
         voicemail_retention=timedelta(days=180),
+        audit=AuditLog(
+            session_factory, parse_keyring(new_key_line("a1"), source="test"), tmp_path / "audit_anchor.json"
+        ),
     )
     calls = [
         CallProgress(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.base import utcnow
+from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.models import Recording
 from hotline.recordings.service import RecordingRegistry
@@ -30,6 +31,9 @@ def registry(session_factory: sessionmaker[Session], spool: Path, tmp_path: Path
         keyring=parse_keyring(new_key_line("k1"), source="test"),
         call_retention=timedelta(days=730),
         voicemail_retention=timedelta(days=180),
+        audit=AuditLog(
+            session_factory, parse_keyring(new_key_line("a1"), source="test"), tmp_path / "audit_anchor.json"
+        ),
     )
     registry.purge_hooks.append(service.forget)
     return registry

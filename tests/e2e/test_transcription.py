@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from hotline.auth.models import User
 from hotline.auth.service import create_user
+from hotline.quality import service as quality
+from hotline.quality.models import ReviewReason
 from hotline.recordings.crypto import MAGIC
 from hotline.recordings.models import Recording
 from hotline.settings import TranscriptionSettings
@@ -108,11 +110,15 @@ async def test_a_recorded_call_is_sealed_transcribed_per_leg_and_searchable(
         for file in recording.files:
             assert (registry.store / file.path).read_bytes().startswith(MAGIC)
 
-    # Both legs transcribed, each with its own words, timed within the recording.
+    # Both legs transcribed, each with its own words, timed within the recording. The reviewer
+    # hears the call once it is assigned to them (need-to-know).
+    reviewer = await _reviewer(controller)
+    with controller.runtime.session_factory.begin() as session:
+        quality.assign(
+            session, recording_id, "reviewer-e2e", reason=ReviewReason.manual, assigned_by="supervisor-e2e"
+        )
     grant = await controller.http.post(
-        f"/api/v1/recordings/{recording_id}/access",
-        json={"reason": "端到端测试"},
-        headers=await _reviewer(controller),
+        f"/api/v1/recordings/{recording_id}/access", json={"reason": "端到端测试"}, headers=reviewer
     )
     assert grant.status_code == 200, grant.text
     transcript_url = grant.json()["transcript_url"]

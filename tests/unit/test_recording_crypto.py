@@ -141,3 +141,13 @@ def test_the_key_file_is_made_once_private_and_the_last_key_is_current(tmp_path:
         handle.write(new_key_line("2027-01") + "\n")
     rotated = ensure_key_file(path)
     assert rotated.current == "2027-01" and rotated.keys["k1"] == first.keys["k1"]
+
+
+def test_a_comment_line_may_hold_commas(tmp_path: Path) -> None:
+    """The key file's first line is a comment; commas in it are not key separators."""
+    path = tmp_path / "audit_keys"
+    keyring = ensure_key_file(path, title="Keys: one per line, the last one current, older ones kept")
+    assert path.read_text().startswith("# Keys: one per line, the last one current")
+    assert list(keyring.keys) == ["k1"]
+    lines = f"  # a, b, c\n{new_key_line('k1')}, {new_key_line('k2')}\n"
+    assert list(parse_keyring(lines, source="test").keys) == ["k1", "k2"]

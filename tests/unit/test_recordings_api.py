@@ -8,25 +8,35 @@ import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hotline.auth.service import create_user
 from hotline.calls.privacy import mask_number
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
+from hotline.quality import service as quality
+from hotline.quality.models import ReviewReason
 from hotline.recordings.access import Grant, RangeNotSatisfiable, byte_range, issue_grant
+from hotline.recordings.audit import AuditAction
 from hotline.recordings.models import AuditEntry, Recording
 from hotline.recordings.service import RecordingRegistry
 from hotline.runtime import Runtime
+from hotline.transcription import service as transcription
+from hotline.transcription.engine import LegTranscript, Word
 from tests.helpers import app_without_asterisk, sealed_recording, tokens_for
 
 PASSWORD = "recordings-password-1"
 CALLER = "13812345678"
 LINKEDID = "1714528800.71"
+# A second call, scored in a calibration by reviewer-qian and supervisor-wang.
+CALIBRATED = "1714528800.72"
+# Both calls' caller legs say it (transcript search).
+PHRASE = ("老板", "拖欠", "工资")
 
 
 @dataclass
@@ -36,6 +46,7 @@ class Client:
     tokens: dict[str, str]
     recording_id: int
     content: dict[str, bytes]
+    calibrated_id: int
 
     def auth(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -61,7 +72,9 @@ class Client:
 
 
 USERS = {
-    "reviewer-li": "reviewer",
+    "reviewer-li": "reviewer",  # reviews the call (LINKEDID)
+    "reviewer-qian": "reviewer",  # in the calibration of CALIBRATED
+    "reviewer-zhou": "reviewer",  # has nothing assigned
     "supervisor-wang": "supervisor",
     "admin-zhao": "admin",
     "lawyer-chen": "lawyer",
@@ -77,14 +90,37 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
                 create_user(session, name, PASSWORD, role)
         now = utcnow().timestamp()
         CallStore(runtime.session_factory).write(
-            [CallProgress(linkedid=LINKEDID, caller=CALLER, started_at=now - 300, answered_at=now - 290)]
+            [
+                CallProgress(linkedid=linkedid, caller=CALLER, started_at=now - 300, answered_at=now - 290)
+                for linkedid in (LINKEDID, CALIBRATED)
+            ]
         )
         assert runtime.recordings is not None
         recording_id, content = sealed_recording(runtime.recordings, LINKEDID, seconds=2.0)
+        calibrated_id, _ = sealed_recording(runtime.recordings, CALIBRATED, seconds=2.0)
+        with runtime.session_factory.begin() as session:
+            quality.assign(
+                session, recording_id, "reviewer-li", reason=ReviewReason.manual, assigned_by="supervisor"
+            )
+            quality.start_calibration(
+                session, calibrated_id, ["reviewer-qian", "supervisor-wang"], assigned_by="supervisor-wang"
+            )
+        transcribe(runtime, [recording_id, calibrated_id])
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
             tokens = await tokens_for(http, USERS, PASSWORD)
-            yield Client(http, runtime, tokens, recording_id, content)
+            yield Client(http, runtime, tokens, recording_id, content, calibrated_id)
+
+
+def transcribe(runtime: Runtime, recording_ids: list[int]) -> None:
+    """Every leg of the recordings, with a hand-made transcript in which the caller says PHRASE."""
+    with runtime.session_factory.begin() as session:
+        transcription.enqueue(session, recording_ids)
+    for job in transcription.claim(runtime.session_factory, limit=10):
+        said = PHRASE if job.leg == "caller" else ("可以", "申请", "仲裁")
+        words = tuple(Word(text, 0.5 * n, 0.5 * n + 0.4, 0.9) for n, text in enumerate(said))
+        result = LegTranscript(words=words, audio_seconds=2.0, speech_seconds=1.5)
+        transcription.complete(runtime.session_factory, job, result, model="hand-made", keywords={})
 
 
 async def test_a_reviewer_plays_a_recording_after_giving_a_reason(client: Client) -> None:
@@ -238,8 +274,31 @@ async def test_the_admin_reads_and_verifies_the_audit_log(client: Client) -> Non
     assert listed.status_code == 200
     [entry] = listed.json()
     assert entry["reason"] == "复核" and entry["action"] == "play" and len(entry["hash"]) == 64
+    assert entry["key_id"] == "k1"  # MACed with the audit key generated in the state directory
     verdict = (await client.http.get("/api/v1/audit/verify", headers=client.auth("admin-zhao"))).json()
     assert verdict["intact"] is True and verdict["entries"] == len(client.audit())
+    assert verdict["truncated"] is False and verdict["problem_id"] is None
+    assert verdict["anchored_seq"] == client.audit()[-1].seq
+
+
+async def test_the_audit_verdict_names_a_truncated_log(tmp_path: Path) -> None:
+    async with app_without_asterisk(tmp_path) as (app, runtime):
+        with runtime.session_factory.begin() as session:
+            create_user(session, "admin-zhao", PASSWORD, "admin")
+        for reason in ("一", "二", "三", "四"):
+            runtime.audit.append(actor="wang", role="supervisor", action=AuditAction.play, reason=reason)
+        with runtime.session_factory.begin() as session:
+            session.execute(text("DROP TRIGGER audit_log_no_delete"))
+            session.execute(text("DELETE FROM audit_log WHERE seq >= 3"))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
+            token = (await tokens_for(http, ["admin-zhao"], PASSWORD))["admin-zhao"]
+            response = await http.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    verdict = response.json()
+    assert (verdict["intact"], verdict["truncated"], verdict["problem_id"]) == (False, True, "truncated")
+    assert (verdict["entries"], verdict["broken_seq"], verdict["anchored_seq"]) == (2, 3, 4)
+    assert "TRUNCATED" in verdict["problem"]
 
 
 async def test_a_purged_recording_cannot_be_opened(client: Client) -> None:
@@ -251,12 +310,98 @@ async def test_a_purged_recording_cannot_be_opened(client: Client) -> None:
         purged_id = session.scalars(select(Recording.id).where(Recording.linkedid == "1714528800.99")).one()
     before = len(client.audit())
     response = await client.http.post(
-        f"/api/v1/recordings/{purged_id}/access", json={"reason": "复核"}, headers=client.auth("reviewer-li")
+        f"/api/v1/recordings/{purged_id}/access",
+        json={"reason": "复核"},
+        headers=client.auth("supervisor-wang"),
     )
     assert response.status_code == 404 and response.json()["error_id"] == "recording-file-missing"
     assert len(client.audit()) == before
-    missing = await client.http.get("/api/v1/recordings/999999", headers=client.auth("reviewer-li"))
+    missing = await client.http.get("/api/v1/recordings/999999", headers=client.auth("supervisor-wang"))
     assert missing.status_code == 404 and missing.json()["error_id"] == "recording-not-found"
+
+
+# --- need-to-know -------------------------------------------------------------------------------
+
+
+async def _opens(client: Client, user: str, recording_id: int) -> int:
+    """The status of the recording's metadata and of asking to play it (both the same, or fail)."""
+    metadata = await client.http.get(f"/api/v1/recordings/{recording_id}", headers=client.auth(user))
+    access = await client.http.post(
+        f"/api/v1/recordings/{recording_id}/access", json={"reason": "质检抽查"}, headers=client.auth(user)
+    )
+    assert metadata.status_code == access.status_code, (metadata.text, access.text)
+    if access.status_code == 403:
+        for response in (metadata, access):
+            body = response.json()
+            assert body["error_id"] == "recording-not-assigned", body
+            assert "not assigned to you" in body["message"] and "supervisor" in body["message"]
+            assert body["details"] == {"recording_id": recording_id}
+    return access.status_code
+
+
+async def test_a_reviewer_hears_only_the_calls_assigned_to_them(client: Client) -> None:
+    mine, calibrated = client.recording_id, client.calibrated_id
+    before = len(client.audit())
+    # No review at all: nothing, and no audit entry either (nothing was opened).
+    assert await _opens(client, "reviewer-zhou", mine) == 403
+    assert await _opens(client, "reviewer-zhou", calibrated) == 403
+    assert len(client.audit()) == before
+    # A review of one's own; a calibration one is part of; not the other's.
+    assert await _opens(client, "reviewer-li", mine) == 200
+    assert await _opens(client, "reviewer-li", calibrated) == 403
+    assert await _opens(client, "reviewer-qian", calibrated) == 200
+    assert await _opens(client, "reviewer-qian", mine) == 403
+    # A supervisor hears any call.
+    assert await _opens(client, "supervisor-wang", mine) == 200
+    assert await _opens(client, "supervisor-wang", calibrated) == 200
+    assert [entry.actor for entry in client.audit()[before:]] == [
+        "reviewer-li",
+        "reviewer-qian",
+        "supervisor-wang",
+        "supervisor-wang",
+    ]
+
+
+async def test_a_reviewer_cannot_probe_which_recordings_exist(client: Client) -> None:
+    for recording_id in (999_999, client.calibrated_id):
+        response = await client.http.get(
+            f"/api/v1/recordings/{recording_id}", headers=client.auth("reviewer-zhou")
+        )
+        assert response.status_code == 403 and response.json()["error_id"] == "recording-not-assigned"
+
+
+async def test_audio_and_transcript_need_the_call_to_be_assigned_too(client: Client) -> None:
+    """A grant outlives nothing: one given before the review was withdrawn no longer opens the call."""
+    grant = issue_grant(
+        Grant("reviewer-zhou", client.recording_id, "play", 1, utcnow() + timedelta(minutes=5)),
+        client.runtime.token_key,
+    )
+    for url in (
+        f"/api/v1/recordings/{client.recording_id}/audio/mix?grant={grant}",
+        f"/api/v1/recordings/{client.recording_id}/transcript?grant={grant}",
+    ):
+        response = await client.http.get(url, headers=client.auth("reviewer-zhou"))
+        assert response.status_code == 403, url
+        assert response.json()["error_id"] == "recording-not-assigned", url
+    granted = await client.access("reviewer-li")
+    transcript = await client.http.get(str(granted["transcript_url"]), headers=client.auth("reviewer-li"))
+    assert transcript.status_code == 200, transcript.text
+    assert "拖欠" in " ".join(turn["text"] for turn in transcript.json()["turns"])
+
+
+async def test_transcript_search_finds_only_the_reviewers_own_calls(client: Client) -> None:
+    async def found(user: str) -> set[int]:
+        response = await client.http.get(
+            "/api/v1/transcripts/search", params={"q": "拖欠工资"}, headers=client.auth(user)
+        )
+        assert response.status_code == 200, response.text
+        return {hit["recording_id"] for hit in response.json()}
+
+    assert await found("supervisor-wang") == {client.recording_id, client.calibrated_id}
+    assert await found("reviewer-li") == {client.recording_id}
+    assert await found("reviewer-qian") == {client.calibrated_id}
+    assert await found("reviewer-zhou") == set()
+    assert client.audit()[-1].action == "search"  # a search is audited whatever it finds
 
 
 # --- pure parts ---------------------------------------------------------------------------------

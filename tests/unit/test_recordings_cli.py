@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -38,26 +39,45 @@ def registry(tmp_path: Path) -> RecordingRegistry:
     settings = Settings(state_dir=tmp_path, asterisk=AsteriskSettings(root=tmp_path / "asterisk-root"))
     runtime = build_runtime(settings)
     upgrade(runtime.engine)
-    return RecordingRegistry.from_settings(settings, runtime.session_factory, spool_dir(settings))
+    return RecordingRegistry.from_settings(
+        settings, runtime.session_factory, spool_dir(settings), runtime.audit
+    )
+
+
+def _entries(registry: RecordingRegistry, *reasons: str) -> None:
+    for reason in reasons:
+        registry.audit.append(actor="reviewer", role="reviewer", action=audit.AuditAction.play, reason=reason)
 
 
 def test_audit_verify_passes_then_names_the_changed_entry(
     tmp_path: Path, registry: RecordingRegistry
 ) -> None:
-    for reason in ("质检抽查", "投诉核实", "复核"):
-        audit.append(
-            registry.sessions, actor="reviewer", role="reviewer", action=audit.AuditAction.play, reason=reason
-        )
+    _entries(registry, "质检抽查", "投诉核实", "复核")
     intact = hotline(tmp_path, "audit", "verify")
     assert intact.returncode == 0, intact.stderr
-    assert "intact: 3 entries" in intact.stdout
+    assert "intact: 3 entries, every MAC matches; the anchor vouches for entry 3" in intact.stdout
+    # The key and the anchor live in the state directory's secrets, not in the database.
+    secrets = tmp_path / "secrets"
+    assert (secrets / "audit_keys").stat().st_mode & 0o777 == 0o600
+    assert json.loads((secrets / "audit_anchor.json").read_text())["seq"] == 3
 
     with registry.sessions.begin() as session:
         session.execute(text("DROP TRIGGER audit_log_no_update"))
         session.execute(text("UPDATE audit_log SET reason = '例行' WHERE seq = 2"))
     broken = hotline(tmp_path, "audit", "verify")
     assert broken.returncode == 1
-    assert "BROKEN at entry 2" in broken.stderr and "changed after writing" in broken.stderr
+    assert "BROKEN at entry 2 [entry-changed]" in broken.stderr and "changed after writing" in broken.stderr
+
+
+def test_audit_verify_names_a_truncated_log(tmp_path: Path, registry: RecordingRegistry) -> None:
+    _entries(registry, "质检抽查", "投诉核实", "复核", "抽查")
+    with registry.sessions.begin() as session:
+        session.execute(text("DROP TRIGGER audit_log_no_delete"))
+        session.execute(text("DELETE FROM audit_log WHERE seq >= 3"))
+    truncated = hotline(tmp_path, "audit", "verify")
+    assert truncated.returncode == 1
+    assert "BROKEN at entry 3 [truncated]" in truncated.stderr
+    assert "TRUNCATED: it ends at entry 2 but entry 4 was written" in truncated.stderr
 
 
 def test_a_new_key_seals_new_recordings_and_reseal_moves_old_ones(
@@ -76,6 +96,7 @@ def test_a_new_key_seals_new_recordings_and_reseal_moves_old_ones(
         Settings(state_dir=tmp_path, asterisk=AsteriskSettings(root=tmp_path / "asterisk-root")),
         registry.sessions,
         registry.spool,
+        registry.audit,
     )
     with registry.sessions() as session:
         recording = session.get(Recording, old.id)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.db.base import utcnow
 from hotline.db.migrate import upgrade
 from hotline.db.session import make_engine, make_session_factory
+from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.models import Recording, RecordingFile, RecordingState
 from hotline.recordings.service import RecordingRegistry
@@ -192,7 +193,9 @@ def instance(
     settings = load_settings()
     runtime = build_runtime(settings)
     upgrade(runtime.engine)
-    registry = RecordingRegistry.from_settings(settings, runtime.session_factory, spool_dir(settings))
+    registry = RecordingRegistry.from_settings(
+        settings, runtime.session_factory, spool_dir(settings), runtime.audit
+    )
     for linkedid, said in CALLS.items():
         sealed_speech_recording(registry, linkedid, said, audio_dir)
     assert registry.store == tmp_path / "state" / "recordings"
@@ -310,6 +313,9 @@ async def tampered_run(
         keyring=parse_keyring(new_key_line("k1"), source="test"),
         call_retention=timedelta(days=730),
         voicemail_retention=timedelta(days=180),
+        audit=AuditLog(
+            sessions, parse_keyring(new_key_line("a1"), source="test"), scratch / "audit_anchor.json"
+        ),
     )
     said = CALLS["1714528800.11"]
     sealed_speech_recording(registry, "1714528800.21", said, audio_dir)
