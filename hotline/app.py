@@ -11,13 +11,17 @@ from typing import Annotated
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.ami import events as ev
 from hotline.ami.client import AmiClient
+from hotline.api_errors import ERROR_RESPONSES, http_error_body, validation_error_body
+from hotline.api_types import Count
 from hotline.auth import api as auth_api
 from hotline.auth.permissions import Permission
 from hotline.calls import api as calls_api
@@ -30,6 +34,7 @@ from hotline.deps import RuntimeDep, require
 from hotline.errors import HotlineError
 from hotline.ivr.calendar import missing_years
 from hotline.ivr.service import load_ivr
+from hotline.private_files import restrict_umask
 from hotline.quality import api as quality_api
 from hotline.quality.jobs import SamplingJob
 from hotline.recordings import api as recordings_api
@@ -39,6 +44,7 @@ from hotline.routing import api as routing_api
 from hotline.routing.applier import RosterApplier
 from hotline.runtime import Runtime, ami_endpoint, build_runtime, spool_dir
 from hotline.settings import Settings
+from hotline.sip.guard import SipGuard
 from hotline.tickets import api as tickets_api
 from hotline.tickets.delivery import Deliverer, endpoints_of, handoff_secret
 from hotline.tickets.events import CallbackRatings
@@ -48,6 +54,8 @@ from hotline.transcription import api as transcription_api
 from hotline.transcription import service as transcription_service
 from hotline.transcription.worker import build_transcriber
 from hotline.web import pages as web_pages
+from hotline.web.headers import SecurityHeaders
+from hotline.web.proxies import ForwardedHeaders
 
 log = logging.getLogger(__name__)
 
@@ -58,25 +66,34 @@ class Health(BaseModel):
     ami_error: str | None
     database_reachable: bool
     database_error: str | None
-    live_calls: int
-    events_seen: int
-    malformed_events: int
-    failed_events: int
+    live_calls: Count
+    events_seen: Count
+    malformed_events: Count
+    failed_events: Count
     scheduler_running: bool
     roster_on_duty: list[str]
     # Years without a holiday file (ivr_flows/holidays/<year>.yaml): add them.
-    calendar_missing_years: list[int]
+    calendar_missing_years: list[Count]
     # The speech model transcribing recordings (None: HOTLINE_TRANSCRIPTION__MODEL_DIR is not set,
     # recordings wait in the queue) and the queue's jobs by state.
     transcription_model: str | None
-    transcription_jobs: dict[str, int]
+    transcription_jobs: dict[str, Count]
 
 
 def create_app(
-    settings: Settings, *, connect_ami: bool = True, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    *,
+    connect_ami: bool = True,
+    clock: Callable[[], datetime] = utcnow,
+    daily_jobs: bool = True,
 ) -> FastAPI:
+    """The controller. ``clock`` is "now" for deadlines; ``daily_jobs=False`` leaves out the jobs
+    that run at an hour of the day (the nightly sample, the retention purge), which tests run by
+    calling them rather than by the wall clock."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        restrict_umask()  # what the controller writes from now on is its own (0600, 0700)
         runtime = build_runtime(settings, clock)
         upgrade(runtime.engine)
         app.state.runtime = runtime
@@ -98,17 +115,22 @@ def create_app(
         )
         recorder.on_change = runtime.monitor.feed.bump  # live pages follow every change
         runtime.recordings = await asyncio.to_thread(
-            RecordingRegistry.from_settings, settings, runtime.session_factory, spool_dir(settings)
+            RecordingRegistry.from_settings,
+            settings,
+            runtime.session_factory,
+            spool_dir(settings),
+            runtime.audit,
         )
         runtime.recordings.purge_hooks.append(transcription_service.forget)
         runtime.transcriber = build_transcriber(settings, runtime.session_factory, runtime.recordings)
         scheduler = AsyncIOScheduler(timezone=runtime.ivr.calendar.timezone)
         RecordingJobs(runtime.recordings, on_sealed=runtime.transcriber.enqueue).schedule(
-            scheduler, purge_at=settings.recordings.purge_at
+            scheduler, purge_at=settings.recordings.purge_at if daily_jobs else None
         )
-        SamplingJob(runtime.session_factory, settings.quality, runtime.ivr.calendar.timezone).schedule(
-            scheduler
-        )
+        if daily_jobs:
+            SamplingJob(runtime.session_factory, settings.quality, runtime.ivr.calendar.timezone).schedule(
+                scheduler
+            )
         runtime.tickets = TicketDesk.of(
             runtime.ivr.calendar,
             settings.tickets.deadlines,
@@ -153,9 +175,14 @@ def create_app(
                     if taken:
                         log.info("Took %d callback ratings given while the controller was away", taken)
 
+            # Refused SIP requests (Asterisk's security events) -> bans of the sending address.
+            guard = SipGuard.of(settings, runtime.layout) if settings.sip_guard.enabled else None
+
             def on_event(event: ev.Event) -> None:
                 recorder.on_event(event)
                 ratings.on_event(event)
+                if guard is not None:
+                    guard.on_event(event)
 
             client = AmiClient(
                 ami_endpoint(settings),
@@ -170,6 +197,9 @@ def create_app(
             runtime.ami = client
             runtime.applier = applier
             applier.start(client)
+            if guard is not None:
+                runtime.sip_guard = guard
+                guard.start()
             client.start()
         try:
             yield
@@ -181,12 +211,15 @@ def create_app(
                 runtime.applier.stop()
             if runtime.ami is not None:
                 await runtime.ami.stop()
+            if runtime.sip_guard is not None:
+                await runtime.sip_guard.stop()
             if stream is not None:
                 stream.close()
             await recorder.stop()
             runtime.engine.dispose()
 
-    app = FastAPI(title="12348 hotline", version="0.1.0", lifespan=lifespan)
+    # Every route documents the error shape (hotline/api_errors.py) for its 4xx and 5xx answers.
+    app = FastAPI(title="12348 hotline", version="0.1.0", lifespan=lifespan, responses=ERROR_RESPONSES)
 
     @app.exception_handler(HotlineError)
     async def hotline_error(_request: Request, exc: HotlineError) -> JSONResponse:
@@ -195,10 +228,21 @@ def create_app(
             headers = {"Retry-After": str(exc.details["retry_after"])}
         return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
 
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(validation_error_body(exc), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(http_error_body(exc), status_code=exc.status_code, headers=exc.headers)
+
     @app.exception_handler(web_pages.PageDenied)
     async def page_denied(_request: Request, exc: web_pages.PageDenied) -> Response:
         return exc.response
 
+    # Outermost last: forwarded headers are resolved before anything reads the client's address.
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(ForwardedHeaders, trusted_proxies=settings.web.trusted_proxies)
     app.mount("/static", StaticFiles(directory=web_pages.STATIC_DIR), name="static")
     app.include_router(auth_api.router)
     app.include_router(auth_api.users)

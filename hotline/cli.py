@@ -244,7 +244,7 @@ def cmd_roster(args: argparse.Namespace) -> None:
     from hotline.db.migrate import upgrade
     from hotline.ivr.service import load_ivr
     from hotline.routing import service
-    from hotline.routing.roster_file import parse_roster
+    from hotline.routing.roster_file import RosterTooLarge, parse_roster
     from hotline.runtime import build_runtime
 
     settings = _settings()
@@ -272,14 +272,21 @@ def cmd_roster(args: argparse.Namespace) -> None:
                 )
         return
     files = []
+    size = 0
     for name in args.files:
         path = Path(name)
         try:
-            files.append((path.name, path.read_bytes()))
+            with path.open("rb") as handle:
+                # Never more than the import's byte limit in memory, however large the files.
+                data = handle.read(settings.roster.max_bytes - size + 1)
         except OSError as exc:
             raise HotlineError(
                 "roster-unreadable", f"Cannot read {path}: {exc.strerror}.", status=422
             ) from exc
+        size += len(data)
+        if size > settings.roster.max_bytes:
+            raise RosterTooLarge.of_bytes(path.name, size, settings.roster.max_bytes)
+        files.append((path.name, data))
     with runtime.session_factory.begin() as session:
         roster = parse_roster(
             files,
@@ -287,6 +294,7 @@ def cmd_roster(args: argparse.Namespace) -> None:
             languages=ivr.catalog.language_aliases(),
             timezone=ivr.calendar.timezone,
             known_extensions=service.known_extensions(session),
+            limits=settings.roster,
         )
         result = service.import_roster(session, roster, ivr.calendar.timezone)
     print(
@@ -355,7 +363,9 @@ def _registry(settings: Settings) -> RecordingRegistry:
 
     runtime = build_runtime(settings)
     upgrade(runtime.engine)
-    return RecordingRegistry.from_settings(settings, runtime.session_factory, spool_dir(settings))
+    return RecordingRegistry.from_settings(
+        settings, runtime.session_factory, spool_dir(settings), runtime.audit
+    )
 
 
 def cmd_recordings(args: argparse.Namespace) -> None:
@@ -393,18 +403,19 @@ def cmd_recordings(args: argparse.Namespace) -> None:
 
 def cmd_audit(args: argparse.Namespace) -> None:
     from hotline.db.migrate import upgrade
-    from hotline.recordings import audit
     from hotline.runtime import build_runtime
 
     runtime = build_runtime(_settings())
     upgrade(runtime.engine)
     with runtime.session_factory() as session:
-        verdict = audit.verify(session)
+        verdict = runtime.audit.verify(session)
     if verdict.intact:
-        print(f"The audit log is intact: {verdict.entries} entries, every hash matches.")
+        anchored = f"; the anchor vouches for entry {verdict.anchored_seq}" if verdict.anchored_seq else ""
+        print(f"The audit log is intact: {verdict.entries} entries, every MAC matches{anchored}.")
         return
+    where = f"BROKEN at entry {verdict.broken_seq}" if verdict.broken_seq else "NOT TO BE TRUSTED"
     print(
-        f"The audit log is BROKEN at entry {verdict.broken_seq}: {verdict.problem}. Entries from there on "
+        f"The audit log is {where} [{verdict.problem_id}]: {verdict.problem}. Entries from there on "
         "cannot be trusted; compare with a backup of the database.",
         file=sys.stderr,
     )
@@ -476,14 +487,33 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from hotline.app import create_app
+    from hotline.web.server import server_config
 
     settings = _settings()
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.web.host,
-        port=args.port or settings.web.port,
-        log_level="info",
+    # The app knows the address it is served on (cookies are Secure unless it is a loopback one).
+    web = settings.web.model_copy(
+        update={"host": args.host or settings.web.host, "port": args.port or settings.web.port}
     )
+    settings = settings.model_copy(update={"web": web})
+    uvicorn.Server(server_config(create_app(settings), web)).run()
+
+
+def cmd_sip(args: argparse.Namespace) -> None:
+    import time
+
+    from hotline.runtime import instance_layout
+    from hotline.sip import admin
+
+    settings = _settings()
+    if args.action == "bans":
+        bans = admin.active_bans(settings, time.time())
+        for ban in bans:
+            print(admin.describe(ban))
+        if not bans:
+            print("No address is banned.")
+    else:
+        lifted = admin.lift(settings, instance_layout(settings), args.address, time.time())
+        print(f"Lifted the ban of {lifted.address}; Asterisk answers it again.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -572,6 +602,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("action", choices=["verify"])
     audit.set_defaults(func=cmd_audit)
 
+    sip = sub.add_parser("sip", help="addresses banned after repeated SIP authentication failures")
+    sip_sub = sip.add_subparsers(dest="action", required=True)
+    sip_sub.add_parser("bans", help="list the banned addresses")
+    unban = sip_sub.add_parser("unban", help="lift an address's ban now")
+    unban.add_argument("address")
+    sip.set_defaults(func=cmd_sip)
+
     first = sub.add_parser("first-run", help="create the first admin and lawyer (passwords shown once)")
     first.set_defaults(func=cmd_first_run)
 
@@ -587,6 +624,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # The scheduler would log every run of the every-second jobs; their failures are logged anyway.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # What the controller writes is its own (0600, 0700): caller numbers, hashes, keys, recordings.
+    # Asterisk's files get their modes explicitly (hotline/asterisk/layout.py).
+    from hotline.private_files import restrict_umask
+
+    restrict_umask()
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], None] = args.func
     try:

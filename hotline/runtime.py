@@ -18,10 +18,13 @@ from hotline.calls.service import CallRecorder
 from hotline.db.base import utcnow
 from hotline.db.session import make_engine, make_session_factory
 from hotline.ivr.service import IvrConfig
+from hotline.private_files import secure_state
+from hotline.recordings.audit import AuditLog
 from hotline.recordings.service import RecordingRegistry
 from hotline.routing.applier import RosterApplier
 from hotline.secrets import ensure_secret
 from hotline.settings import Settings
+from hotline.sip.guard import SipGuard
 from hotline.tickets.delivery import Deliverer
 from hotline.tickets.service import TicketDesk
 from hotline.transcription.worker import Transcriber
@@ -53,6 +56,8 @@ class Runtime:
     session_factory: sessionmaker[Session]
     token_key: str
     layout: InstanceLayout
+    # The keyed, anchored audit log of access to recordings (its key is generated on first use).
+    audit: AuditLog
     recorder: CallRecorder | None = None
     ami: AmiClient | None = None
     ivr: IvrConfig | None = None
@@ -64,18 +69,23 @@ class Runtime:
     transcriber: Transcriber | None = None
     tickets: TicketDesk | None = None
     deliverer: Deliverer | None = None
+    sip_guard: SipGuard | None = None
     started: list[str] = field(default_factory=list)
     # The moment "now" for deadlines and ticket views (tests pin it; the service uses the real clock).
     clock: Callable[[], datetime] = utcnow
 
 
 def build_runtime(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Runtime:
+    # The state directories (private, with explicit modes) before anything is written in them.
+    secure_state(settings)
     engine = make_engine(settings.resolved_database_url)
+    session_factory = make_session_factory(engine)
     return Runtime(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
+        session_factory=session_factory,
         token_key=ensure_secret(settings.secrets_dir / "token_key", nbytes=48),
         layout=instance_layout(settings),
+        audit=AuditLog.from_settings(settings, session_factory),
         clock=clock,
     )

@@ -62,7 +62,10 @@ class AsteriskSettings(BaseModel):
     # agent: queue membership and pauses; reporting: queue status; call: transfers and hang-ups
     # of calls the desk controls; originate: listening in and three-way calls.
     ami_write_classes: list[str] = Field(default_factory=lambda: ["agent", "reporting", "call", "originate"])
-    ami_read_classes: list[str] = Field(default_factory=lambda: ["system", "call", "agent", "user"])
+    # security: refused SIP requests (unknown names, wrong passwords), which the SIP guard counts.
+    ami_read_classes: list[str] = Field(
+        default_factory=lambda: ["system", "call", "agent", "user", "security"]
+    )
     # Callers arrive from this address (the trunk or, in tests, SIPp).
     trunk_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     # `espeak-ng` voice used to synthesize prompts that have no recorded file.
@@ -136,6 +139,23 @@ class RoutingSettings(BaseModel):
     )
 
 
+class RosterSettings(BaseModel):
+    # Limits on one roster import (all its files together): a wrong or hostile file is refused
+    # (roster-too-large) before it costs much memory or time. A county's roster is far smaller.
+    # The files as uploaded (an XLSX compressed) ...
+    max_bytes: int = Field(default=5_000_000, ge=1)
+    # ... and an XLSX's parts once unzipped (a small file may unpack to gigabytes: a zip bomb).
+    max_unpacked_bytes: int = Field(default=20_000_000, ge=1)
+    # Rows of lawyers tables and of shifts tables ...
+    max_lawyers: int = Field(default=5_000, ge=1)
+    max_shifts: int = Field(default=50_000, ge=1)
+    # ... and every row read, headers and blank rows included.
+    max_rows: int = Field(default=60_000, ge=1)
+    # Columns read (the others are ignored), and characters in one cell.
+    max_columns: int = Field(default=50, ge=1)
+    max_cell_chars: int = Field(default=500, ge=1)
+
+
 class RecordingSettings(BaseModel):
     # Encrypted recordings (default: <state dir>/recordings).
     store_dir: Path | None = None
@@ -152,6 +172,14 @@ class RecordingSettings(BaseModel):
     purge_at: str = Field(default="03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     # How long a play or download link stays valid after access was granted (seconds).
     grant_seconds: int = Field(default=1800, ge=60)
+    # The audit log's HMAC-SHA256 keys, '<id>:<base64 of 32 bytes>' like the recording keys (the
+    # last one keys new entries; keep older ones to verify older entries). None: the key file.
+    audit_keys: SecretStr | None = None
+    # The audit key file (default: <state dir>/secrets/audit_keys, generated on first use).
+    audit_key_file: Path | None = None
+    # The newest audit entry's number and MAC, kept outside the database so that deleting the newest
+    # entries is detected (default: <state dir>/secrets/audit_anchor.json).
+    audit_anchor_file: Path | None = None
 
 
 class TranscriptionSettings(BaseModel):
@@ -235,12 +263,61 @@ class HandoffSettings(BaseModel):
     concurrency: int = Field(default=4, ge=1, le=64)
 
 
+class SipGuardSettings(BaseModel):
+    """Banning an address that keeps failing SIP authentication (hotline.sip.guard)."""
+
+    # Ban a sender after this many refused SIP requests (unknown or unauthenticated names, wrong
+    # passwords: Asterisk's security events) ...
+    max_failures: int = Field(default=10, ge=1)
+    # ... within this many seconds ...
+    window_seconds: float = Field(default=60.0, gt=0)
+    # ... for this long; Asterisk then answers it 403 Forbidden (a PJSIP ACL).
+    ban_seconds: float = Field(default=3600.0, gt=0)
+    # Never banned, besides HOTLINE_ASTERISK__TRUNK_ADDRESSES: addresses or networks such as the
+    # lawyers' office network ("10.1.2.0/24"), so that a forged flood cannot cut them off.
+    allow: list[str] = Field(default_factory=list)
+    # False: count nothing, ban nothing (the ACL file keeps whatever bans it last had).
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _allow_parses(self) -> SipGuardSettings:
+        import ipaddress
+
+        for entry in self.allow:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"HOTLINE_SIP_GUARD__ALLOW: {entry!r} is not an IP address or network "
+                    "(e.g. 192.0.2.10 or 10.1.2.0/24)."
+                ) from None
+        return self
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     token_minutes: int = 480
-    # Send the session cookie over HTTPS only: set it when a TLS proxy serves the pages.
-    cookie_secure: bool = False
+    # Mark the cookies Secure (sent over HTTPS only). None: automatic, Secure unless the server binds
+    # a loopback address; a request that arrived over HTTPS always gets Secure cookies.
+    cookie_secure: bool | None = None
+    # Proxies (addresses or networks, e.g. ["127.0.0.1"] for a TLS proxy on this machine) whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed; from anyone else they are ignored.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _proxies_parse(self) -> WebSettings:
+        import ipaddress
+
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"HOTLINE_WEB__TRUSTED_PROXIES: {proxy!r} is not an IP address or network; "
+                    'write e.g. ["127.0.0.1", "10.0.0.0/8"].'
+                ) from None
+        return self
 
 
 class Settings(BaseSettings):
@@ -255,12 +332,14 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    roster: RosterSettings = Field(default_factory=RosterSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
     tickets: TicketSettings = Field(default_factory=TicketSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    sip_guard: SipGuardSettings = Field(default_factory=SipGuardSettings)
 
     @model_validator(mode="after")
     def _outside_lines_exist(self) -> Settings:

@@ -139,7 +139,7 @@ async def app_without_asterisk(
     """The controller app with its lifespan running, on a SQLite file in ``state_dir``, no AMI;
     ``clock`` is its "now" for deadlines."""
     settings = Settings(state_dir=state_dir, asterisk=AsteriskSettings(root=state_dir / "asterisk-root"))
-    app = create_app(settings, connect_ami=False, clock=clock)
+    app = create_app(settings, connect_ami=False, clock=clock, daily_jobs=False)
     async with app.router.lifespan_context(app):
         yield app, app.state.runtime
 

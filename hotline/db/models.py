@@ -1,6 +1,6 @@
 """Every model, imported so that the metadata (and Alembic) sees all tables."""
 
-from hotline.auth.models import User
+from hotline.auth.models import BrowserSession, SignInFailures, User
 from hotline.calls.models import Call
 from hotline.db.base import Base
 from hotline.quality.models import Review, Scorecard
@@ -13,6 +13,7 @@ metadata = Base.metadata
 
 __all__ = [
     "AuditEntry",
+    "BrowserSession",
     "Call",
     "DutyShift",
     "KeywordAlert",
@@ -22,6 +23,7 @@ __all__ = [
     "RecordingFile",
     "Review",
     "Scorecard",
+    "SignInFailures",
     "Ticket",
     "TicketCall",
     "Transcript",

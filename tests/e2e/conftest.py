@@ -233,7 +233,7 @@ async def controller(
             lawyer.skills, lawyer.dialects = SKILLS[lawyer.extension], DIALECTS[lawyer.extension]
         create_user(session, "admin", ADMIN_PASSWORD, "admin")
     runtime.engine.dispose()
-    app = create_app(settings)
+    app = create_app(settings, daily_jobs=False)  # tests run the nightly jobs themselves
     try:
         async with app.router.lifespan_context(app):
             live: Runtime = app.state.runtime

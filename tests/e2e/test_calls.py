@@ -223,7 +223,7 @@ async def test_controller_restarted_after_a_call_ended_completes_its_record(
     try:
         assert citizen.wait(60) == 0, citizen.output()
         assert (await controller.calls(caller=number))[0]["ended_at"] is None
-        successor = create_app(controller.runtime.settings)
+        successor = create_app(controller.runtime.settings, daily_jobs=False)
         async with successor.router.lifespan_context(successor):
             runtime: Runtime = successor.state.runtime
             assert runtime.ami is not None

@@ -300,7 +300,7 @@ async def test_a_restarted_controller_re_derives_membership_from_the_roster_and_
     try:
         asterisk.cli("queue remove member PJSIP/8001 from labour")
         asterisk.cli("queue add member PJSIP/8002 to labour penalty 0")
-        successor = create_app(controller.runtime.settings)
+        successor = create_app(controller.runtime.settings, daily_jobs=False)
         async with successor.router.lifespan_context(successor):
             runtime: Runtime = successor.state.runtime
             assert runtime.ami is not None

@@ -15,19 +15,11 @@ from sqlalchemy import select
 
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import MATRIX, Permission
-from hotline.auth.service import (
-    FREE_FAILURES,
-    AccountLocked,
-    AuthenticationFailed,
-    authenticate,
-    create_user,
-    issue_token,
-    link_lawyer,
-    lock_minutes,
-)
+from hotline.auth.service import create_user, issue_token, link_lawyer
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress, Leg
-from hotline.db.base import utcnow
+from hotline.quality import service as quality
+from hotline.quality.models import ReviewReason
 from hotline.routing.service import create_lawyer
 from hotline.runtime import Runtime
 from tests.helpers import app_without_asterisk, eventually, sealed_recording
@@ -235,7 +227,12 @@ async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
             link_lawyer(session, "lawyer-user", "8001")
         CallStore(runtime.session_factory).write(list(CALLS.values()))
         assert runtime.recordings is not None
-        sealed_recording(runtime.recordings, CALLS["answered"].linkedid)
+        recording = sealed_recording(runtime.recordings, CALLS["answered"].linkedid)
+        with runtime.session_factory.begin() as session:  # the reviewer's call (need-to-know) ...
+            review = quality.assign(
+                session, recording.id, "reviewer-user", reason=ReviewReason.manual, assigned_by="supervisor"
+            )
+            review.id = 1000  # ... as review 1000: the matrix test expects no review 1
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
             tokens: dict[Role, str] = {}
@@ -295,37 +292,8 @@ async def test_wrong_credentials_are_refused(api: Api, username: str, password: 
     assert "access_token" not in body
 
 
-async def test_repeated_failed_sign_ins_lock_the_account_for_longer_each_time(api: Api) -> None:
-    with api.runtime.session_factory.begin() as session:
-        create_user(session, "lock-test", "lock-test-password", "reviewer")
-    wrong = {"username": "lock-test", "password": "not-the-password"}
-    for _ in range(FREE_FAILURES):
-        assert (await api.http.post("/api/v1/auth/token", data=wrong)).status_code == 401
-    assert (await api.http.post("/api/v1/auth/token", data=wrong)).status_code == 401  # this one locks
-    right = {"username": "lock-test", "password": "lock-test-password"}
-    locked = await api.http.post("/api/v1/auth/token", data=right)
-    assert locked.status_code == 429, locked.text
-    assert locked.json()["error_id"] == "auth-locked" and "access_token" not in locked.json()
-    assert 1 <= int(locked.headers["retry-after"]) <= 60
-    other = await api.http.post(
-        "/api/v1/auth/token", data={"username": "admin-user", "password": PASSWORD[Role.admin]}
-    )
-    assert other.status_code == 200  # other accounts are not affected
-
-
-def test_a_lock_expires_and_a_success_resets_the_count(api: Api) -> None:
-    now = utcnow()
-    with api.runtime.session_factory.begin() as session:
-        create_user(session, "lock-later", "lock-later-password", "reviewer")
-    for attempt in range(FREE_FAILURES + 2):
-        with api.runtime.session_factory.begin() as session, pytest.raises(AuthenticationFailed):
-            authenticate(session, "lock-later", "wrong", now + timedelta(hours=attempt))
-    with api.runtime.session_factory.begin() as session:
-        with pytest.raises(AccountLocked):  # the 5th failure locked it for 2 minutes
-            authenticate(session, "lock-later", "lock-later-password", now + timedelta(hours=4, minutes=1))
-        user = authenticate(session, "lock-later", "lock-later-password", now + timedelta(hours=4, minutes=3))
-        assert (user.failed_logins, user.locked_until) == (0, None)
-    assert [lock_minutes(n) for n in range(1, 12)] == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
+# Locks and throttling: tests/unit/test_sign_in_throttle.py (each with an app of its own, so that
+# the failures there do not throttle this module's sign-ins).
 
 
 # --- every route needs a valid token --------------------------------------------------------------
@@ -579,6 +547,29 @@ async def test_an_oversized_roster_file_is_refused_plainly(api: Api) -> None:
     response = await api.http.post("/api/v1/roster", files=files, headers=api.auth(Role.admin))
     assert response.status_code == 413
     assert response.json()["error_id"] == "roster-too-large"
+    # The limit is on the import: two files of 3 MB are too much together.
+    files = [("files", ("lawyers.csv", b"x" * 3_000_000)), ("files", ("shifts.csv", b"x" * 3_000_000))]
+    response = await api.http.post("/api/v1/roster", files=files, headers=api.auth(Role.admin))
+    assert response.status_code == 413 and "HOTLINE_ROSTER__MAX_BYTES" in response.json()["message"]
+
+
+async def test_a_roster_of_too_many_rows_or_problems_gets_a_short_answer(api: Api) -> None:
+    from tests.unit.test_roster_file import BAD_SHIFT, SHIFT_HEADER, repeated_rows_xlsx
+
+    files = [("files", ("shifts.xlsx", repeated_rows_xlsx(SHIFT_HEADER, BAD_SHIFT, 200_000)))]
+    response = await api.http.post("/api/v1/roster", files=files, headers=api.auth(Role.admin))
+    assert response.status_code == 413, response.text
+    assert response.json()["error_id"] == "roster-too-large" and len(response.content) < 1_000
+
+    # Two problems a row: an extension that is none, an end that is no time.
+    shifts = "extension,date,start,end\n" + "81x1,2026-12-01,09:00,25:00\n" * 500
+    files = [("files", ("shifts.csv", shifts.encode()))]
+    response = await api.http.post("/api/v1/roster", files=files, headers=api.auth(Role.admin))
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error_id"] == "roster-invalid" and len(body["details"]["problems"]) == 100
+    assert (body["details"]["total"], body["details"]["omitted"]) == (1_000, 900)
+    assert "and 900 more" in body["message"] and len(response.content) < 60_000
 
 
 # --- the consoles' routes act on one's own phone and calls only -----------------------------------

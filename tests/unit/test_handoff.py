@@ -68,14 +68,14 @@ def receiver(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Receive
         stop_process(process)  # type: ignore[arg-type]
 
 
-def settings_for(state: Path, receiver: Receiver) -> Settings:
+def settings_for(state: Path, receiver: Receiver, timeout: float = 1.0) -> Settings:
     return Settings(
         state_dir=state,
         asterisk=AsteriskSettings(root=state / "asterisk-root"),
         handoff=HandoffSettings(
             case_records_url=receiver.url,
             secret=SECRET,  # type: ignore[arg-type]
-            timeout_seconds=1.0,
+            timeout_seconds=timeout,
             backoff_base_seconds=0.05,
             backoff_cap_seconds=0.5,
             max_attempts=30,
@@ -221,7 +221,8 @@ async def test_killing_the_controller_mid_delivery_loses_nothing(tmp_path: Path,
 async def test_a_refused_hand_off_goes_to_the_dead_letters_and_is_retried_by_hand(
     tmp_path: Path, receiver: Receiver
 ) -> None:
-    settings = settings_for(tmp_path, receiver)
+    # A time-out long enough that a busy machine never turns the first answer into a retry.
+    settings = settings_for(tmp_path, receiver, timeout=10.0)
     runtime = build_runtime(settings)
     upgrade(runtime.engine)
     refer_tickets(runtime.session_factory, 2, updates=False)

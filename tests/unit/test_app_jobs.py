@@ -1,0 +1,32 @@
+"""The controller's jobs: the ones that run at an hour of the day are scheduled in service and
+left out of the tests' apps, so no test's outcome depends on the hour the suite runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hotline.app import create_app
+from hotline.runtime import Runtime
+from hotline.settings import AsteriskSettings, Settings
+from tests.helpers import app_without_asterisk
+
+DAILY = {"quality-sample", "recordings-purge"}
+
+
+def job_ids(runtime: Runtime) -> set[str]:
+    assert runtime.scheduler is not None
+    return {job.id for job in runtime.scheduler.get_jobs()}
+
+
+async def test_the_service_runs_the_nightly_sample_and_the_purge(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path, asterisk=AsteriskSettings(root=tmp_path / "asterisk-root"))
+    app = create_app(settings, connect_ami=False)
+    async with app.router.lifespan_context(app):
+        assert job_ids(app.state.runtime) >= DAILY
+
+
+async def test_the_tests_apps_leave_the_hour_of_day_jobs_out(tmp_path: Path) -> None:
+    async with app_without_asterisk(tmp_path) as (_app, runtime):
+        ids = job_ids(runtime)
+        assert not DAILY & ids
+        assert {"recordings-sweep", "tickets-sweep"} <= ids  # the every-second work goes on
