@@ -144,6 +144,19 @@ async def app_without_asterisk(
         yield app, app.state.runtime
 
 
+class ManualClock:
+    """A clock for ``create_app(clock=...)`` that stands still until a test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
 async def tokens_for(http: httpx.AsyncClient, usernames: Iterable[str], password: str) -> dict[str, str]:
     """A bearer token for each user (who all have ``password``), signed in through the API."""
     tokens = {}

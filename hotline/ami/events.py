@@ -18,11 +18,11 @@ lines to an event or end it and start another (see hotline.ami.framing). Hence t
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from hotline.addresses import parse_ip
 from hotline.ami.caller_id import clean_number
 from hotline.ami.framing import DAMAGE
 from hotline.errors import HotlineError
@@ -538,14 +538,8 @@ def remote_ip(value: str) -> str | None:
     parts = value.split("/")
     if len(parts) < 3 or parts[0] not in {"IPV4", "IPV6"}:
         return None
-    host = parts[-2].strip("[]")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return str(address)
+    address = parse_ip(parts[-2])
+    return str(address) if address is not None else None
 
 
 def _security_failure(h: Headers, name: str) -> SecurityFailure:

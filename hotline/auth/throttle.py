@@ -29,6 +29,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hotline.addresses import parse_ip
 from hotline.auth.models import SignInFailures
 from hotline.errors import HotlineError
 
@@ -107,13 +108,10 @@ def address_key(client: str | None) -> str:
     holds a whole /64), anything else (no address: a Unix socket) as given."""
     if not client:
         return "unknown"
-    try:
-        address = ipaddress.ip_address(client)
-    except ValueError:
+    address = parse_ip(client)
+    if address is None:
         return client[:64]
     if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return str(address)
 

@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from hotline.addresses import parse_ip
 from hotline.errors import InvalidInputError
 from hotline.settings import SipGuardSettings
 
@@ -23,15 +24,12 @@ MAX_BANS = 10_000
 
 def canonical_address(text: str) -> str:
     """One spelling per address (``::ffff:192.0.2.7`` is ``192.0.2.7``); a clear error otherwise."""
-    try:
-        address = ipaddress.ip_address(text.strip().strip("[]"))
-    except ValueError:
+    address = parse_ip(text)
+    if address is None:
         raise InvalidInputError(
             "sip-address-invalid",
             f"{text!r} is not an IP address. Give one address, e.g. 192.0.2.7 or 2001:db8::7.",
-        ) from None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+        )
     return str(address)
 
 

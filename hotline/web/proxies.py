@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
+from hotline.addresses import parse_ip
+
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -41,13 +43,8 @@ class TrustedProxies:
     def __contains__(self, host: object) -> bool:
         if not isinstance(host, str):
             return False
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        return any(address in network for network in self.networks)
+        address = parse_ip(host)
+        return address is not None and any(address in network for network in self.networks)
 
 
 def resolve(

@@ -4,12 +4,10 @@ admin, old counts pruned; sessions issued, read, revoked and expired."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,13 +21,7 @@ NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 PASSWORD = "store-password-123"
 ADDRESS = "203.0.113.7"
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    service._dummy_hash.cache_clear()
-    yield
-    service._dummy_hash.cache_clear()
+pytestmark = pytest.mark.usefixtures("cheap_hashes")  # many sign-ins here
 
 
 @pytest.fixture

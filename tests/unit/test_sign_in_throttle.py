@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +28,7 @@ from hotline.auth.throttle import (
     locked_for,
 )
 from hotline.runtime import Runtime
-from tests.helpers import app_without_asterisk
+from tests.helpers import ManualClock, app_without_asterisk
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 ADMIN_PASSWORD = "admin-password-123"
@@ -36,23 +36,14 @@ LAWYER_PASSWORD = "lawyer-password-123"
 WRONG = "not-the-password-1"
 ATTACKER, USER = "203.0.113.66", "198.51.100.7"
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
+pytestmark = pytest.mark.usefixtures("cheap_hashes")  # many sign-ins here
 
 
 @dataclass
 class Site:
     app: FastAPI
     runtime: Runtime
-    clock: Clock
+    clock: ManualClock
 
     def client(self, address: str) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app, client=(address, 40000))
@@ -71,19 +62,9 @@ class Site:
             return await http.post("/login", data=data)
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Argon2 with the least work: these tests sign in hundreds of times (the throttle does not
-    depend on the cost, and hashes carry their parameters)."""
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    service._dummy_hash.cache_clear()
-    yield
-    service._dummy_hash.cache_clear()
-
-
 @pytest.fixture
 async def site(tmp_path: Path) -> AsyncIterator[Site]:
-    clock = Clock()
+    clock = ManualClock(NOW)
     async with app_without_asterisk(tmp_path, clock=clock) as (app, runtime):
         with runtime.session_factory.begin() as session:
             create_user(session, "admin-user", ADMIN_PASSWORD, "admin")

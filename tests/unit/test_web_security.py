@@ -8,7 +8,7 @@ import argparse
 import contextlib
 import hashlib
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,13 +17,11 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from hotline import cli
 from hotline.app import create_app
-from hotline.auth import service
 from hotline.auth.models import BrowserSession, Role
 from hotline.auth.service import create_user, link_lawyer
 from hotline.auth.throttle import NAME_POLICY
@@ -34,25 +32,20 @@ from hotline.web.headers import CONTENT_SECURITY_POLICY
 from hotline.web.proxies import TrustedProxies, resolve
 from hotline.web.sessions import LOGIN_COOKIE, SESSION_COOKIE
 from tests.browser import serve
+from tests.helpers import ManualClock
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 ANY_ADDRESS = "0.0.0.0"  # noqa: S104 - a bind address the settings are tested with, nothing binds it
 PASSWORD = "web-security-password-1"
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+pytestmark = pytest.mark.usefixtures("cheap_hashes")  # many sign-ins here
 
 
 @dataclass
 class Site:
     app: FastAPI
     runtime: Runtime
-    clock: Clock
+    clock: ManualClock
 
     def client(self, base_url: str = "http://hotline.test", address: str = "127.0.0.1") -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app, client=(address, 40000))
@@ -62,7 +55,7 @@ class Site:
 @contextlib.asynccontextmanager
 async def site_with(state: Path, **web: Any) -> AsyncIterator[Site]:
     """The app (no Asterisk) with these web settings, its clock pinned, one user per role."""
-    clock = Clock()
+    clock = ManualClock(NOW)
     settings = Settings(
         state_dir=state, asterisk=AsteriskSettings(root=state / "asterisk-root"), web=WebSettings(**web)
     )
@@ -75,15 +68,6 @@ async def site_with(state: Path, **web: Any) -> AsyncIterator[Site]:
             create_lawyer(session, "律师甲", "8001")
             link_lawyer(session, "web-lawyer", "8001")
         yield Site(app, runtime, clock)
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Argon2 with the least work (many sign-ins here; hashes carry their parameters)."""
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    service._dummy_hash.cache_clear()
-    yield
-    service._dummy_hash.cache_clear()
 
 
 @pytest.fixture
