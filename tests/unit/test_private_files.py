@@ -141,7 +141,6 @@ def owners(path: Path) -> tuple[int, int, int]:
     return status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="giving files to the asterisk user needs root")
 def test_an_instance_is_private_and_readable_by_asterisk(tmp_path: Path, loose_umask: None) -> None:
     """An instance an older version made (0755 directories, 0644 files), tightened; the files the
     controller renders are root's with the group asterisk."""
