@@ -26,6 +26,7 @@ from hotline.auth import api as auth_api
 from hotline.auth.permissions import Permission
 from hotline.calls import api as calls_api
 from hotline.calls import consoles as consoles_api
+from hotline.calls.follower import SummaryFollower
 from hotline.calls.monitor import Monitor
 from hotline.calls.service import CallRecorder, CallStore
 from hotline.db.base import utcnow
@@ -98,12 +99,14 @@ def create_app(
         upgrade(runtime.engine)
         app.state.runtime = runtime
         layout = runtime.layout
-        recorder = CallRecorder(
-            CallStore(runtime.session_factory), summaries_dir=layout.host(layout.summaries)
-        )
+        store = CallStore(runtime.session_factory)
+        follower = SummaryFollower(store, layout.host(layout.summaries))
+        recorder = CallRecorder(store, catch_up=follower.catch_up)
+        follower.on_merged = recorder.forget_ended
         await recorder.load_open_calls()
         runtime.recorder = recorder
         recorder.start()
+        follower.start()
         runtime.ivr = await asyncio.to_thread(load_ivr, settings)
         runtime.monitor = Monitor(
             runtime.session_factory,
@@ -215,6 +218,7 @@ def create_app(
                 await runtime.sip_guard.stop()
             if stream is not None:
                 stream.close()
+            await follower.stop()
             await recorder.stop()
             runtime.engine.dispose()
 

@@ -53,6 +53,25 @@ class AmiActionFailed(HotlineError):
         )
 
 
+# Asterisk also answers "Authentication failed" while it shuts down or boots (its manager users are
+# not loaded then): only a refusal that persists means the secrets differ.
+REFUSALS_BEFORE_BLAME = 3
+
+
+def login_refused(username: str, message: str, refusals: int) -> HotlineError:
+    """The error for the ``refusals``-th refused login in a row."""
+    if refusals >= REFUSALS_BEFORE_BLAME:
+        return AmiAuthenticationFailed(
+            f"Asterisk refused the AMI login of user {username!r} {refusals} times in a row ({message}). "
+            "The secret in the controller and in manager.conf differ: run `hotline config render` and "
+            "`hotline asterisk restart` so both use the generated secret in the state directory."
+        )
+    return AmiUnavailable(
+        f"Asterisk refused the AMI login of user {username!r} ({message or 'no reason given'}); "
+        "it may be starting or shutting down. Retrying."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class AmiEndpoint:
     host: str
@@ -125,6 +144,7 @@ class AmiClient:
         self.connected = False
         self.last_error: HotlineError | None = None
         self.malformed_events = 0
+        self._refusals = 0
         self.failed_events = 0
         self.sessions = 0
 
@@ -162,8 +182,12 @@ class AmiClient:
 
     # --- actions --------------------------------------------------------------------------------
 
-    async def send(self, action: Action, *, tolerate: Sequence[str] = ()) -> Any:
-        """Send an action and wait for its answer (a list of messages for list actions)."""
+    async def send(
+        self, action: Action, *, tolerate: Sequence[str] = (), timeout: float | None = None
+    ) -> Any:
+        """Send an action and wait for its answer (a list of messages for list actions), at most
+        ``timeout`` seconds (default: the client's action timeout)."""
+        limit = self._action_timeout if timeout is None else timeout
         manager = self._manager
         if not self.connected or manager is None:
             raise self.last_error or AmiUnavailable(
@@ -171,7 +195,7 @@ class AmiClient:
             )
         future = manager.send_action(action.as_message(), as_list=action.is_list)
         try:
-            answer = await asyncio.wait_for(asyncio.shield(future), self._action_timeout)
+            answer = await asyncio.wait_for(asyncio.shield(future), limit)
         except TimeoutError:
             future.cancel()
             responses = manager.protocol.responses if manager.protocol else {}
@@ -179,7 +203,7 @@ class AmiClient:
                 responses.pop(key, None)
             raise HotlineError(
                 "ami-action-timeout",
-                f"Asterisk did not answer {action.name} within {self._action_timeout:.1f} s.",
+                f"Asterisk did not answer {action.name} within {limit:.1f} s.",
                 status=504,
             ) from None
         first = answer[0] if isinstance(answer, list) else answer
@@ -270,12 +294,9 @@ class AmiClient:
             response = login.result()
         if response is not None and response.get("response") != "Success":
             self._close()
-            raise AmiAuthenticationFailed(
-                f"Asterisk refused the AMI login of user {endpoint.username!r} "
-                f"({response.get('message', '')}). "
-                "The secret in the controller and in manager.conf differ: run `hotline config render` and "
-                "`hotline asterisk restart` so both use the generated secret in the state directory."
-            )
+            self._refusals += 1
+            raise login_refused(endpoint.username, str(response.get("message", "")), self._refusals)
+        self._refusals = 0
         self.connected = True
         self.last_error = None
         self.sessions += 1

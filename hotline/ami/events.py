@@ -13,6 +13,12 @@ lines to an event or end it and start another (see hotline.ami.framing). Hence t
   ``ChannelState``, ``ChannelStateDesc``, ``CallerIDNum``), which every real one does: the part of
   an event split after the caller number lacks it, and forging it does not fit in the 79 characters
   Asterisk keeps of a caller number;
+* ``AgentComplete`` is the one event Asterisk 22 sends without a channel's snapshot: app_queue
+  takes the caller's and the queue member's from the snapshot cache when the call ends, and leaves
+  out the snapshot of a channel that is gone by then (under load, a caller who hung up). Each
+  snapshot is there whole or not at all; one that is there must hold its head and, after its
+  numbers, its ``Channel``, ``Uniqueid`` and ``Linkedid``: a snapshot cut by a split lacks one end.
+  Its fields of a missing snapshot decode to ``None``;
 * caller numbers are reduced to ``[+]digits`` (hotline.ami.caller_id) as they are decoded.
 """
 
@@ -96,6 +102,58 @@ def _intact(headers: Headers, name: str) -> None:
 
 # The head of the channel snapshot in every event about a channel, before the caller number.
 _SNAPSHOT_HEAD = ("privilege", "channelstate", "channelstatedesc", "calleridnum")
+
+
+def _privileged(headers: Headers, name: str) -> None:
+    if "privilege" not in headers:
+        raise MalformedEvent(
+            f"AMI event {name} lacks the 'privilege' header of its channel snapshot "
+            "(the part of an event split by text injected through a caller ID?)",
+            event=name,
+            header="privilege",
+        )
+
+
+# Every header of a channel snapshot (Asterisk's ast_manager_build_channel_state_string_prefix);
+# what one that is there must hold: its head, before its caller numbers, and its channel's identity,
+# after them.
+_SNAPSHOT_FIELDS = (
+    "channel",
+    "channelstate",
+    "channelstatedesc",
+    "calleridnum",
+    "calleridname",
+    "connectedlinenum",
+    "connectedlinename",
+    "language",
+    "accountcode",
+    "context",
+    "exten",
+    "priority",
+    "uniqueid",
+    "linkedid",
+)
+_SNAPSHOT_ENDS = ("channelstate", "channelstatedesc", "calleridnum", "channel", "uniqueid", "linkedid")
+_SNAPSHOT_OWNERS = {"": "caller's", "dest": "queue member's"}
+
+
+def _has_snapshot(headers: Headers, name: str, prefix: str) -> bool:
+    """Whether the event carries the channel snapshot whose headers begin with ``prefix`` (``""``:
+    the caller's, ``"dest"``: the queue member's). Asterisk leaves a snapshot out as a whole; one
+    that is there only in part is the piece of an event split by text injected through a caller
+    number, and the event is malformed."""
+    if not any(prefix + key in headers for key in _SNAPSHOT_FIELDS):
+        return False
+    for key in _SNAPSHOT_ENDS:
+        if prefix + key not in headers:
+            raise MalformedEvent(
+                f"AMI event {name} lacks the {prefix + key!r} header of the {_SNAPSHOT_OWNERS[prefix]} "
+                "channel snapshot it carries (the part of an event split by text injected through a "
+                "caller ID?)",
+                event=name,
+                header=prefix + key,
+            )
+    return True
 
 
 def _whole_snapshot(headers: Headers, name: str) -> None:
@@ -206,13 +264,19 @@ class AgentConnected(NamedTuple):
     member_name: str
     interface: str
     hold_time: int
-    # The lawyer's channel (for listening in, three-way calls and transfers).
-    lawyer_channel: str = ""
+    # The lawyer's channel (for listening in, three-way calls and transfers); None without DestChannel.
+    lawyer_channel: str | None = None
 
 
 class AgentCompleted(NamedTuple):
+    """A queued call with a lawyer ended (or was transferred).
+
+    ``uniqueid`` is the caller's channel, ``None`` when Asterisk left out the caller's snapshot
+    (their channel was gone); ``linkedid`` is the call's, from the caller's snapshot or else from
+    the queue member's (``DestLinkedid``)."""
+
     timestamp: float
-    uniqueid: str
+    uniqueid: str | None
     linkedid: str
     queue: str
     member_name: str
@@ -455,16 +519,30 @@ def _agent_connected(h: Headers) -> AgentConnected:
         _text(h, "membername", name),
         _text(h, "interface", name),
         _int(h, "holdtime", name),
-        _optional(h, "destchannel") or "",
+        _optional(h, "destchannel") or None,
     )
 
 
 def _agent_completed(h: Headers) -> AgentCompleted:
     name = "AgentComplete"
+    _privileged(h, name)
+    uniqueid: str | None
+    if _has_snapshot(h, name, ""):
+        _has_snapshot(h, name, "dest")  # the member's, when there, is whole too
+        uniqueid, linkedid = _text(h, "uniqueid", name), _text(h, "linkedid", name)
+    elif _has_snapshot(h, name, "dest"):
+        uniqueid, linkedid = None, _text(h, "destlinkedid", name)
+    else:
+        raise MalformedEvent(
+            f"AMI event {name} carries neither the caller's nor the queue member's channel snapshot "
+            "(no 'linkedid' or 'destlinkedid' header): the call it ends cannot be told",
+            event=name,
+            header="linkedid",
+        )
     return AgentCompleted(
         _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
+        uniqueid,
+        linkedid,
         _text(h, "queue", name),
         _text(h, "membername", name),
         _text(h, "interface", name),
@@ -576,7 +654,7 @@ _DECODERS: dict[str, Callable[[Headers], Event | None]] = {
     "AgentRingNoAnswer": _of_a_channel(_agent_ring_stopped),
     "AgentDump": _of_a_channel(_agent_ring_stopped),
     "AgentConnect": _of_a_channel(_agent_connected),
-    "AgentComplete": _of_a_channel(_agent_completed),
+    "AgentComplete": _agent_completed,  # either channel snapshot may be missing (see the top)
     "QueueMemberAdded": _member(False),
     "QueueMemberStatus": _member(False),
     "QueueMemberPause": _member(False),
@@ -638,6 +716,7 @@ class ChannelSnapshot:
     application: str
     duration_seconds: int
     bridge_id: str
+    account_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -684,6 +763,7 @@ def decode_channel_snapshot(h: Headers) -> ChannelSnapshot:
         _optional(h, "application") or "",
         _duration(_text(h, "duration", name), name),
         _optional(h, "bridgeid") or "",
+        _optional(h, "accountcode"),
     )
 
 

@@ -16,6 +16,7 @@ class Call(Base):
         Index("ix_calls_started_at", "started_at"),
         Index("ix_calls_caller", "caller"),
         Index("ix_calls_topic", "topic"),
+        Index("ix_calls_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -40,4 +41,18 @@ class Call(Base):
     # The outside line that answered the caller (e.g. gov-12345), if the flow transferred the call.
     transferred_to: Mapped[str | None] = mapped_column(String(64))
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"))
+    # When Asterisk's own summary of the call (hotline.calls.summaries) was merged in: from then on
+    # the summary's facts stand, and what events say only fills what it left empty.
+    summarized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class SummaryCursor(Base):
+    """How far the call summaries have been merged: the day file and the byte offset after the last
+    complete line read (one row). Written in the same transaction as the merged records."""
+
+    __tablename__ = "call_summary_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file: Mapped[str] = mapped_column(String(32))
+    offset: Mapped[int] = mapped_column(Integer)

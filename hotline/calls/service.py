@@ -15,9 +15,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -28,18 +28,23 @@ from hotline.ami import events as ev
 from hotline.ami.caller_id import clean_number
 from hotline.ami.client import AmiClient
 from hotline.calls.board import EndedCall
-from hotline.calls.models import Call
-from hotline.calls.state import CallChanged, CallProgress, LiveState, Snapshot, classify, reduce, resync
-from hotline.calls.summaries import read_summaries
+from hotline.calls.models import Call, SummaryCursor
+from hotline.calls.state import (
+    CallChanged,
+    CallProgress,
+    LiveState,
+    Snapshot,
+    classify,
+    members_of,
+    reduce,
+    resync,
+)
+from hotline.calls.summaries import CallSummary, Cursor
 from hotline.db.base import from_epoch, utcnow
+from hotline.errors import HotlineError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-# After a restart with no records at all, look this far back in Asterisk's call summaries.
-SUMMARY_LOOKBACK = 2 * 86400.0
-SUMMARY_MARGIN = 300.0
-
 
 def _epoch(value: datetime | None) -> float | None:
     return None if value is None else value.timestamp()
@@ -77,11 +82,27 @@ RECORD_COLUMNS = (
 )
 
 
+def _with_outcome(values: dict[str, Any], linkedid: str) -> dict[str, Any]:
+    values["outcome"] = classify(
+        CallProgress(
+            linkedid=linkedid,
+            answered_at=_epoch(values["answered_at"]),
+            ended_at=_epoch(values["ended_at"]),
+            voicemail_file=values["voicemail_file"],
+            transferred_to=values["transferred_to"],
+        )
+    )
+    return values
+
+
 def merged_values(current: Mapping[str, Any] | None, call: CallProgress) -> dict[str, Any]:
-    """The record's columns once ``call`` is merged into ``current`` (its columns, or None for a new call).
+    """The record's columns once what events say (``call``) is merged into ``current`` (its columns,
+    or None for a new call).
 
     The result does not depend on how often the same facts arrive, and facts learnt earlier are not
-    lost to a partial picture (e.g. a call rebuilt from a snapshot after a restart)."""
+    lost to a partial picture (e.g. a call rebuilt from a snapshot after a restart). Once Asterisk's
+    summary of the call was merged (``summarized_at``), its facts stand: events only fill what it
+    left empty."""
     old: Mapping[str, Any] = current or {}
     values: dict[str, Any] = {
         # Cleaned again at the last gate: whatever produced the progress, no raw number is stored.
@@ -96,29 +117,55 @@ def merged_values(current: Mapping[str, Any] | None, call: CallProgress) -> dict
     for name in _LATEST_WINS:
         value = getattr(call, name)
         values[name] = value if value is not None else old.get(name)
-    values["outcome"] = classify(
-        CallProgress(
-            linkedid=call.linkedid,
-            answered_at=_epoch(values["answered_at"]),
-            ended_at=_epoch(values["ended_at"]),
-            voicemail_file=values["voicemail_file"],
-            transferred_to=values["transferred_to"],
-        )
-    )
-    return values
+    if old.get("summarized_at") is not None:
+        values = {name: old[name] if old.get(name) is not None else values[name] for name in values}
+    values["summarized_at"] = old.get("summarized_at")
+    return _with_outcome(values, call.linkedid)
+
+
+def summarized_values(
+    current: Mapping[str, Any] | None, summary: CallProgress, moment: datetime
+) -> dict[str, Any]:
+    """The record's columns once Asterisk's summary of the call is merged into ``current``: every
+    fact the summary states stands (it is Asterisk's own account), what it leaves empty is kept."""
+    old: Mapping[str, Any] = current or {}
+    facts: dict[str, Any] = {
+        "caller": clean_number(summary.caller),
+        "started_at": from_epoch(summary.started_at),
+        "queued_at": from_epoch(summary.queued_at),
+        "answered_at": from_epoch(summary.answered_at),
+        "ended_at": from_epoch(summary.ended_at),
+        "queue": summary.queue,
+        "lawyer": summary.lawyer,
+        **{name: getattr(summary, name) for name in _LATEST_WINS},
+    }
+    values = {name: value if value is not None else old.get(name) for name, value in facts.items()}
+    values["summarized_at"] = old.get("summarized_at") or moment
+    return _with_outcome(values, summary.linkedid)
+
+
+def _events_into(call: CallProgress, current: Mapping[str, Any] | None) -> dict[str, Any]:
+    return merged_values(current, call)
+
+
+def _summary_into(
+    summary: CallProgress, moment: datetime, current: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    return summarized_values(current, summary, moment)
 
 
 CALLS = cast(Table, Call.__table__)
+STORED_COLUMNS = (*RECORD_COLUMNS, "summarized_at")
 _UPDATE_BY_ID = (
     CALLS.update()
     .where(CALLS.c.id == bindparam("row_id"))
-    .values({name: bindparam(name) for name in (*RECORD_COLUMNS, "updated_at")})
+    .values({name: bindparam(name) for name in (*STORED_COLUMNS, "updated_at")})
 )
 
 
 def merge_into(row: Call, call: CallProgress) -> None:
     """Merge ``call`` into an ORM row (see :func:`merged_values`)."""
-    current = {name: getattr(row, name) for name in RECORD_COLUMNS}
+    current = {name: getattr(row, name) for name in (*RECORD_COLUMNS, "summarized_at")}
     for name, value in merged_values(current, call).items():
         setattr(row, name, value)
 
@@ -152,36 +199,62 @@ class CallStore:
         self._sessions = session_factory
 
     def write(self, calls: Sequence[CallProgress]) -> None:
-        """Upsert the records of ``calls`` in one transaction (bulk statements, no per-row ORM work)."""
+        """Upsert the records of ``calls`` (what events said) in one transaction."""
         if not calls:
             return
-        table = CALLS
-        columns = [table.c.id, table.c.linkedid, *(table.c[name] for name in RECORD_COLUMNS)]
         with self._sessions.begin() as session:
-            ids = list({call.linkedid for call in calls})
-            existing: dict[str, Mapping[str, Any]] = {
-                row["linkedid"]: row  # type: ignore[misc]
-                for row in session.execute(select(*columns).where(table.c.linkedid.in_(ids))).mappings()
-            }
-            # Several stages of one call in the same batch merge in order.
-            merged: dict[str, dict[str, Any]] = {}
-            for call in calls:
-                merged[call.linkedid] = merged_values(
-                    merged.get(call.linkedid) or existing.get(call.linkedid), call
-                )
-            now = utcnow()
-            inserts, updates = [], []
-            for linkedid, values in merged.items():
-                current = existing.get(linkedid)
-                if current is None:
-                    inserts.append({"linkedid": linkedid, "updated_at": now, **values})
-                elif any(values[name] != current[name] for name in RECORD_COLUMNS):
-                    updates.append({"row_id": current["id"], "updated_at": now, **values})
-            # Core executemany: one statement per batch (ORM bulk statements split it up).
-            if inserts:
-                session.execute(table.insert(), inserts)
-            if updates:
-                session.execute(_UPDATE_BY_ID, updates)
+            self._upsert(session, [(call.linkedid, partial(_events_into, call)) for call in calls])
+
+    def merge_summaries(self, summaries: Sequence[CallSummary], cursor: Cursor) -> None:
+        """Merge Asterisk's summaries into the records and move the cursor past them, in one
+        transaction (merging again after a crash changes nothing)."""
+        now = utcnow()
+        with self._sessions.begin() as session:
+            self._upsert(
+                session,
+                [(s.linkedid, partial(_summary_into, s.progress(), now)) for s in summaries],
+            )
+            row = session.get(SummaryCursor, 1)
+            if row is None:
+                session.add(SummaryCursor(id=1, file=cursor.file, offset=cursor.offset))
+            else:
+                row.file, row.offset = cursor.file, cursor.offset
+
+    def summary_cursor(self) -> Cursor | None:
+        with self._sessions() as session:
+            row = session.get(SummaryCursor, 1)
+            return None if row is None else Cursor(row.file, row.offset)
+
+    @staticmethod
+    def _upsert(
+        session: Session, changes: Sequence[tuple[str, Callable[[Mapping[str, Any] | None], dict[str, Any]]]]
+    ) -> None:
+        """Apply each change (linkedid, columns from the current ones) with bulk statements: several
+        changes of one call in the same batch merge in order."""
+        table = CALLS
+        columns = [table.c.id, table.c.linkedid, *(table.c[name] for name in STORED_COLUMNS)]
+        ids = list({linkedid for linkedid, _ in changes})
+        existing: dict[str, Mapping[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in session.execute(select(*columns).where(table.c.linkedid.in_(chunk))).mappings():
+                existing[row["linkedid"]] = dict(row)
+        merged: dict[str, dict[str, Any]] = {}
+        for linkedid, change in changes:
+            merged[linkedid] = change(merged.get(linkedid) or existing.get(linkedid))
+        now = utcnow()
+        inserts, updates = [], []
+        for linkedid, values in merged.items():
+            current = existing.get(linkedid)
+            if current is None:
+                inserts.append({"linkedid": linkedid, "updated_at": now, **values})
+            elif any(values[name] != current[name] for name in STORED_COLUMNS):
+                updates.append({"row_id": current["id"], "updated_at": now, **values})
+        # Core executemany: one statement per batch (ORM bulk statements split it up).
+        if inserts:
+            session.execute(table.insert(), inserts)
+        if updates:
+            session.execute(_UPDATE_BY_ID, updates)
 
     def unknown(self, linkedids: Sequence[str]) -> set[str]:
         """The linkedids that have no record yet."""
@@ -221,16 +294,25 @@ class CallRecorder:
     """Events in, records out: reduces AMI events and flushes changed calls in batches."""
 
     def __init__(
-        self, store: CallStore, *, summaries_dir: Path | None = None, flush_interval: float = 0.1
+        self,
+        store: CallStore,
+        *,
+        catch_up: Callable[[], Awaitable[object]] | None = None,
+        flush_interval: float = 0.1,
+        queue_status_timeout: float = 60.0,
     ) -> None:
         self.store = store
-        self._summaries_dir = summaries_dir
+        # Merges Asterisk's summaries written so far (hotline.calls.follower): run at every re-sync,
+        # after the snapshot of live channels, so that each call gone from it has its summary merged.
+        self._catch_up = catch_up
+        self._queue_status_timeout = queue_status_timeout
         self.state = LiveState()
         self._pending: dict[str, CallProgress] = {}
         self._buffer: list[ev.Event] | None = None
         self._flush_interval = flush_interval
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._members_task: asyncio.Task[None] | None = None
         self.events_seen = 0
         self.flushes = 0
         self.last_flush_error: str | None = None
@@ -274,19 +356,26 @@ class CallRecorder:
         self.state = self.state._replace(calls=calls)
 
     async def resync(self, client: AmiClient) -> None:
-        """Rebuild live state from snapshots; events arriving meanwhile are applied afterwards."""
+        """Rebuild live state from snapshots; events arriving meanwhile are applied afterwards.
+
+        ``QueueStatus`` lists every queue member: just after Asterisk boots it can take long, so it
+        has a timeout of its own, and failing it keeps the channels' re-sync (members are then
+        rebuilt from events) instead of dropping the connection and opening another gap."""
         self._buffer = []
         try:
             taken_at = time.time()
             channels = await client.send(actions.core_show_channels())
-            queues = await client.send(actions.queue_status())
+            queues = await self._queue_status(client)
+            if self._catch_up is not None:
+                await self._catch_up()
             snapshot = Snapshot(
                 taken_at=taken_at,
                 channels=_decoded(channels, "CoreShowChannel", ev.decode_channel_snapshot),
-                queue_entries=_decoded(queues, "QueueEntry", ev.decode_queue_entry),
-                members=_decoded(queues, "QueueMember", ev.decode_queue_member),
-                finished=await self._finished_while_away(taken_at),
+                queue_entries=_decoded(queues or (), "QueueEntry", ev.decode_queue_entry),
+                members=None if queues is None else _decoded(queues, "QueueMember", ev.decode_queue_member),
             )
+            if queues is None:
+                self._members_later(client)
             self.state, effects = resync(self.state, snapshot)
             self._collect(effects)
         finally:
@@ -296,23 +385,47 @@ class CallRecorder:
             if self.on_change is not None:
                 self.on_change()
 
-    async def _finished_while_away(self, now: float) -> dict[str, CallProgress]:
-        """Asterisk's summaries of calls we know as open, or never saw, that ended before ``now``."""
-        if self._summaries_dir is None:
-            return {}
-        starts = [call.started_at for call in self.state.calls.values() if call.started_at is not None]
-        latest = await asyncio.to_thread(self.store.latest_start)
-        if latest is not None:
-            starts.append(latest)
-        since = (min(starts) if starts else now - SUMMARY_LOOKBACK) - SUMMARY_MARGIN
-        summaries = await asyncio.to_thread(read_summaries, self._summaries_dir, since, now)
-        others = [s.linkedid for s in summaries if s.linkedid not in self.state.calls]
-        unknown = await asyncio.to_thread(self.store.unknown, others) if others else set()
-        return {
-            s.linkedid: s.progress()
-            for s in summaries
-            if s.linkedid in self.state.calls or s.linkedid in unknown
-        }
+    async def _queue_status(self, client: AmiClient) -> list[Any] | None:
+        """Every queue entry and member; None when Asterisk is too slow to list them."""
+        try:
+            answer = await client.send(actions.queue_status(), timeout=self._queue_status_timeout)
+        except HotlineError as exc:
+            if exc.error_id != "ami-action-timeout":
+                raise
+            log.warning("Re-sync goes on with the queue members known before: %s", exc.message)
+            return None
+        return list(answer)
+
+    def _members_later(self, client: AmiClient) -> None:
+        """Ask for the queue members again in the background (after a slow ``QueueStatus``)."""
+
+        async def again() -> None:
+            for _ in range(3):
+                try:
+                    queues = await self._queue_status(client)
+                except HotlineError as exc:
+                    log.warning("Queue members not re-read: %s", exc.message)
+                    return
+                if queues is not None:
+                    members = _decoded(queues, "QueueMember", ev.decode_queue_member)
+                    self.state = self.state._replace(members=members_of(members))
+                    if self.on_change is not None:
+                        self.on_change()
+                    return
+
+        if self._members_task is None or self._members_task.done():
+            self._members_task = asyncio.get_running_loop().create_task(again(), name="queue-members")
+
+    def forget_ended(self, linkedids: Iterable[str]) -> None:
+        """Drop calls whose summary was merged from live state (their hangup fell in a gap)."""
+        calls = self.state.calls
+        for linkedid in linkedids:
+            if linkedid in calls:
+                calls = calls.delete(linkedid)
+        if calls is not self.state.calls:
+            self.state = self.state._replace(calls=calls)
+            if self.on_change is not None:
+                self.on_change()
 
     # --- persistence --------------------------------------------------------------------------
 

@@ -12,8 +12,9 @@ malformed is adopted from the dialplan's intake event (``HotlineIntake``), which
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from immutables import Map
@@ -25,6 +26,8 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 INTAKE_CONTEXTS = frozenset({"from-citizens"})
+# The account code of every channel that arrives through the citizens' endpoint (pjsip.conf).
+CITIZEN_ACCOUNT = "hotline-citizen"
 
 
 class CallProgress(NamedTuple):
@@ -286,7 +289,14 @@ def _agent_connected(state: LiveState, event: ev.AgentConnected) -> Result:
 
 
 def _agent_completed(state: LiveState, event: ev.AgentCompleted) -> Result:
-    call = _caller_call(state, event.uniqueid, event.linkedid)
+    if event.uniqueid is None:
+        # Asterisk left out the caller's snapshot, their channel being gone: the call is found by
+        # the linkedid of the lawyer's leg (only citizens' calls wait in a queue). Such an event
+        # follows the caller's hangup, so the call has mostly ended already, with what AgentConnect
+        # and the hangup said (the talk time measured up to the hangup) in its record.
+        call = state.calls.get(event.linkedid)
+    else:
+        call = _caller_call(state, event.uniqueid, event.linkedid)
     if call is None:
         return state, []
     # Also back-fills what a missed AgentConnect would have said (e.g. after an AMI outage).
@@ -413,29 +423,65 @@ def reduce_all(state: LiveState, events: Iterable[ev.Event]) -> tuple[LiveState,
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """What Asterisk says after a (re)connect: live channels and queues, and the summaries of calls
-    that ended meanwhile (see hotline.calls.summaries) that the records lack."""
+    """What Asterisk says after a (re)connect: live channels, queue callers and queue members
+    (``None``: not known this time, keep those known before)."""
 
     taken_at: float
     channels: tuple[ev.ChannelSnapshot, ...]
     queue_entries: tuple[ev.QueueEntrySnapshot, ...]
-    members: tuple[ev.QueueMemberSnapshot, ...]
-    finished: Mapping[str, CallProgress] = field(default_factory=dict)
+    members: tuple[ev.QueueMemberSnapshot, ...] | None
 
 
-def _completed(call: CallProgress, summary: CallProgress) -> CallProgress:
-    """The call as we knew it, with what Asterisk's summary adds; the summary says when it ended."""
-    values = [mine if mine is not None else theirs for mine, theirs in zip(call, summary, strict=True)]
-    return CallProgress._make(values)._replace(ended_at=summary.ended_at)
+def is_citizen_call(channel: ev.ChannelSnapshot) -> bool:
+    """Whether a live channel is a citizen's call to the hotline, wherever it is in the dialplan
+    now: the citizen's own channel (it started the call), arrived through the citizens' endpoint
+    (its account code) or still in the intake."""
+    if channel.uniqueid != channel.linkedid:
+        return False
+    return channel.account_code == CITIZEN_ACCOUNT or channel.context in INTAKE_CONTEXTS
+
+
+_PHONE_CHANNEL = re.compile(r"^PJSIP/([0-9]+)-")
+
+
+def _lawyers_talking(snapshot: Snapshot) -> dict[str, tuple[str, float]]:
+    """By linkedid: the first lawyer whose phone is bridged in the call (extension, channel's start)."""
+    found: dict[str, tuple[str, float]] = {}
+    for channel in snapshot.channels:
+        if channel.uniqueid == channel.linkedid or not channel.bridge_id or channel.linkedid in found:
+            continue
+        if (match := _PHONE_CHANNEL.match(channel.name)) is not None:
+            found[channel.linkedid] = (match.group(1), snapshot.taken_at - channel.duration_seconds)
+    return found
+
+
+def members_of(members: Iterable[ev.QueueMemberSnapshot]) -> Map[tuple[str, str], QueueMember]:
+    return Map(
+        {
+            (m.queue, m.interface): QueueMember(
+                m.queue,
+                m.interface,
+                m.member_name,
+                m.status,
+                m.paused,
+                m.paused_reason,
+                m.in_call,
+                m.calls_taken,
+                m.penalty,
+            )
+            for m in members
+        }
+    )
 
 
 def resync(state: LiveState, snapshot: Snapshot) -> tuple[LiveState, list[Effect]]:
     """Rebuild live state from Asterisk's snapshot after a (re)connect.
 
-    Calls we knew that have no channel any more ended while we were away: Asterisk's summary of
-    each completes it (without one, it ends at the snapshot's time with what we knew). Calls
-    Asterisk has that we did not know started while we were away (their start is estimated from
-    the channel's age); summarized calls we never saw are added whole.
+    Calls we knew that have no channel any more ended while we were away (at the latest when the
+    snapshot was taken; Asterisk's summary of each, merged by hotline.calls.follower, says exactly
+    when and what happened). Citizens' calls Asterisk has that we did not know started while we
+    were away, wherever they are in the dialplan now: they are adopted (their start estimated from
+    the channel's age, their summary completes them when they end).
     """
     live_ids = {channel.uniqueid for channel in snapshot.channels}
     channels = {c.uniqueid: Channel(c.uniqueid, c.linkedid, c.name, c.caller) for c in snapshot.channels}
@@ -450,36 +496,16 @@ def resync(state: LiveState, snapshot: Snapshot) -> tuple[LiveState, list[Effect
         )
         for q in snapshot.queue_entries
     }
-    members = {
-        (m.queue, m.interface): QueueMember(
-            m.queue,
-            m.interface,
-            m.member_name,
-            m.status,
-            m.paused,
-            m.paused_reason,
-            m.in_call,
-            m.calls_taken,
-            m.penalty,
-        )
-        for m in snapshot.members
-    }
+    members = state.members if snapshot.members is None else members_of(snapshot.members)
     effects: list[Effect] = []
     calls: dict[str, CallProgress] = {}
     for linkedid, call in state.calls.items():
         if linkedid in live_ids:
             calls[linkedid] = call
             continue
-        summary = snapshot.finished.get(linkedid)
-        ended = _completed(call, summary) if summary else call._replace(ended_at=snapshot.taken_at)
-        effects.append(CallChanged(ended))
-    for linkedid, summary in snapshot.finished.items():
-        if linkedid not in state.calls and linkedid not in live_ids:
-            effects.append(CallChanged(summary))  # began and ended while we were away
+        effects.append(CallChanged(call._replace(ended_at=snapshot.taken_at)))
     for channel in snapshot.channels:
-        if channel.uniqueid != channel.linkedid or channel.linkedid in calls:
-            continue
-        if channel.context not in INTAKE_CONTEXTS:
+        if channel.linkedid in calls or not is_citizen_call(channel):
             continue
         started = CallProgress(
             linkedid=channel.linkedid,
@@ -491,6 +517,14 @@ def resync(state: LiveState, snapshot: Snapshot) -> tuple[LiveState, list[Effect
             started = started._replace(queue=entry.queue, queued_at=entry.joined_at)
         calls[channel.linkedid] = started
         effects.append(CallChanged(started))
+    talking_lawyers = _lawyers_talking(snapshot)
+    for linkedid, call in list(calls.items()):
+        if call.lawyer is None and (talking := talking_lawyers.get(linkedid)) is not None:
+            # Answered while we were away: who answered, and when at the latest (the lawyer's
+            # channel is as old as the ringing); the summary says exactly when the call ends.
+            lawyer, since = talking
+            calls[linkedid] = call = call._replace(lawyer=lawyer, answered_at=call.answered_at or since)
+            effects.append(CallChanged(call))
     legs = {
         channel.name: Leg(
             channel.name,
@@ -509,7 +543,7 @@ def resync(state: LiveState, snapshot: Snapshot) -> tuple[LiveState, list[Effect
         channels=Map(channels),
         calls=Map(calls),
         queue_callers=Map(queue_callers),
-        members=Map(members),
+        members=members,
         legs=Map(legs),
     )
     return new_state, effects

@@ -1,9 +1,10 @@
 """Call summaries written by Asterisk itself: one JSON line per call at the citizen's hangup.
 
-They make the records complete after an outage: when the controller (or its AMI connection) was
-down while calls ended, the next re-sync reads the summaries of that period and fills in what the
-events would have said (answer, lawyer, rating, recording, voicemail), and adds the calls that
-started and ended entirely while it was away. The format is ``recordings_schema/call-summary.v2.json``
+They are Asterisk's own account of each call, written whatever happens to the controller or its
+AMI connection. The controller follows them (hotline.calls.follower) and merges each into the
+call's record as it comes: what events missed in a gap (answer, lawyer, rating, recording,
+voicemail) is filled in, and calls that started and ended entirely while it was away are added.
+The format is ``recordings_schema/call-summary.v2.json``
 (v1 lines, without the route, are read too).
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hotline.ami.caller_id import clean_number
@@ -125,28 +128,87 @@ def parse_line(line: str) -> CallSummary:
     )
 
 
-def read_summaries(directory: Path, since: float, until: float) -> list[CallSummary]:
-    """Summaries of the calls that ended between ``since`` and ``until`` (epoch seconds).
+SUMMARY_FILE = re.compile(r"^[0-9]{8}\.jsonl$")
 
-    A line that cannot be read is logged with its file and line number and skipped."""
-    summaries = []
-    day = datetime.fromtimestamp(since, UTC).date()
-    last = datetime.fromtimestamp(until, UTC).date()
-    while day <= last:
-        path = directory / f"{day:%Y%m%d}.jsonl"
-        day += timedelta(days=1)
-        try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except FileNotFoundError:
-            continue
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                summary = parse_line(line)
-            except MalformedSummary as exc:
-                log.warning("Skipped %s line %d: %s", path, number, exc.message)
-                continue
-            if since <= summary.ended_at <= until:
-                summaries.append(summary)
-    return summaries
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the reading stands: a day file (``20261203.jsonl``) and the byte offset just after the
+    last complete line read from it."""
+
+    file: str
+    offset: int = 0
+
+
+def cursor_at(moment: float) -> Cursor:
+    """The start of the day file of ``moment`` (epoch seconds; days are UTC, as the dialplan names them)."""
+    return Cursor(f"{datetime.fromtimestamp(moment, UTC):%Y%m%d}.jsonl")
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    summaries: list[CallSummary]
+    cursor: Cursor
+    more: bool  # stopped at ``max_lines``: call again
+
+
+# A day file is left behind only once nothing was written to it for this long: a hangup just
+# before midnight may append to it after a call just after midnight began the next one.
+QUIET_SECONDS = 10.0
+
+
+def read_new(directory: Path, cursor: Cursor, *, now: float, max_lines: int = 1000) -> Batch:
+    """The complete lines written after ``cursor``: the rest of its file, then each later day file.
+
+    A line still being written (no newline yet) is left for the next call. The cursor moves on to
+    a later file only once the earlier one has been quiet for :data:`QUIET_SECONDS` (``now`` is
+    the time to compare its modification time with); until then the later file's lines are read
+    again at each call, which merging makes harmless. A line that cannot be read is logged with
+    its file and byte offset and skipped. A file shorter than the cursor (replaced by hand) is read
+    again from its start."""
+    summaries: list[CallSummary] = []
+    names = sorted(
+        entry.name
+        for entry in _entries(directory)
+        if SUMMARY_FILE.match(entry.name) and entry.name >= cursor.file
+    )
+    settled = True  # every file read so far is finished: the cursor may follow
+    for name in names:
+        offset = cursor.offset if name == cursor.file else 0
+        path = directory / name
+        with path.open("rb") as handle:
+            size = handle.seek(0, 2)
+            if size < offset:
+                log.warning("%s is shorter than where its reading stood (%d bytes): read again", path, offset)
+                offset = 0
+            handle.seek(offset)
+            data = handle.read()
+            quiet = now - os.fstat(handle.fileno()).st_mtime >= QUIET_SECONDS
+        position = offset
+        for raw in data.splitlines(keepends=True):
+            if not raw.endswith(b"\n"):
+                break  # still being written
+            if len(summaries) >= max_lines:
+                return Batch(summaries, Cursor(name, position) if settled else cursor, more=settled)
+            line = raw.decode("utf-8", errors="replace").strip()
+            if line:
+                try:
+                    summaries.append(parse_line(line))
+                except MalformedSummary as exc:
+                    log.warning("Skipped %s at byte %d: %s", path, position, exc.message)
+            position += len(raw)
+        if settled:
+            cursor = Cursor(name, position)
+            if position < offset + len(data) and quiet:
+                # A last line without its newline in a file nobody writes to any more: broken.
+                log.warning("Skipped the unfinished last line of %s at byte %d", path, position)
+                cursor = Cursor(name, offset + len(data))
+            settled = quiet and cursor.offset == offset + len(data)
+    return Batch(summaries, cursor, more=False)
+
+
+def _entries(directory: Path) -> list[Path]:
+    try:
+        return list(directory.iterdir())
+    except FileNotFoundError:
+        return []

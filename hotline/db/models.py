@@ -1,7 +1,7 @@
 """Every model, imported so that the metadata (and Alembic) sees all tables."""
 
 from hotline.auth.models import BrowserSession, SignInFailures, User
-from hotline.calls.models import Call
+from hotline.calls.models import Call, SummaryCursor
 from hotline.db.base import Base
 from hotline.quality.models import Review, Scorecard
 from hotline.recordings.models import AuditEntry, Recording, RecordingFile
@@ -24,6 +24,7 @@ __all__ = [
     "Review",
     "Scorecard",
     "SignInFailures",
+    "SummaryCursor",
     "Ticket",
     "TicketCall",
     "Transcript",

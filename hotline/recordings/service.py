@@ -154,13 +154,15 @@ class RecordingRegistry:
     # --- registration -------------------------------------------------------------------------
 
     def register_finished(self, *, window: timedelta = timedelta(minutes=10)) -> list[int]:
-        """Register the files of calls ended within ``window`` that Asterisk has finished writing."""
+        """Register the files of ended calls whose record changed within ``window`` (however long
+        ago they ended: a call completed from Asterisk's summary after a long outage counts from
+        when its record was completed) once Asterisk has finished writing them."""
         registered: list[int] = []
         with self.sessions.begin() as session:
             pending = session.scalars(
                 select(Call).where(
                     Call.ended_at.is_not(None),
-                    Call.ended_at > utcnow() - window,
+                    Call.updated_at > utcnow() - window,
                     Call.recording_id.is_(None),
                     (Call.recording_file.is_not(None)) | (Call.voicemail_file.is_not(None)),
                 )

@@ -121,6 +121,29 @@ def test_a_recording_waits_until_asterisk_has_closed_every_leg(
     assert len(registry.register_finished()) == 1
 
 
+def test_a_recording_learnt_long_after_the_call_ended_is_registered_and_sealed(
+    store: CallStore, registry: RecordingRegistry, session_factory: sessionmaker[Session], spool: Path
+) -> None:
+    """After a long outage, the call's summary tells its recording hours after it ended: its files
+    are registered and sealed all the same, and no plaintext stays in the spool."""
+    call = recently_answered("1714528800.32")
+    hours_ago = call._replace(
+        started_at=call.started_at - 7200,  # type: ignore[operator]
+        queued_at=call.queued_at - 7200,  # type: ignore[operator]
+        answered_at=call.answered_at - 7200,  # type: ignore[operator]
+        ended_at=call.ended_at - 7200,  # type: ignore[operator]
+    )
+    spool_call(spool, hours_ago)
+    store.write([hours_ago._replace(recording_file=None)])  # what the events had
+    with session_factory.begin() as session:  # ... and it was written two hours ago
+        session.execute(Call.__table__.update().values(updated_at=utcnow() - timedelta(hours=2)))
+    assert registry.register_finished() == []
+    store.write([hours_ago])  # the recording, learnt now
+    assert len(registry.register_finished()) == 1
+    assert len(registry.seal_pending()) == 1
+    assert not list((spool / "monitor").rglob("*.wav"))
+
+
 def test_voicemail_is_registered_as_the_callers_leg(
     store: CallStore, registry: RecordingRegistry, session_factory: sessionmaker[Session], spool: Path
 ) -> None:
@@ -160,6 +183,12 @@ def test_calls_without_a_finished_recording_are_left_alone(
         recording_file="20240501/1714528800.35",
     )
     store.write([ongoing, long_ago, abandoned])
+    with session_factory.begin() as session:  # a record nobody changed for two hours is not looked at again
+        session.execute(
+            Call.__table__.update()
+            .where(Call.linkedid == long_ago.linkedid)
+            .values(updated_at=utcnow() - timedelta(hours=2))
+        )
     for call in (ongoing, long_ago, abandoned):
         spool_call(spool, call, seconds=0.1)
     broken = recently_answered("1714528800.37")

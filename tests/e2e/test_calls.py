@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hotline.app import create_app
-from hotline.recordings.models import Recording
+from hotline.recordings.models import Recording, RecordingState
 from hotline.runtime import Runtime
 from tests.e2e.conftest import RATE_AT, SPEAK_AT, AsteriskUnderTest, CallerFactory, Controller, Phones, menus
 from tests.helpers import eventually, sealed_legs, unique_number, wav_seconds
@@ -172,7 +172,9 @@ async def test_calls_that_end_while_ami_is_down_are_completed_from_asterisk_summ
         assert citizen.wait(60) == 0, citizen.output()
         unseen = caller("caller.xml", caller=second, keys=[*menus(), (RATE_AT, "3")], speak_at_ms=SPEAK_AT)
         assert unseen.wait(60) == 0, unseen.output()
-        assert await controller.calls(caller=second) == []
+        # Asterisk's summary alone makes the record, without the AMI connection.
+        alone = await _ended_call(controller, second)
+        assert alone["outcome"] == "answered" and alone["rating"] == 3
     finally:
         ami.start()
 
@@ -186,6 +188,54 @@ async def test_calls_that_end_while_ami_is_down_are_completed_from_asterisk_summ
     assert later["queue"] == "other" and later["answered_at"] is not None
     assert (later["topic"], later["ivr_path"]) == ("other", "language=1 topic=7")  # from the summary
     assert len(await controller.calls(caller=first)) == len(await controller.calls(caller=second)) == 1
+
+
+async def test_a_call_answered_while_ami_is_down_is_adopted_then_completed(
+    asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
+) -> None:
+    """The AMI connection is down from before a citizen calls until they talk with the lawyer
+    (in no intake context any more): on reconnecting the controller adopts the call with its
+    lawyer, and once it ends its record is Asterisk's account: answered, lawyer, rating, and the
+    recording registered and sealed."""
+    await phones.lawyer("8001", talk_ms=8000)
+    ami = controller.runtime.ami
+    assert ami is not None
+    number = unique_number()
+    await ami.stop()
+    try:
+        citizen = caller(
+            "caller.xml", caller=number, keys=[*menus(), (RATE_AT + 3000, "4")], speak_at_ms=SPEAK_AT
+        )
+
+        def lawyer_talking() -> bool:
+            return any(
+                line.startswith("PJSIP/8001-") and "!Up!" in line
+                for line in asterisk.cli("core show channels concise").splitlines()
+            )
+
+        await eventually(lawyer_talking, timeout=20, what="lawyer 8001 talking")
+        assert await controller.calls(caller=number) == []
+    finally:
+        ami.start()
+
+    async def adopted() -> dict[str, object] | None:
+        calls = await controller.calls(caller=number)
+        return calls[0] if calls and calls[0]["lawyer"] else None
+
+    live = await eventually(adopted, timeout=15, what="the call adopted after the reconnect")
+    assert live["ended_at"] is None and live["answered_at"] is not None
+    assert citizen.wait(60) == 0, citizen.output()
+    call = await _ended_call(controller, number)
+    assert call["outcome"] == "answered" and call["lawyer"] == "8001" and call["rating"] == 4
+    assert 7 <= call["talk_seconds"] <= 9  # type: ignore[operator]
+    recording_id = await eventually(lambda: _recording_id(controller, number), timeout=10, what="recording")
+    await eventually(lambda: _sealed(controller, recording_id), timeout=10, what="the recording sealed")
+
+
+def _sealed(controller: Controller, recording_id: int) -> bool:
+    with controller.runtime.session_factory() as session:
+        recording = session.get(Recording, recording_id)
+        return recording is not None and recording.state == RecordingState.sealed
 
 
 async def test_a_garbage_rating_digit_is_re_prompted_then_left_unrated(

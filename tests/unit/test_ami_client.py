@@ -12,7 +12,14 @@ import pytest
 
 from hotline.ami import actions
 from hotline.ami import events as ev
-from hotline.ami.client import AmiActionFailed, AmiAuthenticationFailed, AmiClient, AmiEndpoint
+from hotline.ami.client import (
+    REFUSALS_BEFORE_BLAME,
+    AmiActionFailed,
+    AmiAuthenticationFailed,
+    AmiClient,
+    AmiEndpoint,
+    login_refused,
+)
 from hotline.errors import HotlineError
 from tests.helpers import eventually
 from tests.unit.fake_ami import FakeAmi
@@ -121,6 +128,15 @@ async def connected(client: Client, fake: FakeAmi) -> Client:
     return client
 
 
+def test_a_passing_refusal_does_not_blame_the_secret() -> None:
+    # Asterisk shutting down answers "Authentication failed" too: the first refusals say so plainly.
+    first = login_refused("hotline", "Authentication failed", 1)
+    assert first.error_id == "ami-unavailable"
+    assert "secret" not in first.message and "shutting down" in first.message
+    lasting = login_refused("hotline", "Authentication failed", REFUSALS_BEFORE_BLAME)
+    assert lasting.error_id == "ami-authentication-failed" and "manager.conf differ" in lasting.message
+
+
 async def test_wrong_secret_is_reported_and_retried_with_backoff(
     fake: FakeAmi, clients: Callable[..., Client]
 ) -> None:
@@ -128,8 +144,14 @@ async def test_wrong_secret_is_reported_and_retried_with_backoff(
     client = clients(fake, secret=wrong)
     client.ami.start()
 
-    error = await eventually(lambda: client.ami.last_error, timeout=2, interval=0.01, what="the login error")
-    assert isinstance(error, AmiAuthenticationFailed)
+    # The first refusals may be Asterisk shutting down or booting; one that persists is the secret.
+    error = await eventually(
+        lambda: isinstance(client.ami.last_error, AmiAuthenticationFailed) and client.ami.last_error,
+        timeout=2,
+        interval=0.01,
+        what="the login error",
+    )
+    assert f"{REFUSALS_BEFORE_BLAME} times in a row" in error.message
     assert error.error_id == "ami-authentication-failed"
     assert "secret" in error.message
     assert "hotline config render" in error.message

@@ -15,7 +15,19 @@ from hotline.ami import events as ev
 from hotline.ami.trace import events_from, frame
 from hotline.calls.models import Call
 from hotline.calls.service import RECORD_COLUMNS, CallRecorder, CallStore, merge_into, progress_of
-from hotline.calls.state import CallChanged, CallProgress, LiveState, Snapshot, reduce, reduce_all, resync
+from hotline.calls.state import (
+    CITIZEN_ACCOUNT,
+    CallChanged,
+    CallProgress,
+    LiveState,
+    QueueMember,
+    Snapshot,
+    reduce,
+    reduce_all,
+    resync,
+)
+from hotline.errors import HotlineError
+from tests.helpers import eventually
 
 TRACE = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "e2e-session.ami"
 COLUMNS = RECORD_COLUMNS
@@ -250,14 +262,22 @@ def test_the_intakes_cleaned_number_is_the_calls_number() -> None:
 class _SnapshotPeer:
     """Answers CoreShowChannels and QueueStatus as the AMI client would (lists of messages)."""
 
-    def __init__(self, channels: list[dict[str, str]]) -> None:
+    def __init__(self, channels: list[dict[str, str]], members: list[dict[str, str]] | None = None) -> None:
         self.channels = channels
+        self.members = members or []
+        self.slow_queue_status = 0  # how many QueueStatus actions time out first
+        self.timeouts: list[float | None] = []
 
-    async def send(self, action: actions.Action) -> list[object]:
+    async def send(self, action: actions.Action, timeout: float | None = None) -> list[object]:
         if action.name == "CoreShowChannels":
             items = [Message(channel) for channel in self.channels]
             return [Message({"Response": "Success"}), *items, Message({"Event": "CoreShowChannelsComplete"})]
-        return [Message({"Response": "Success"}), Message({"Event": "QueueStatusComplete"})]
+        self.timeouts.append(timeout)
+        if self.slow_queue_status:
+            self.slow_queue_status -= 1
+            raise HotlineError("ami-action-timeout", f"No QueueStatus answer within {timeout} s.")
+        members = [Message(member) for member in self.members]
+        return [Message({"Response": "Success"}), *members, Message({"Event": "QueueStatusComplete"})]
 
 
 async def test_a_malformed_snapshot_item_does_not_stop_the_resync() -> None:
@@ -281,3 +301,48 @@ async def test_a_malformed_snapshot_item_does_not_stop_the_resync() -> None:
     recorder = CallRecorder(CallStore(sessionmaker()))
     await recorder.resync(_SnapshotPeer([channel("9.1", "5551"), split]))  # type: ignore[arg-type]
     assert list(recorder.state.calls) == ["9.1"] and recorder.state.calls["9.1"].caller == "5551"
+
+
+async def test_a_slow_queue_status_after_boot_does_not_fail_the_resync() -> None:
+    """Just after Asterisk boots, QueueStatus with thousands of members can outlast any timeout:
+    the channels are re-synced anyway (no second gap), the members known stay, and the members
+    are asked for again in the background."""
+    citizen = {
+        "Event": "CoreShowChannel",
+        "Channel": "PJSIP/citizens-1",
+        "CallerIDNum": "5551",
+        "Context": "hotline-queue",
+        "Exten": "s",
+        "Duration": "00:00:09",
+        "Uniqueid": "9.1",
+        "Linkedid": "9.1",
+        "AccountCode": CITIZEN_ACCOUNT,
+    }
+    member = {
+        "Event": "QueueMember",
+        "Queue": "legal",
+        "Name": "8001",
+        "Location": "PJSIP/8001",
+        "StateInterface": "PJSIP/8001",
+        "Membership": "dynamic",
+        "Penalty": "0",
+        "CallsTaken": "2",
+        "LastCall": "0",
+        "LastPause": "0",
+        "InCall": "0",
+        "Status": "1",
+        "Paused": "0",
+        "PausedReason": "",
+        "Wrapuptime": "0",
+    }
+    peer = _SnapshotPeer([citizen], [member])
+    peer.slow_queue_status = 1
+    recorder = CallRecorder(CallStore(sessionmaker()), queue_status_timeout=30.0)
+    known = QueueMember("legal", "PJSIP/8002", "8002", 1, False, "", False, 0)
+    recorder.state = recorder.state._replace(members=Map({("legal", "PJSIP/8002"): known}))
+    await recorder.resync(peer)  # type: ignore[arg-type]
+    assert list(recorder.state.calls) == ["9.1"]  # adopted in the queue, by its account code
+    assert set(recorder.state.members) == {("legal", "PJSIP/8002")}
+    await eventually(lambda: ("legal", "PJSIP/8001") in recorder.state.members, timeout=5, what="members")
+    assert set(recorder.state.members) == {("legal", "PJSIP/8001")}
+    assert peer.timeouts == [30.0, 30.0]
