@@ -37,7 +37,8 @@ def ami_secret(settings: Settings) -> str:
 
 
 def ami_endpoint(settings: Settings) -> AmiEndpoint:
-    return AmiEndpoint(settings.ami.host, settings.ami.port, settings.ami.username, ami_secret(settings))
+    ami = settings.ami
+    return AmiEndpoint(ami.host, ami.connect_port or ami.port, ami.username, ami_secret(settings))
 
 
 def instance_layout(settings: Settings) -> InstanceLayout:

@@ -26,7 +26,10 @@ def _project_dir() -> Path:
 
 class AmiSettings(BaseModel):
     host: str = "127.0.0.1"
+    # Where Asterisk's manager listens (rendered into manager.conf).
     port: int = 5038
+    # Where the controller connects, if not ``port`` (e.g. through a TCP proxy in between).
+    connect_port: int | None = None
     username: str = "hotline"
     # None: use the secret generated at first render and kept in the state directory.
     secret: SecretStr | None = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -193,23 +194,28 @@ def progress_of(row: Call) -> CallProgress:
 
 
 class CallStore:
-    """Synchronous persistence of call records and their recordings."""
+    """Synchronous persistence of call records and their recordings.
+
+    Every write of a record reads its columns and writes them merged back: two such writes at once
+    (the recorder's batch and a merged summary) would lose one's facts to the other, so they take
+    turns on one lock (one writer path for the records)."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
+        self._writing = threading.Lock()
 
     def write(self, calls: Sequence[CallProgress]) -> None:
         """Upsert the records of ``calls`` (what events said) in one transaction."""
         if not calls:
             return
-        with self._sessions.begin() as session:
+        with self._writing, self._sessions.begin() as session:
             self._upsert(session, [(call.linkedid, partial(_events_into, call)) for call in calls])
 
     def merge_summaries(self, summaries: Sequence[CallSummary], cursor: Cursor) -> None:
         """Merge Asterisk's summaries into the records and move the cursor past them, in one
         transaction (merging again after a crash changes nothing)."""
         now = utcnow()
-        with self._sessions.begin() as session:
+        with self._writing, self._sessions.begin() as session:
             self._upsert(
                 session,
                 [(s.linkedid, partial(_summary_into, s.progress(), now)) for s in summaries],

@@ -90,6 +90,10 @@ def key_file(settings: Settings) -> Path:
     return settings.recordings.key_file or settings.secrets_dir / "recording_keys"
 
 
+# The files MixMonitor writes for a call: the mix, the caller's leg, the lawyer's leg.
+MONITOR_SUFFIXES = (".wav", "-caller.wav", "-lawyer.wav")
+
+
 def wav_duration(path: Path) -> float | None:
     """Seconds of audio in a finished WAV file; None while Asterisk is still writing it.
 
@@ -168,6 +172,8 @@ class RecordingRegistry:
                 )
             )
             for call in pending:
+                if call.answered_at is None and call.recording_file:
+                    self._drop_silent_monitor_files(call.recording_file)
                 recording = self._recording_for(call)
                 if recording is None:
                     continue
@@ -176,6 +182,14 @@ class RecordingRegistry:
                 call.recording_id = recording.id
                 registered.append(recording.id)
         return registered
+
+    def _drop_silent_monitor_files(self, recording_file: str) -> None:
+        """MixMonitor (option b) opens its files at the intake but writes only while the caller
+        talks with someone: a call that ended without a lawyer leaves headers without audio."""
+        for suffix in MONITOR_SUFFIXES:
+            path = self.spool / "monitor" / f"{recording_file}{suffix}"
+            if path.exists() and wav_duration(path) == 0:
+                path.unlink(missing_ok=True)
 
     def _recording_for(self, call: Call) -> Recording | None:
         if call.answered_at is not None and call.recording_file:

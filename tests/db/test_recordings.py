@@ -195,8 +195,15 @@ def test_calls_without_a_finished_recording_are_left_alone(
     store.write([broken])
     (spool / "monitor" / f"{broken.recording_file}.wav").write_bytes(b"RIFF\x00\x00")
 
+    # A call that never reached a lawyer: MixMonitor left headers without audio, which go.
+    silent = abandoned._replace(linkedid="1714528800.36", recording_file="20240501/1714528800.36")
+    store.write([silent])
+    spool_call(spool, silent, seconds=0)
+
     assert registry.register_finished() == []
     assert recordings(session_factory) == []
+    assert not list((spool / "monitor").glob("20240501/1714528800.36*"))
+    assert len(list((spool / "monitor").glob("20240501/1714528800.35*"))) == 3  # audio: kept
 
 
 def test_sealing_encrypts_every_leg_and_removes_the_plaintext(

@@ -4,6 +4,7 @@ whichever arrives first, nothing is doubled, and the reading goes on after a res
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -139,3 +140,35 @@ async def test_without_a_cursor_the_reading_starts_two_days_back(
     await follower(store, summaries).catch_up()
     with session_factory() as session:
         assert list(session.scalars(select(Call.linkedid))) == ["0.2"]
+
+
+def test_a_summary_merged_while_events_are_written_is_not_lost(
+    store: CallStore, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recorder's batch and a summary for the same call, written at the same moment: the
+    batch's read-merge-write must not put back what it read before the summary was merged."""
+    from hotline.calls import service
+    from hotline.calls.summaries import Cursor, parse_line
+
+    store.write([PARTIAL._replace(ended_at=None)])
+    events_read, summary_merged = threading.Event(), threading.Event()
+    merge = service.merged_values
+
+    def slow_merge(current: object, call: CallProgress) -> dict[str, object]:
+        events_read.set()
+        summary_merged.wait(timeout=1.0)  # the summary's turn comes in between, if it can
+        return merge(current, call)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "merged_values", slow_merge)
+
+    def merge_summary() -> None:
+        events_read.wait(timeout=5)
+        store.merge_summaries([parse_line(summary_line("1.1"))], Cursor(DAY_FILE, 100))
+        summary_merged.set()
+
+    other = threading.Thread(target=merge_summary)
+    other.start()
+    store.write([PARTIAL])
+    other.join(timeout=10)
+    call = record(session_factory, "1.1")
+    assert call.summarized_at is not None and call.rating == 4 and call.outcome == "answered"
