@@ -671,6 +671,50 @@ _DECODERS: dict[str, Callable[[Headers], Event | None]] = {
 
 SUBSCRIBED_EVENTS: frozenset[str] = frozenset(_DECODERS)
 
+# Frequent events no part of the hotline uses: manager.conf's ``disabledevents`` stops Asterisk
+# from building them at all (an event filter only drops them per session, after they were built).
+# Several come for every dialplan step, variable, RTCP report or DTMF digit of every call.
+DISABLED_EVENTS: frozenset[str] = frozenset(
+    {
+        "Newexten",
+        "VarSet",
+        "TestEvent",
+        "RTCPSent",
+        "RTCPReceived",
+        "DTMFBegin",
+        "DTMFEnd",
+        "Newstate",
+        "NewCallerid",
+        "NewConnectedLine",
+        "NewAccountCode",
+        "DialBegin",
+        "DialState",
+        "DialEnd",
+        "BridgeCreate",
+        "BridgeEnter",
+        "BridgeLeave",
+        "BridgeDestroy",
+        "BridgeMerge",
+        "BridgeInfoChannel",
+        "MixMonitorStart",
+        "MixMonitorStop",
+        "MusicOnHoldStart",
+        "MusicOnHoldStop",
+        "HangupRequest",
+        "SoftHangupRequest",
+        "LocalBridge",
+        "DeviceStateChange",
+        "ExtensionStatus",
+        "PeerStatus",
+        "ContactStatus",
+        "Registry",
+        "SuccessfulAuth",
+        "RequestBadFormat",
+        "Cdr",
+        "CEL",
+    }
+)
+
 
 def headers_of(message: Any) -> Headers:
     """The headers of a panoramisk message, or of a plain mapping, as ``lower-case name -> (Name, value)``.

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from hotline.ami.caller_id import MAX_DIGITS as CALLER_DIGITS
-from hotline.ami.events import SUBSCRIBED_EVENTS
+from hotline.ami.events import DISABLED_EVENTS, SUBSCRIBED_EVENTS
 from hotline.asterisk.layout import INSTANCE_FILE, InstanceLayout, asterisk_ids, prepare_instance
 from hotline.errors import ConfigurationError
 from hotline.ivr.compiler import compile_calendar, compile_callback_rating, compile_flow
@@ -223,6 +223,7 @@ def build_context(
             "read": asterisk.ami_read_classes,
             "write": asterisk.ami_write_classes,
             "events": sorted(SUBSCRIBED_EVENTS),
+            "disabled_events": sorted(DISABLED_EVENTS - SUBSCRIBED_EVENTS),
         },
     }
 

@@ -273,3 +273,10 @@ def test_caller_numbers_are_reduced_to_plus_and_digits(raw: str, clean: str | No
     )
     event = ev.decode(headers)
     assert isinstance(event, ev.QueueCallerJoined) and event.caller == clean
+
+
+def test_no_event_the_controller_decodes_is_disabled_in_asterisk() -> None:
+    """manager.conf's disabledevents stops Asterisk from building events at all: none of them may be
+    one the controller decodes (the call records would silently stop following calls)."""
+    assert not ev.DISABLED_EVENTS & ev.SUBSCRIBED_EVENTS
+    assert {"Newexten", "VarSet", "RTCPSent"} <= ev.DISABLED_EVENTS
