@@ -105,6 +105,7 @@ def create_app(
         follower.on_merged = recorder.forget_ended
         await recorder.load_open_calls()
         runtime.recorder = recorder
+        runtime.summaries = follower
         recorder.start()
         follower.start()
         runtime.ivr = await asyncio.to_thread(load_ivr, settings)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.ami.client import AmiClient, AmiEndpoint
 from hotline.asterisk.layout import InstanceLayout
+from hotline.calls.follower import SummaryFollower
 from hotline.calls.monitor import Monitor
 from hotline.calls.service import CallRecorder
 from hotline.db.base import utcnow
@@ -60,6 +61,7 @@ class Runtime:
     # The keyed, anchored audit log of access to recordings (its key is generated on first use).
     audit: AuditLog
     recorder: CallRecorder | None = None
+    summaries: SummaryFollower | None = None
     ami: AmiClient | None = None
     ivr: IvrConfig | None = None
     applier: RosterApplier | None = None

@@ -269,7 +269,10 @@ async def test_controller_restarted_after_a_call_ended_completes_its_record(
         return bool(calls and calls[0]["answered_at"] and not calls[0]["ended_at"])
 
     await eventually(answered, timeout=20, what="the lawyer answering")
-    await ami.stop()  # the old controller hears nothing more
+    follower = controller.runtime.summaries
+    assert follower is not None
+    await ami.stop()  # the old controller hears and reads nothing more
+    await follower.stop()
     try:
         assert citizen.wait(60) == 0, citizen.output()
         assert (await controller.calls(caller=number))[0]["ended_at"] is None
@@ -281,6 +284,7 @@ async def test_controller_restarted_after_a_call_ended_completes_its_record(
             call = await _ended_call(controller, number)
     finally:
         ami.start()
+        follower.start()
     assert call["outcome"] == "answered" and call["lawyer"] == "8003" and call["rating"] == 1
     assert 2 <= call["talk_seconds"] <= 4  # type: ignore[operator]
     assert len(await controller.calls(caller=number)) == 1
