@@ -47,6 +47,7 @@ from hotline.errors import HotlineError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+
 def _epoch(value: datetime | None) -> float | None:
     return None if value is None else value.timestamp()
 

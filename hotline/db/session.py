@@ -1,4 +1,12 @@
-"""Engine and session factories. Built by the app or the CLI, never at import."""
+"""Engine and session factories. Built by the app or the CLI, never at import.
+
+On SQLite, every transaction that writes takes the database's one write lock when it starts
+writing (``BEGIN IMMEDIATE``: the first INSERT, UPDATE, DELETE or SAVEPOINT), waiting up to the
+busy timeout for it; its reads before that see the latest committed data, as PostgreSQL's default
+READ COMMITTED does. A deferred transaction (sqlite3's default) would first read, then try to
+upgrade to writing, and SQLite refuses that at once ("database is locked", SQLITE_BUSY_SNAPSHOT)
+whenever another connection committed in between: the busy timeout does not apply to it.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +18,27 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# How long a writer waits for SQLite's write lock before giving up with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_write_lock_before_savepoint(
+    _conn: Any, cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool
+) -> None:
+    """A SAVEPOINT outside a transaction would start a deferred one (and its RELEASE would commit):
+    begin the transaction, holding the write lock, first. sqlite3 begins one itself before the
+    other writes (``isolation_level="IMMEDIATE"``)."""
+    if statement.startswith("SAVEPOINT") and not cursor.connection.in_transaction:
+        cursor.execute("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -25,8 +46,9 @@ def make_engine(url: str) -> Engine:
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "isolation_level": "IMMEDIATE"})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _sqlite_write_lock_before_savepoint)
         return engine
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")

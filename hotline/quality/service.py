@@ -74,7 +74,7 @@ def definition_of(card: Scorecard) -> ScorecardDefinition:
 # --- assigning ----------------------------------------------------------------------------------
 
 
-def _reviewers(session: Session) -> dict[str, str | None]:
+def reviewers(session: Session) -> dict[str, str | None]:
     """Active reviewer accounts -> the extension of the lawyer the account belongs to (if any)."""
     rows = session.execute(
         select(User.username, Lawyer.extension)
@@ -301,7 +301,7 @@ def run_sampling(
     ]
     plan = plan_sample(
         candidates,
-        _reviewers(session),
+        reviewers(session),
         percent=percent,
         low_rating_max=low_rating_max,
         rng=rng or secrets.SystemRandom(),
@@ -325,7 +325,7 @@ def review_low_rating(
         return None
     call = session.scalar(select(Call).where(Call.linkedid == recording.linkedid))
     lawyer = call.lawyer if call else None
-    eligible = sorted(name for name, own in _reviewers(session).items() if own is None or own != lawyer)
+    eligible = sorted(name for name, own in reviewers(session).items() if own is None or own != lawyer)
     if not eligible:
         return None
     reviewer = (rng or secrets.SystemRandom()).choice(eligible)

@@ -50,8 +50,14 @@ class TicketJobs:
             log.exception("Opening tickets for new calls failed; the next sweep retries")
 
     def _sweep(self) -> int:
+        # The new tickets are committed on their own first: the desk has them at once, and the work
+        # on ratings and reviews neither delays them nor, if it fails, takes them back.
+        moment = self._clock()
         with self._sessions.begin() as session:
-            return len(self.desk.sweep(session, self._clock()))
+            opened = len(self.desk.open_new(session, moment))
+        with self._sessions.begin() as session:
+            self.desk.take_ratings(session, moment)
+        return opened
 
     async def escalate(self) -> list[str]:
         try:

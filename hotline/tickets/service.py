@@ -25,7 +25,7 @@ from hotline.db.base import utcnow
 from hotline.errors import HotlineError, InvalidInputError, NotFoundError
 from hotline.ivr.calendar import Calendar
 from hotline.quality.models import Review
-from hotline.quality.service import review_low_rating
+from hotline.quality.service import review_low_rating, reviewers
 from hotline.recordings.models import Recording, RecordingState
 from hotline.tickets import handoff, outbox
 from hotline.tickets.deadlines import Rule, due_at, parse_rule
@@ -86,7 +86,10 @@ class TicketDesk:
         stem = f"{self.prefix}-{day}-"
         last = session.scalar(
             select(func.max(Ticket.number)).where(
-                Ticket.number.like(f"{stem}%"), func.length(Ticket.number) == len(stem) + 4
+                # The range reads the day's numbers from the index; LIKE alone reads every ticket.
+                Ticket.number.between(f"{stem}0000", f"{stem}9999"),
+                Ticket.number.like(f"{stem}%"),
+                func.length(Ticket.number) == len(stem) + 4,
             )
         )
         sequence = int(last[len(stem) :]) + 1 if last else 1
@@ -137,6 +140,13 @@ class TicketDesk:
     def sweep(self, session: Session, now: datetime | None = None) -> list[Ticket]:
         """Open the tickets of recent answered calls and voicemails; take ratings onto tickets."""
         moment = now or utcnow()
+        opened = self.open_new(session, moment)
+        self.take_ratings(session, moment)
+        return opened
+
+    def open_new(self, session: Session, now: datetime | None = None) -> list[Ticket]:
+        """Open the tickets of recent answered calls and voicemails that have none."""
+        moment = now or utcnow()
         calls = session.scalars(
             select(Call)
             .where(
@@ -146,11 +156,11 @@ class TicketDesk:
             )
             .order_by(Call.started_at, Call.id)
         ).all()
-        opened = [self.open_for(session, call, moment) for call in calls]
-        self._take_ratings(session, moment)
-        return opened
+        return [self.open_for(session, call, moment) for call in calls]
 
-    def _take_ratings(self, session: Session, moment: datetime) -> None:
+    def take_ratings(self, session: Session, now: datetime | None = None) -> None:
+        """Take the calls' ratings onto their tickets; open the reviews of poorly rated calls."""
+        moment = now or utcnow()
         rated = session.execute(
             select(Ticket, Call.rating)
             .join(Call, Call.linkedid == Ticket.linkedid)
@@ -164,9 +174,12 @@ class TicketDesk:
         self._review_poor_ratings(session, moment)
 
     def _review_poor_ratings(self, session: Session, moment: datetime) -> None:
-        """A rating of 1-2 opens a quality review of the ticket's recorded call once it is sealed."""
-        recordings = session.scalars(
-            select(Recording.id)
+        """A rating of 1-2 opens a quality review of the ticket's recorded call once it is sealed.
+
+        A call that no reviewer may take (none but its own lawyer) is left to the nightly sample,
+        without a look at it on every sweep."""
+        candidates = session.execute(
+            select(Recording.id, Call.lawyer)
             .join(Call, Call.recording_id == Recording.id)
             .join(TicketCall, TicketCall.linkedid == Call.linkedid)
             .join(Ticket, Ticket.id == TicketCall.ticket_id)
@@ -178,8 +191,12 @@ class TicketDesk:
                 ~select(Review.id).where(Review.recording_id == Recording.id).exists(),
             )
         ).all()
-        for recording_id in recordings:
-            review_low_rating(session, recording_id)
+        if not candidates:
+            return
+        accounts = reviewers(session)
+        for recording_id, lawyer in candidates:
+            if any(own is None or own != lawyer for own in accounts.values()):
+                review_low_rating(session, recording_id)
 
     # --- writing ------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.service import RecordingRegistry
 from hotline.settings import TicketSettings
 from hotline.tickets.events import CallbackRatings
+from hotline.tickets.jobs import TicketJobs
 from hotline.tickets.models import OutboxMessage, Outcome, Ticket
 from hotline.tickets.service import TicketDesk, TicketFilter, escalate_overdue, list_tickets, start_callback
 from tests.helpers import sealed_recording
@@ -327,3 +328,19 @@ def test_a_callback_dials_only_the_cleaned_number(
             start_callback(session, numbers[1], LAWYER, now=now)
     assert plan.number == "13800000002"
     assert caught.value.error_id == "callback-no-number"
+
+
+class RatingsDown(TicketDesk):
+    def take_ratings(self, session: Session, now: datetime | None = None) -> None:
+        raise RuntimeError("the ratings' work failed")
+
+
+async def test_the_sweep_job_commits_new_tickets_before_the_ratings_work(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    """The new tickets stand on their own: the ratings' and reviews' work after them neither holds
+    them back nor, when it fails, takes them back (the job logs it and the next run retries)."""
+    CallStore(session_factory).write([answered("1795600000.30", FRIDAY), voicemail("1795600000.31", FRIDAY)])
+    failing = RatingsDown(desk.calendar, desk.rules, desk.prefix)
+    await TicketJobs(session_factory, failing, clock=lambda: FRIDAY).sweep()
+    assert set(tickets(session_factory)) == {"1795600000.30", "1795600000.31"}

@@ -37,12 +37,13 @@ async def test_wrong_ami_secret_shows_in_health_and_is_retried(
             headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
 
             async def refused() -> dict[str, object] | None:
+                # The first refusals may be Asterisk starting or stopping (ami-unavailable); once
+                # they persist, the secret is named as the cause.
                 health = (await http.get("/api/v1/health", headers=headers)).json()
-                return health if health["ami_error"] else None
+                return health if "ami-authentication-failed" in str(health["ami_error"]) else None
 
-            health = await eventually(refused, timeout=10, what="health reporting the refused login")
+            health = await eventually(refused, timeout=15, what="health blaming the secret")
             assert health["ok"] is False and health["ami_connected"] is False
-            assert "ami-authentication-failed" in str(health["ami_error"])
             assert "hotline config render" in str(health["ami_error"])
             assert health["database_reachable"] is True
             assert "not-the-secret" not in str(health)
