@@ -56,6 +56,7 @@ import httpx
 
 from hotline.asterisk import process as asterisk_process
 from hotline.asterisk.layout import InstanceLayout
+from hotline.errors import HotlineError
 from hotline.ivr.catalog import Catalog, load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,6 +199,7 @@ class Result:
     figures: Figures
     faults: list[str]
     workdir: Path
+    profile: ThreadProfile | None = None
 
     @property
     def ok(self) -> bool:
@@ -208,6 +210,7 @@ class Result:
             *(f"fault: {entry}" for entry in self.faults),
             *self.verdict.lines(),
             *self.figures.lines(),
+            *(self.profile.lines() if self.profile else []),
             "verdict: " + ("OK" if self.ok else "FAILED"),
         ]
 
@@ -310,6 +313,92 @@ class CpuSampler:
             if shares:
                 self.samples.append((now_wall, shares))
             await asyncio.sleep(self.interval)
+
+
+_THREAD_LINE = re.compile(r"^0x[0-9a-f]+ (\d+) (\S+)\s+started at")
+_TASKPROCESSOR_ID = re.compile(r"-[0-9a-f]{8}$")
+_TASKPROCESSOR_LINE = re.compile(r"^(\S+)\s+(\d+)(?:\s+\d+){4,}\s*$")
+
+
+def thread_ticks(pid: int) -> dict[int, int]:
+    """CPU clock ticks of each thread of ``pid`` (/proc/<pid>/task)."""
+    ticks: dict[int, int] = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            ticks[int(task.name)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def parse_threads(text: str) -> dict[int, str]:
+    """``core show threads``: thread id (LWP) -> the function it started in (pbx_thread, ...)."""
+    return {int(m.group(1)): m.group(2) for line in text.splitlines() if (m := _THREAD_LINE.match(line))}
+
+
+def parse_taskprocessors(text: str) -> dict[str, int]:
+    """``core show taskprocessors``: name -> tasks processed."""
+    lines = text.splitlines()
+    return {m.group(1): int(m.group(2)) for line in lines if (m := _TASKPROCESSOR_LINE.match(line))}
+
+
+@dataclass
+class ThreadProfile:
+    """Where Asterisk's CPU went over a window of the load: % of one core by the function each
+    thread started in, and the busiest taskprocessors (tasks a second)."""
+
+    seconds: float = 0.0
+    by_function: dict[str, float] = field(default_factory=dict)
+    taskprocessors: dict[str, float] = field(default_factory=dict)
+
+    def lines(self, top: int = 8) -> list[str]:
+        if not self.seconds:
+            return []
+        total = sum(self.by_function.values())
+        functions = sorted(self.by_function.items(), key=lambda item: -item[1])[:top]
+        processors = sorted(self.taskprocessors.items(), key=lambda item: -item[1])[:top]
+        return [
+            f"Asterisk's threads over {self.seconds:.0f} s of load ({total:.1f} % of a core): "
+            + ", ".join(f"{name} {share:.1f}" for name, share in functions),
+            "busiest taskprocessors (tasks/s): "
+            + ", ".join(f"{name} {rate:.0f}" for name, rate in processors),
+        ]
+
+
+async def profile_threads(layout: InstanceLayout, pid: int, seconds: float) -> ThreadProfile:
+    """Sample Asterisk's threads every second and its taskprocessors ``seconds`` apart.
+
+    A thread's CPU time is readable only while it lives (a call's threads end with the call), so
+    each thread's ticks are read every second and its last reading counts; names come from
+    ``core show threads``, read every few seconds (a thread that lived less is "other")."""
+    hertz = os.sysconf("SC_CLK_TCK")
+
+    async def cli(command: str) -> str:
+        return await asyncio.to_thread(asterisk_process.remote_command, layout, command)
+
+    names = parse_threads(await cli("core show threads"))
+    processed = parse_taskprocessors(await cli("core show taskprocessors"))
+    baseline, started = thread_ticks(pid), time.monotonic()
+    last = dict(baseline)
+    tick = 0
+    while (elapsed := time.monotonic() - started) < seconds:
+        await asyncio.sleep(1.0)
+        last.update(thread_ticks(pid))
+        tick += 1
+        if tick % 3 == 0:
+            names |= parse_threads(await cli("core show threads"))
+    names |= parse_threads(await cli("core show threads"))
+    processed_after = parse_taskprocessors(await cli("core show taskprocessors"))
+    elapsed = time.monotonic() - started
+    profile = ThreadProfile(seconds=elapsed)
+    for tid, ticks in last.items():
+        used = 100.0 * (ticks - baseline.get(tid, 0)) / hertz / elapsed
+        name = names.get(tid, "other")
+        profile.by_function[name] = profile.by_function.get(name, 0.0) + used
+    for name, count in processed_after.items():
+        group = _TASKPROCESSOR_ID.sub("", name)  # pjsip/distributor-0000001d -> pjsip/distributor
+        rate = (count - processed.get(name, 0)) / elapsed
+        profile.taskprocessors[group] = profile.taskprocessors.get(group, 0.0) + rate
+    return profile
 
 
 def _render(name: str, target: Path, **values: object) -> Path:
@@ -689,9 +778,17 @@ class Suite:
             shown = await asyncio.to_thread(
                 asterisk_process.remote_command, self.layout, f"queue show {queue}"
             )
-            return _ANSI.sub("", shown).count("(Not in use)") >= options.lawyers
+            free[0] = _ANSI.sub("", shown).count("(Not in use)")
+            return free[0] >= options.lawyers
 
-        await _poll(all_offered, timeout=60 + options.lawyers / 5, what=f"all lawyers free in queue {queue}")
+        free = [0]
+        try:
+            timeout = 60 + options.lawyers / 5
+            await _poll(all_offered, timeout=timeout, what=f"all lawyers free in queue {queue}")
+        except TimeoutError as exc:
+            raise TimeoutError(
+                f"{exc}: {free[0]} of {options.lawyers} were (see {lawyers.file('-errors.log')})"
+            ) from None
         self.log(f"{options.lawyers} lawyers registered and free in queue {queue}")
 
     def citizen_queue(self) -> str:
@@ -890,6 +987,7 @@ class Suite:
             options.ami_cuts, options.controller_kills, options.asterisk_restarts, options.arrival_seconds
         )
         injections = [self._spawn(self.inject(fault)) for fault in schedule]
+        profiling = None if options.faults else self._spawn(self.profile())
         assert citizens.process is not None
         await asyncio.to_thread(citizens.process.wait)  # the deadline stops it otherwise
         self.log(
@@ -933,7 +1031,24 @@ class Suite:
             bad_summary_lines=bad,
         )
         faults = sorted(self.faults_done, key=lambda entry: float(entry.split()[0]))
-        return Result(verdict, self.figures(summaries, sipp, sampler), faults, self.workdir)
+        profile = profiling.result() if profiling is not None and profiling.done() else None
+        return Result(verdict, self.figures(summaries, sipp, sampler), faults, self.workdir, profile)
+
+    async def profile(self) -> ThreadProfile | None:
+        """Asterisk's threads over a window of steady load: once the first calls talk, until
+        shortly before the last arrival."""
+        options = self.options
+        start = TOPIC_AT / 1000 + RING_MS / 1000 + options.talk_seconds
+        window = min(30.0, options.arrival_seconds - start - 5)
+        pid = self.asterisk_pid()
+        if window < 5 or pid is None or self.layout is None:
+            return None
+        await asyncio.sleep(start)
+        try:
+            return await profile_threads(self.layout, pid, window)
+        except HotlineError as exc:
+            self.log(f"no thread profile: {exc}")
+            return None
 
     def _spawn(self, work: Awaitable[T]) -> asyncio.Task[T]:
         task: asyncio.Task[T] = asyncio.ensure_future(work)

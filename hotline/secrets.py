@@ -26,8 +26,8 @@ def ensure_secret(path: Path, *, nbytes: int = 32) -> str:
 
 def new_password(nbytes: int = 12) -> str:
     """A random password to show once, URL-safe, never starting with '-' (a command line would
-    take it for an option)."""
+    take it for an option) nor with '0x' (SIP tools such as SIPp read such a password as hex)."""
     while True:
         value = secrets.token_urlsafe(nbytes)
-        if value[0].isalnum():
+        if value[0].isalnum() and not value.lower().startswith("0x"):
             return value

@@ -121,6 +121,17 @@ TEMPLATES: tuple[str, ...] = (
     "acl.conf",
     "udptl.conf",
     "pjproject.conf",
+    "stasis.conf",
+)
+
+# Stasis message types Asterisk need not create at all (stasis.conf): the AMI's VarSet and RTCP*
+# events, which nothing subscribes to, are built from them, and no module the hotline loads
+# consumes them. (Declining DTMF, hangup-request, music-on-hold or MixMonitor messages as well
+# makes the manager module fail to load: it routes those types by name.)
+STASIS_DECLINED: tuple[str, ...] = (
+    "ast_channel_varset_type",
+    "ast_rtp_rtcp_sent_type",
+    "ast_rtp_rtcp_received_type",
 )
 
 SIP_REALM = "hotline"
@@ -225,6 +236,7 @@ def build_context(
             "events": sorted(SUBSCRIBED_EVENTS),
             "disabled_events": sorted(DISABLED_EVENTS - SUBSCRIBED_EVENTS),
         },
+        "stasis_declined": STASIS_DECLINED,
     }
 
 

@@ -184,8 +184,8 @@ class RecordingRegistry:
         return registered
 
     def _drop_silent_monitor_files(self, recording_file: str) -> None:
-        """MixMonitor (option b) opens its files at the intake but writes only while the caller
-        talks with someone: a call that ended without a lawyer leaves headers without audio."""
+        """The queue starts MixMonitor only when a lawyer answers, so a call without a lawyer has
+        no files; header-only files (a monitor started at the intake, as before) are removed."""
         for suffix in MONITOR_SUFFIXES:
             path = self.spool / "monitor" / f"{recording_file}{suffix}"
             if path.exists() and wav_duration(path) == 0:

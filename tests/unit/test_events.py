@@ -280,3 +280,18 @@ def test_no_event_the_controller_decodes_is_disabled_in_asterisk() -> None:
     one the controller decodes (the call records would silently stop following calls)."""
     assert not ev.DISABLED_EVENTS & ev.SUBSCRIBED_EVENTS
     assert {"Newexten", "VarSet", "RTCPSent"} <= ev.DISABLED_EVENTS
+
+
+def test_stasis_declines_only_messages_of_disabled_events() -> None:
+    """stasis.conf stops Asterisk from creating some internal messages: only those whose AMI events
+    are disabled (a declined type the controller needed would silently stop its events)."""
+    from hotline.asterisk.render import STASIS_DECLINED
+
+    events_of = {
+        "ast_channel_varset_type": {"VarSet"},
+        "ast_rtp_rtcp_sent_type": {"RTCPSent"},
+        "ast_rtp_rtcp_received_type": {"RTCPReceived"},
+    }
+    assert set(STASIS_DECLINED) <= set(events_of)
+    for name in STASIS_DECLINED:
+        assert events_of[name] <= ev.DISABLED_EVENTS - ev.SUBSCRIBED_EVENTS
