@@ -209,8 +209,8 @@ class Verdict:
     # Recordings: expected but not on the record, registered but not sealed (or legs missing).
     not_registered: list[str] = field(default_factory=list)
     not_sealed: list[str] = field(default_factory=list)
-    # Plaintext WAV files with audio still in Asterisk's spool, and empty ones (a header only:
-    # MixMonitor's files of a call that never reached a lawyer; no audio, reported, not counted).
+    # Plaintext WAV files with audio still in Asterisk's spool, and empty ones (a header only, no
+    # audio: reported, not counted).
     wav_left: list[str] = field(default_factory=list)
     empty_wavs: list[str] = field(default_factory=list)
     # The largest difference seen per time field (seconds), for the tolerance.

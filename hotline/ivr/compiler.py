@@ -108,7 +108,6 @@ def _transfer(flow: Flow, step: Step, transfer_timeout: int) -> _Extension:
     ext.add("Gosub(hotline-route,s,1)")
     if step.prompt():
         ext.add(f"Playback({_sound(flow, step.prompt())})")
-    ext.add("StopMixMonitor()")
     ext.add(f"Dial(PJSIP/trunk-{trunk},{transfer_timeout},U(hotline-transfer-answered^{trunk}))")
     ext.add(f'GotoIf($["${{DIALSTATUS}}" = "ANSWER"]?done:{step.link("failed")},1)')
     ext.add("Hangup()", label="done")
@@ -119,7 +118,6 @@ def _voicemail(flow: Flow, step: Step, max_seconds: int) -> _Extension:
     return (
         _Extension(step.name, "The caller leaves a message, which becomes a callback.")
         .add("Gosub(hotline-route,s,1)")
-        .add("StopMixMonitor()")
         .add("Set(HOTLINE_VM=${CHANNEL(linkedid)})")
         .add("UserEvent(HotlineVoicemail,HotlineFile: ${HOTLINE_VM})")
         .add(f"Playback({_sound(flow, step.prompt())}&beep)")
