@@ -13,6 +13,8 @@ import logging
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
+from hotline.waiting import wait_set
+
 log = logging.getLogger(__name__)
 
 J = TypeVar("J")
@@ -102,6 +104,5 @@ class ClaimingLoop(Generic[J]):
                 await self.fill()
             except Exception:
                 log.exception("%s: claiming due jobs failed; retrying", self.name)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
+            await wait_set(self._wakeup, self._poll)
             self._wakeup.clear()

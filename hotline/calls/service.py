@@ -43,6 +43,7 @@ from hotline.calls.state import (
 from hotline.calls.summaries import CallSummary, Cursor
 from hotline.db.base import from_epoch, utcnow
 from hotline.errors import HotlineError
+from hotline.waiting import wait_set
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -470,8 +471,7 @@ class CallRecorder:
 
     async def _flush_loop(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=1.0)
+            await wait_set(self._wakeup, 1.0)
             self._wakeup.clear()
             try:
                 await self.flush()

@@ -24,6 +24,7 @@ from hotline.settings import Settings
 from hotline.sip.acl import apply_acl, render_acl
 from hotline.sip.policy import AclEntries, Ban, BanBook, BanPolicy, acl_entries
 from hotline.sip.store import BanStore
+from hotline.waiting import wait_set
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,7 @@ class SipGuard:
             expiry = self.book.next_expiry()
             if expiry is not None:
                 delay = min(delay, max(0.0, expiry - self._clock()) + 0.01)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+            await wait_set(self._wake, delay)
 
     async def _sync(self, force: bool) -> None:
         new, self._new = self._new, []

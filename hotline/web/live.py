@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
+from hotline.waiting import wait_set
+
 KEEPALIVE_SECONDS = 15.0
 # Changes closer together than this are sent as one (a burst of AMI events, one page update).
 COALESCE_SECONDS = 0.05
@@ -36,9 +38,7 @@ class ChangeFeed:
         """The version after ``seen``, or the same one when ``timeout`` passes first."""
         while self.version == seen:
             self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), timeout)
-            except TimeoutError:
+            if not await wait_set(self._changed, timeout) and self.version == seen:
                 break
         return self.version
 
