@@ -377,12 +377,12 @@ async def profile_threads(layout: InstanceLayout, pid: int, seconds: float) -> T
 
     names = parse_threads(await cli("core show threads"))
     processed = parse_taskprocessors(await cli("core show taskprocessors"))
-    baseline, started = thread_ticks(pid), time.monotonic()
+    baseline, started = await asyncio.to_thread(thread_ticks, pid), time.monotonic()
     last = dict(baseline)
     tick = 0
-    while (elapsed := time.monotonic() - started) < seconds:
+    while time.monotonic() - started < seconds:
         await asyncio.sleep(1.0)
-        last.update(thread_ticks(pid))
+        last.update(await asyncio.to_thread(thread_ticks, pid))
         tick += 1
         if tick % 3 == 0:
             names |= parse_threads(await cli("core show threads"))
