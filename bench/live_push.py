@@ -28,7 +28,8 @@ import uvicorn
 from hotline.ami import events as ev
 from hotline.app import create_app
 from hotline.auth.service import create_user
-from hotline.runtime import Runtime
+from hotline.calls.service import CallRecorder
+from hotline.kernel.compose import Runtime
 from hotline.settings import AsteriskSettings, Settings
 
 GOAL_SECONDS = 1.0
@@ -78,7 +79,7 @@ async def measure(events: int, viewers: int) -> list[float]:
             async with http.stream("GET", "/api/v1/wallboard/stream", headers=headers) as response:
                 lines = response.aiter_lines()
                 await _waiting(lines, "labour", 0)
-                recorder = runtime.recorder
+                recorder = runtime.part(CallRecorder)
                 assert recorder is not None
                 for n in range(events):
                     uid = f"bench.{n}"

@@ -430,8 +430,10 @@ async def drive(
     recorder = CallRecorder(store)
     tickets = TimedTicketJobs(sessions, desk)
     scheduler = AsyncIOScheduler(timezone=calendar.timezone)
-    RecordingJobs(registry, on_sealed=on_sealed).schedule(scheduler, purge_at=None)
-    tickets.schedule(scheduler, escalate_every=60)
+    recording_jobs = RecordingJobs(registry)
+    recording_jobs.sealed_hooks.append(on_sealed)
+    for job in (*recording_jobs.jobs(purge_at=None, timezone="UTC"), *tickets.jobs(escalate_every=60)):
+        scheduler.add_job(job.run, job.trigger, id=job.id, **job.options)
     load = Load(recorder, sessions, desk, audit, spool, tally, random.Random(seed))
     watcher = TicketWatcher(sessions)
     watcher.start_after(last_ticket)

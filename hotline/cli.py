@@ -8,7 +8,7 @@ import contextlib
 import getpass
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,8 +40,8 @@ def _render(settings: Settings) -> None:
 
 def cmd_asterisk(args: argparse.Namespace) -> None:
     from hotline.asterisk import process
+    from hotline.asterisk.layout import instance_layout
     from hotline.asterisk.provision import provision
-    from hotline.runtime import instance_layout
 
     settings = _settings()
     layout = instance_layout(settings)
@@ -100,11 +100,10 @@ def cmd_config(args: argparse.Namespace) -> None:
 
 
 def cmd_db(args: argparse.Namespace) -> None:
-    from hotline.db.migrate import upgrade
-    from hotline.runtime import build_runtime
+    from hotline.db.session import database_of
 
-    upgrade(build_runtime(_settings()).engine)
-    print("Database is up to date.")
+    with database_of(_settings()):
+        print("Database is up to date.")
 
 
 def _read_password(prompt: str) -> str:
@@ -116,26 +115,23 @@ def _read_password(prompt: str) -> str:
 def cmd_user(args: argparse.Namespace) -> None:
     from hotline.asterisk.config import apply_configuration
     from hotline.auth.service import assign_phone, create_user, link_lawyer
-    from hotline.db.migrate import upgrade
-    from hotline.runtime import build_runtime
+    from hotline.db.session import database_of
 
     settings = _settings()
-    runtime = build_runtime(settings)
-    upgrade(runtime.engine)
     if args.action == "create":
         password = _read_password("Password: ")
-        with runtime.session_factory.begin() as session:
+        with database_of(settings) as db, db.session_factory.begin() as session:
             user = create_user(session, args.name, password, args.role)
             if args.lawyer:
                 link_lawyer(session, args.name, args.lawyer)
         linked = f", linked to lawyer {args.lawyer}" if args.lawyer else ""
         print(f"User {user.username!r} ({user.role}) created{linked}.")
     elif args.action == "link":
-        with runtime.session_factory.begin() as session:
+        with database_of(settings) as db, db.session_factory.begin() as session:
             link_lawyer(session, args.name, args.extension)
         print(f"User {args.name!r} now uses the desk of lawyer {args.extension}.")
     else:  # phone
-        with runtime.session_factory.begin() as session:
+        with database_of(settings) as db, db.session_factory.begin() as session:
             sip_password = assign_phone(session, args.name, args.extension)
         print(f"Supervisor {args.name} has the listening phone {args.extension}.")
         print(f"SIP user name: {args.extension}  password: {sip_password}  (shown once)")
@@ -143,15 +139,12 @@ def cmd_user(args: argparse.Namespace) -> None:
 
 
 def cmd_lawyer(args: argparse.Namespace) -> None:
-    from hotline.db.migrate import upgrade
+    from hotline.db.session import database_of
     from hotline.routing import service
-    from hotline.runtime import build_runtime
 
     settings = _settings()
-    runtime = build_runtime(settings)
-    upgrade(runtime.engine)
     if args.action == "add":
-        with runtime.session_factory.begin() as session:
+        with database_of(settings) as db, db.session_factory.begin() as session:
             created = service.create_lawyer(session, args.name, args.extension)
         print(f"Lawyer {args.name} has extension {created.extension}.")
         print(f"SIP user name: {created.extension}  password: {created.sip_password}  (shown once)")
@@ -162,7 +155,7 @@ def cmd_lawyer(args: argparse.Namespace) -> None:
         return
     from hotline.db.base import utcnow
 
-    with runtime.session_factory.begin() as session:
+    with database_of(settings) as db, db.session_factory.begin() as session:
         lawyer = service.get_lawyer(session, args.extension)
         if args.action == "login":
             service.start_manual_shift(session, lawyer, utcnow(), settings.routing.manual_shift_hours)
@@ -177,7 +170,7 @@ def cmd_lawyer(args: argparse.Namespace) -> None:
 async def _ami_session(settings: Settings) -> AsyncIterator[AmiClient]:
     """A short AMI session of the command's own (the controller keeps its connection)."""
     from hotline.ami.client import AmiClient
-    from hotline.runtime import ami_endpoint
+    from hotline.ami.endpoint import ami_endpoint
 
     client = AmiClient(
         ami_endpoint(settings),
@@ -193,13 +186,13 @@ async def _ami_session(settings: Settings) -> AsyncIterator[AmiClient]:
 
 
 def _pause(settings: Settings, extension: str, reason: str | None) -> None:
+    from hotline.db.session import database_of
     from hotline.routing import service
     from hotline.routing.applier import pause_member
-    from hotline.runtime import build_runtime
 
     reasons = settings.routing.pause_reasons
     service.check_pause_reason(reasons, reason)
-    with build_runtime(settings).session_factory() as session:
+    with database_of(settings) as db, db.session_factory() as session:
         service.get_lawyer(session, extension)
 
     async def run() -> None:
@@ -213,16 +206,18 @@ def _pause(settings: Settings, extension: str, reason: str | None) -> None:
 def _apply_roster(settings: Settings) -> list[str]:
     """Apply the roster to Asterisk now (through our own AMI session); return who is on duty."""
     from hotline.ami.client import AmiAuthenticationFailed, AmiUnavailable
+    from hotline.db.session import database_of
     from hotline.ivr.service import load_ivr
     from hotline.routing.applier import RosterApplier
-    from hotline.runtime import build_runtime
 
-    applier = RosterApplier(build_runtime(settings).session_factory, load_ivr(settings).catalog)
+    catalog = load_ivr(settings).catalog
 
     async def run() -> list[str]:
         try:
-            async with _ami_session(settings) as client:
-                applied = await applier.apply_with(client)
+            with database_of(settings) as db:
+                applier = RosterApplier(db.session_factory, catalog)
+                async with _ami_session(settings) as client:
+                    applied = await applier.apply_with(client)
         except (AmiUnavailable, AmiAuthenticationFailed) as exc:
             print(
                 f"Saved. Asterisk is not reachable ({exc.message}); "
@@ -241,15 +236,12 @@ def _apply_roster(settings: Settings) -> list[str]:
 def cmd_roster(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from hotline.db.migrate import upgrade
+    from hotline.db.session import database_of
     from hotline.ivr.service import load_ivr
     from hotline.routing import service
     from hotline.routing.roster_file import RosterTooLarge, parse_roster
-    from hotline.runtime import build_runtime
 
     settings = _settings()
-    runtime = build_runtime(settings)
-    upgrade(runtime.engine)
     ivr = load_ivr(settings)
     if args.action == "show":
         from datetime import timedelta
@@ -258,7 +250,7 @@ def cmd_roster(args: argparse.Namespace) -> None:
         from hotline.db.base import utcnow
 
         zone = ZoneInfo(ivr.calendar.timezone)
-        with runtime.session_factory() as session:
+        with database_of(settings) as db, db.session_factory() as session:
             now = utcnow()
             print(
                 "On duty now: "
@@ -287,7 +279,7 @@ def cmd_roster(args: argparse.Namespace) -> None:
         if size > settings.roster.max_bytes:
             raise RosterTooLarge.of_bytes(path.name, size, settings.roster.max_bytes)
         files.append((path.name, data))
-    with runtime.session_factory.begin() as session:
+    with database_of(settings) as db, db.session_factory.begin() as session:
         roster = parse_roster(
             files,
             topics=ivr.catalog.topic_aliases(),
@@ -311,61 +303,30 @@ def cmd_roster(args: argparse.Namespace) -> None:
 def cmd_first_run(args: argparse.Namespace) -> None:
     """On a new installation: an admin, a supervisor with a listening phone, one lawyer with a
     desk account and a quality reviewer, each with generated passwords shown once."""
-    from sqlalchemy import select
+    from hotline.db.session import database_of
+    from hotline.routing.first_run import seed_first_run
 
-    from hotline.auth.models import User
-    from hotline.auth.service import assign_phone, create_user, link_lawyer
-    from hotline.db.migrate import upgrade
-    from hotline.routing import service
-    from hotline.routing.models import Lawyer
-    from hotline.runtime import build_runtime
-    from hotline.secrets import new_password
-
-    runtime = build_runtime(_settings())
-    upgrade(runtime.engine)
-    with runtime.session_factory.begin() as session:
-        if session.scalar(select(User).where(User.role == "admin")) is None:
-            password = new_password()
-            create_user(session, "admin", password, "admin")
-            print(f"Created user admin with password {password}  (shown once; sign in at /docs)")
-        server = f"127.0.0.1:{runtime.settings.asterisk.sip_port}"
-        if session.scalar(select(Lawyer)) is None:
-            created = service.create_lawyer(session, "值班律师", "8001")
-            print(
-                f"Created lawyer 8001: SIP user 8001, password {created.sip_password}, "
-                f"server {server}  (shown once)"
-            )
-            password = new_password()
-            create_user(session, "lawyer-8001", password, "lawyer")
-            link_lawyer(session, "lawyer-8001", "8001")
-            print(
-                f"Created user lawyer-8001 (lawyer 8001's desk, /desk) with password {password}  (shown once)"
-            )
-        if session.scalar(select(User).where(User.role == "supervisor")) is None:
-            password = new_password()
-            create_user(session, "supervisor", password, "supervisor")
-            sip_password = assign_phone(session, "supervisor", "9001")
-            print(f"Created user supervisor (/wallboard) with password {password}  (shown once)")
-            print(
-                f"  and the supervisor's phone: SIP user 9001, password {sip_password}, "
-                f"server {server}  (shown once)"
-            )
-        if session.scalar(select(User).where(User.role == "reviewer")) is None:
-            password = new_password()
-            create_user(session, "reviewer", password, "reviewer")
-            print(f"Created user reviewer (quality review, /review) with password {password}  (shown once)")
+    settings = _settings()
+    with database_of(settings) as db, db.session_factory.begin() as session:
+        created = seed_first_run(session)
+    server = f"127.0.0.1:{settings.asterisk.sip_port}"
+    for item in created:
+        where = f", server {server}" if "SIP user" in item.what else ""
+        print(f"Created {item.what} with password {item.password}{where}  (shown once)")
+    if not created:
+        print("Every first account exists already; nothing created.")
 
 
-def _registry(settings: Settings) -> RecordingRegistry:
-    from hotline.db.migrate import upgrade
+@contextlib.contextmanager
+def _registry(settings: Settings) -> Iterator[RecordingRegistry]:
+    from hotline.asterisk.layout import spool_dir
+    from hotline.db.session import database_of
+    from hotline.recordings.audit import AuditLog
     from hotline.recordings.service import RecordingRegistry
-    from hotline.runtime import build_runtime, spool_dir
 
-    runtime = build_runtime(settings)
-    upgrade(runtime.engine)
-    return RecordingRegistry.from_settings(
-        settings, runtime.session_factory, spool_dir(settings), runtime.audit
-    )
+    with database_of(settings) as db:
+        audit = AuditLog.from_settings(settings, db.session_factory)
+        yield RecordingRegistry.from_settings(settings, db.session_factory, spool_dir(settings), audit)
 
 
 def cmd_recordings(args: argparse.Namespace) -> None:
@@ -377,7 +338,8 @@ def cmd_recordings(args: argparse.Namespace) -> None:
         line = new_key_line(args.id)
         if args.append:
             path = key_file(settings)
-            _registry(settings)  # creates the key file if there is none yet
+            with _registry(settings):  # creates the key file if there is none yet
+                pass
             with path.open("a") as handle:
                 handle.write(line + "\n")
             print(
@@ -387,8 +349,12 @@ def cmd_recordings(args: argparse.Namespace) -> None:
         else:
             print(line)
         return
-    registry = _registry(settings)
-    if args.action == "reseal":
+    with _registry(settings) as registry:
+        _recordings_action(args.action, registry)
+
+
+def _recordings_action(action: str, registry: RecordingRegistry) -> None:
+    if action == "reseal":
         changed = registry.reseal()
         print(f"{changed} recording files re-encrypted with key {registry.keyring.current!r}.")
     else:  # purge
@@ -402,13 +368,12 @@ def cmd_recordings(args: argparse.Namespace) -> None:
 
 
 def cmd_audit(args: argparse.Namespace) -> None:
-    from hotline.db.migrate import upgrade
-    from hotline.runtime import build_runtime
+    from hotline.db.session import database_of
+    from hotline.recordings.audit import AuditLog
 
-    runtime = build_runtime(_settings())
-    upgrade(runtime.engine)
-    with runtime.session_factory() as session:
-        verdict = runtime.audit.verify(session)
+    settings = _settings()
+    with database_of(settings) as db, db.session_factory() as session:
+        verdict = AuditLog.from_settings(settings, db.session_factory).verify(session)
     if verdict.intact:
         anchored = f"; the anchor vouches for entry {verdict.anchored_seq}" if verdict.anchored_seq else ""
         print(f"The audit log is intact: {verdict.entries} entries, every MAC matches{anchored}.")
@@ -423,17 +388,21 @@ def cmd_audit(args: argparse.Namespace) -> None:
 
 
 def cmd_transcribe(args: argparse.Namespace) -> None:
-    from tqdm import tqdm
-
-    from hotline.transcription import service
-    from hotline.transcription.worker import build_transcriber
-
     settings = _settings()
     if args.model:
         settings.transcription.model_dir = args.model
     if args.workers:
         settings.transcription.workers = args.workers
-    registry = _registry(settings)
+    with _registry(settings) as registry:
+        _transcribe(args, settings, registry)
+
+
+def _transcribe(args: argparse.Namespace, settings: Settings, registry: RecordingRegistry) -> None:
+    from tqdm import tqdm
+
+    from hotline.transcription import service
+    from hotline.transcription.worker import build_transcriber
+
     sessions = registry.sessions
     if args.retry_failed:
         print(f"{service.retry_failed(sessions)} failed jobs queued again.")
@@ -501,7 +470,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_sip(args: argparse.Namespace) -> None:
     import time
 
-    from hotline.runtime import instance_layout
+    from hotline.asterisk.layout import instance_layout
     from hotline.sip import admin
 
     settings = _settings()

@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hotline.asterisk.layout import instance_layout
 from hotline.asterisk.process import remote_command
 from hotline.ivr.calendar import is_open
 from hotline.ivr.service import load_ivr
-from hotline.runtime import instance_layout
 from hotline.settings import load_settings
 from tests import sipp
 

@@ -17,21 +17,27 @@ import subprocess
 import time
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.app import create_app
 from hotline.db.base import utcnow
+from hotline.db.session import open_database
+from hotline.kernel.compose import Runtime
+from hotline.private_files import secure_state
+from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import decrypt_file
 from hotline.recordings.models import Recording, RecordingFile, RecordingState
 from hotline.recordings.service import RecordingRegistry
-from hotline.runtime import Runtime
+from hotline.secrets import ensure_secret
 from hotline.settings import AsteriskSettings, Settings
 
 T = TypeVar("T")
@@ -130,6 +136,26 @@ def drop_postgres_database(url: str) -> None:
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
     engine.dispose()
+
+
+@dataclass(frozen=True)
+class Offline:
+    """An installation's database and audit log, without the controller running."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    audit: AuditLog
+
+
+def offline(settings: Settings) -> Offline:
+    """What a start opens: the private state directories, the database (not migrated), the token
+    key and the audit log."""
+    secure_state(settings)
+    ensure_secret(settings.secrets_dir / "token_key", nbytes=48)
+    database = open_database(settings.resolved_database_url)
+    audit = AuditLog.from_settings(settings, database.session_factory)
+    return Offline(settings, database.engine, database.session_factory, audit)
 
 
 @contextlib.asynccontextmanager

@@ -7,16 +7,16 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotline.ami.endpoint import ami_secret
 from hotline.asterisk import prompts, render
-from hotline.asterisk.layout import prepare_instance
+from hotline.asterisk.layout import instance_layout, prepare_instance
 from hotline.asterisk.process import read_pid, reload
 from hotline.asterisk.provision import require_root
-from hotline.db.migrate import upgrade
+from hotline.db.session import database_of
 from hotline.errors import HotlineError
 from hotline.ivr.service import load_ivr, prompt_overrides, prompts_of
 from hotline.routing import queue_settings
 from hotline.routing.service import phone_endpoints
-from hotline.runtime import ami_secret, build_runtime
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,15 +33,10 @@ class Applied:
 def apply_configuration(settings: Settings) -> Applied:
     """Render Asterisk's files from the templates, the staff phones in the database and the prompts."""
     require_root(settings.asterisk.root)
-    runtime = build_runtime(settings)
-    try:
-        upgrade(runtime.engine)
-        with runtime.session_factory() as session:
-            phones = phone_endpoints(session)
-            settings = queue_settings.effective(settings, queue_settings.overrides(session))
-    finally:
-        runtime.engine.dispose()
-    layout = runtime.layout
+    with database_of(settings) as database, database.session_factory() as session:
+        phones = phone_endpoints(session)
+        settings = queue_settings.effective(settings, queue_settings.overrides(session))
+    layout = instance_layout(settings)
     ivr = load_ivr(settings)
     context = render.build_context(settings, layout, ami_secret(settings), phones, ivr)
     changed = render.write_files(layout, render.render_files(context))

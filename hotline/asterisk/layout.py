@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from hotline.errors import ConfigurationError, InvalidInputError
+from hotline.settings import Settings
 
 _INSTANCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
 # Asterisk's files: 0640 and 0750 at most (read by the group asterisk, nothing for others).
@@ -174,3 +175,14 @@ def _restrict(path: Path, changed: list[Path]) -> None:
             changed.append(path)
     except FileNotFoundError:  # Asterisk or the controller removed it meanwhile
         return
+
+
+def instance_layout(settings: Settings) -> InstanceLayout:
+    """The configured instance (``HOTLINE_ASTERISK__ROOT``, ``HOTLINE_ASTERISK__INSTANCE``)."""
+    return InstanceLayout(settings.asterisk.root, settings.asterisk.instance)
+
+
+def spool_dir(settings: Settings) -> Path:
+    """Where the configured instance's Asterisk writes recordings and voicemail, on this host."""
+    layout = instance_layout(settings)
+    return layout.host(layout.spool)

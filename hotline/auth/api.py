@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline.asterisk.config import reconfigure
 from hotline.auth import throttle
+from hotline.auth.deps import require
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import Permission
 from hotline.auth.service import (
@@ -25,8 +26,8 @@ from hotline.auth.service import (
     sign_in,
 )
 from hotline.db.session import in_transaction
-from hotline.deps import RuntimeDep, SessionDep, require
 from hotline.errors import InvalidInputError
+from hotline.kernel.deps import SessionDep, SharedDep
 from hotline.routing.api import SipCredentials, sip_credentials
 from hotline.routing.models import Lawyer
 from hotline.secrets import new_password
@@ -44,15 +45,15 @@ class Token(BaseModel):
 
 @router.post("/token")
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, runtime: RuntimeDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, shared: SharedDep
 ) -> Token:
     """A bearer token for a user name and password. Failed attempts count per name and client
     address, and per address: too many give 429 ``auth-locked`` with Retry-After."""
     user = sign_in(
-        runtime.session_factory, form.username, form.password, client_address(request), runtime.clock()
+        shared.session_factory, form.username, form.password, client_address(request), shared.clock()
     )
     return Token(
-        access_token=issue_token(user, runtime.token_key, runtime.settings.web.token_minutes), role=user.role
+        access_token=issue_token(user, shared.token_key, shared.settings.web.token_minutes), role=user.role
     )
 
 
@@ -112,8 +113,8 @@ def _user_out(session: Session, user: User, locked: set[str]) -> UserOut:
 
 
 @users.get("")
-def list_users(_admin: Admin, session: SessionDep, runtime: RuntimeDep) -> list[UserOut]:
-    locked = throttle.locked_names(session, runtime.clock())
+def list_users(_admin: Admin, session: SessionDep, shared: SharedDep) -> list[UserOut]:
+    locked = throttle.locked_names(session, shared.clock())
     everyone = session.scalars(select(User).order_by(User.username))
     return [_user_out(session, user, locked) for user in everyone]
 
@@ -129,7 +130,7 @@ def add_user(_admin: Admin, session: SessionDep, body: UserIn) -> NewUser:
 
 @users.patch("/{username}")
 def change_user(
-    admin: Admin, session: SessionDep, runtime: RuntimeDep, username: str, body: UserChange
+    admin: Admin, session: SessionDep, shared: SharedDep, username: str, body: UserChange
 ) -> UserOut:
     """Deactivate (which signs the user's browsers out) or reactivate (which lifts sign-in locks on
     the name, from every address), change the role, link or unlink a lawyer's extension."""
@@ -148,20 +149,20 @@ def change_user(
         if body.active:
             throttle.lift(session, user.username)
         else:
-            revoke_user_sessions(session, user.id, runtime.clock())
+            revoke_user_sessions(session, user.id, shared.clock())
     if body.lawyer_extension is not None:
         link_lawyer(session, username, body.lawyer_extension or None)
     session.flush()
-    return _user_out(session, user, throttle.locked_names(session, runtime.clock()))
+    return _user_out(session, user, throttle.locked_names(session, shared.clock()))
 
 
 @users.post("/{username}/phone")
-async def give_phone(_admin: Admin, runtime: RuntimeDep, username: str, body: PhoneIn) -> SipCredentials:
+async def give_phone(_admin: Admin, shared: SharedDep, username: str, body: PhoneIn) -> SipCredentials:
     """A supervisor's own phone for listening in: SIP credentials shown once."""
 
     def change(session: Session) -> str:
         return assign_phone(session, username, body.extension)
 
-    password = await asyncio.to_thread(in_transaction, runtime.session_factory, change)
-    note = await reconfigure(runtime.settings, "the phone cannot register yet")
-    return sip_credentials(runtime, body.extension, password, note)
+    password = await asyncio.to_thread(in_transaction, shared.session_factory, change)
+    note = await reconfigure(shared.settings, "the phone cannot register yet")
+    return sip_credentials(shared, body.extension, password, note)

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from hotline.api_types import IsoDateTime, Limit, Offset
+from hotline.auth.deps import require
 from hotline.auth.models import Role
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
 from hotline.calls.privacy import caller_for, check_caller_filter
 from hotline.calls.schemas import CallOut, CallPage
-from hotline.deps import SessionDep, require
+from hotline.kernel.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
 

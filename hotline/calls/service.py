@@ -28,7 +28,6 @@ from hotline.ami import actions
 from hotline.ami import events as ev
 from hotline.ami.caller_id import clean_number
 from hotline.ami.client import AmiClient
-from hotline.calls.board import EndedCall
 from hotline.calls.models import Call, SummaryCursor
 from hotline.calls.state import (
     CallChanged,
@@ -479,31 +478,3 @@ class CallRecorder:
                 log.exception("Call record flush failed; retrying")
                 await asyncio.sleep(1.0)
             await asyncio.sleep(self._flush_interval)
-
-
-# --- queries for the consoles -------------------------------------------------------------------
-
-
-def ended_calls_since(session: Session, since: datetime) -> list[EndedCall]:
-    """The calls started since ``since`` that have ended (for today's totals)."""
-    rows = session.execute(
-        select(
-            Call.queue, Call.lawyer, Call.answered_at, Call.wait_seconds, Call.talk_seconds, Call.rating
-        ).where(Call.started_at >= since, Call.ended_at.is_not(None))
-    )
-    return [
-        EndedCall(queue, lawyer, answered_at is not None, wait, talk, rating)
-        for queue, lawyer, answered_at, wait, talk, rating in rows
-    ]
-
-
-def previous_calls(session: Session, caller: str, *, excluding: str, limit: int = 5) -> list[Call]:
-    """The caller's latest earlier calls, newest first (the desk's screen pop)."""
-    return list(
-        session.scalars(
-            select(Call)
-            .where(Call.caller == caller, Call.linkedid != excluding)
-            .order_by(Call.started_at.desc(), Call.id.desc())
-            .limit(limit)
-        )
-    )

@@ -10,13 +10,19 @@ whenever another connection committed in between: the busy timeout does not appl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.db.migrate import upgrade
+from hotline.private_files import secure_state
+from hotline.settings import Settings
 
 # How long a writer waits for SQLite's write lock before giving up with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -67,3 +73,32 @@ def in_transaction(session_factory: sessionmaker[Session], change: Callable[[Ses
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@dataclass(frozen=True)
+class Database:
+    """The engine and its session factory, built once by an entry point and disposed by it."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str) -> Database:
+    engine = make_engine(url)
+    return Database(engine, make_session_factory(engine))
+
+
+@contextmanager
+def database_of(settings: Settings) -> Iterator[Database]:
+    """The configured database, migrated, for a command or a test: disposed on leaving. The state
+    directories are made private first (the SQLite file lives in one)."""
+    secure_state(settings)
+    database = open_database(settings.resolved_database_url)
+    try:
+        upgrade(database.engine)
+        yield database
+    finally:
+        database.dispose()

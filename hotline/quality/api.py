@@ -10,12 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.api_types import Id, Limit
+from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
 from hotline.calls.privacy import caller_for
-from hotline.deps import RuntimeDep, SessionDep, require
 from hotline.ivr.catalog import Catalog
+from hotline.ivr.service import IvrConfig
+from hotline.kernel.deps import SessionDep, SharedDep, part
 from hotline.quality import service
 from hotline.quality.models import Review, ReviewReason, ReviewState, Scorecard
 from hotline.quality.schemas import (
@@ -33,13 +35,11 @@ from hotline.quality.schemas import (
     ScorecardOut,
 )
 from hotline.routing.models import Lawyer
-from hotline.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
 
 
-def _catalog(runtime: Runtime) -> Catalog | None:
-    return runtime.ivr.catalog if runtime.ivr else None
+IvrDep = Annotated[IvrConfig, part(IvrConfig)]
 
 
 Reviewer = Annotated[Actor, Depends(require(Permission.review_calls))]
@@ -105,7 +105,7 @@ def _detail(session: Session, actor: Actor, review: Review, catalog: Catalog | N
 @router.get("/reviews")
 def reviews(
     session: SessionDep,
-    runtime: RuntimeDep,
+    ivr: IvrDep,
     actor: Reviewer,
     reviewer: str | None = None,
     state: ReviewState | None = None,
@@ -113,17 +113,17 @@ def reviews(
 ) -> list[ReviewOut]:
     """My reviews, to do first (a supervisor sees everyone's, ``reviewer=`` to narrow)."""
     found = service.list_reviews(session, actor, reviewer=reviewer, state=state, limit=limit)
-    return _outs(session, actor, found, _catalog(runtime))
+    return _outs(session, actor, found, ivr.catalog)
 
 
 @router.get("/reviews/{review_id}")
-def review(review_id: Id, session: SessionDep, runtime: RuntimeDep, actor: Reviewer) -> ReviewDetail:
-    return _detail(session, actor, service.get_review(session, review_id, actor), _catalog(runtime))
+def review(review_id: Id, session: SessionDep, ivr: IvrDep, actor: Reviewer) -> ReviewDetail:
+    return _detail(session, actor, service.get_review(session, review_id, actor), ivr.catalog)
 
 
 @router.put("/reviews/{review_id}")
 def score(
-    review_id: Id, body: ReviewUpdate, session: SessionDep, runtime: RuntimeDep, actor: Reviewer
+    review_id: Id, body: ReviewUpdate, session: SessionDep, ivr: IvrDep, actor: Reviewer
 ) -> ReviewDetail:
     """Save a draft, or submit (``submit: true``): then the grade is fixed and the review locked."""
     saved = service.save_review(
@@ -135,27 +135,28 @@ def score(
         comment=body.comment,
         submit=body.submit,
     )
-    return _detail(session, actor, saved, _catalog(runtime))
+    return _detail(session, actor, saved, ivr.catalog)
 
 
 @router.post("/reviews")
-def assign(body: AssignRequest, session: SessionDep, runtime: RuntimeDep, actor: Manager) -> ReviewOut:
+def assign(body: AssignRequest, session: SessionDep, ivr: IvrDep, actor: Manager) -> ReviewOut:
     """Assign a call to a reviewer by hand (e.g. after a complaint)."""
     created = service.assign(
         session, body.recording_id, body.reviewer, reason=ReviewReason.manual, assigned_by=actor.username
     )
-    return _outs(session, actor, [created], _catalog(runtime))[0]
+    return _outs(session, actor, [created], ivr.catalog)[0]
 
 
 @router.post("/quality/sample")
-def sample(body: SampleRequest, session: SessionDep, runtime: RuntimeDep, actor: Manager) -> SampleOut:
+def sample(
+    body: SampleRequest, session: SessionDep, shared: SharedDep, ivr: IvrDep, actor: Manager
+) -> SampleOut:
     """Run the 双随机 sample for one day now (the scheduler runs it every night for the day before)."""
-    settings = runtime.settings.quality
-    assert runtime.ivr is not None
+    settings = shared.settings.quality
     result = service.run_sampling(
         session,
         body.day,
-        timezone=runtime.ivr.calendar.timezone,
+        timezone=ivr.calendar.timezone,
         percent=settings.sample_percent,
         low_rating_max=settings.low_rating_max,
         assigned_by=actor.username,
@@ -163,7 +164,7 @@ def sample(body: SampleRequest, session: SessionDep, runtime: RuntimeDep, actor:
     return SampleOut(
         day=result.day,
         calls_per_lawyer=result.plan.calls_per_lawyer,
-        assigned=_outs(session, actor, list(result.created), _catalog(runtime)),
+        assigned=_outs(session, actor, list(result.created), ivr.catalog),
         unassigned=[call.linkedid for call in result.plan.unassigned],
         skipped=result.skipped,
         message=result.message,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.db.base import utcnow
+from hotline.kernel.plugin import Job
 from hotline.quality import service
 from hotline.settings import QualitySettings
 
@@ -17,17 +19,27 @@ log = logging.getLogger(__name__)
 
 
 class SamplingJob:
-    def __init__(self, sessions: sessionmaker[Session], settings: QualitySettings, timezone: str) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: QualitySettings,
+        timezone: str,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._timezone = timezone
+        self._clock = clock
 
-    def schedule(self, scheduler: AsyncIOScheduler) -> None:
+    def job(self) -> Job:
+        """Daily at ``sample_at`` (HH:MM in the calendar's time zone)."""
         hour, minute = (int(part) for part in self._settings.sample_at.split(":"))
-        scheduler.add_job(self.run, "cron", hour=hour, minute=minute, id="quality-sample", coalesce=True)
+        when = {"hour": hour, "minute": minute, "timezone": self._timezone, "coalesce": True}
+        return Job("quality-sample", self.run, "cron", when)
 
     async def run(self) -> None:
-        yesterday = datetime.now(ZoneInfo(self._timezone)).date() - timedelta(days=1)
+        yesterday = self._clock().astimezone(ZoneInfo(self._timezone)).date() - timedelta(days=1)
         try:
             message = await asyncio.to_thread(self.sample, yesterday)
         except Exception:

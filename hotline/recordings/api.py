@@ -14,12 +14,14 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
 from hotline.api_types import Id, IsoDateTime, Limit
+from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.db.base import utcnow
-from hotline.deps import RuntimeDep, SessionDep, require, started
+from hotline.kernel.deps import SessionDep, SharedDep, part
 from hotline.recordings import audit
 from hotline.recordings.access import Grant, byte_range, grant_expiry, issue_grant, read_grant
+from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import SealedReader
 from hotline.recordings.models import AuditEntry, Leg
 from hotline.recordings.need_to_know import check_may_hear
@@ -31,7 +33,6 @@ from hotline.recordings.schemas import (
     ExportRequest,
 )
 from hotline.recordings.service import RecordingRegistry, get_recording, metadata_of
-from hotline.runtime import Runtime
 from hotline.web.proxies import client_address
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
@@ -41,8 +42,8 @@ Listener = Annotated[Actor, Depends(require(Permission.listen_recordings))]
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def _registry(runtime: Runtime) -> RecordingRegistry:
-    return started(runtime.recordings, "recordings-unavailable")
+RegistryDep = Annotated[RecordingRegistry, part(RecordingRegistry)]
+AuditDep = Annotated[AuditLog, part(AuditLog)]
 
 
 @router.get("/{recording_id}")
@@ -58,7 +59,9 @@ def request_access(
     body: AccessRequest,
     request: Request,
     session: SessionDep,
-    runtime: RuntimeDep,
+    shared: SharedDep,
+    registry: RegistryDep,
+    audit_log: AuditDep,
     actor: Listener,
 ) -> AccessGranted:
     """Record why the recording is opened (audit log) and hand out URLs to its audio, valid for a while.
@@ -66,9 +69,8 @@ def request_access(
     A reviewer may open only the calls assigned to them; a supervisor any (need-to-know)."""
     check_may_hear(session, actor, recording_id)
     recording = get_recording(session, recording_id)
-    registry = _registry(runtime)
     registry.check_playable(recording)  # 404 now rather than a broken player later
-    entry = runtime.audit.append(
+    entry = audit_log.append(
         actor=actor.username,
         role=str(actor.role),
         action=audit.AuditAction(body.purpose),
@@ -77,9 +79,9 @@ def request_access(
         linkedid=recording.linkedid,
         client=client_address(request),
     )
-    expires = grant_expiry(utcnow(), runtime.settings.recordings.grant_seconds)
+    expires = grant_expiry(utcnow(), shared.settings.recordings.grant_seconds)
     token = issue_grant(
-        Grant(actor.username, recording.id, body.purpose, entry.seq, expires), runtime.token_key
+        Grant(actor.username, recording.id, body.purpose, entry.seq, expires), shared.token_key
     )
     return AccessGranted(
         recording_id=recording.id,
@@ -109,16 +111,17 @@ def audio(
     leg: Leg,
     request: Request,
     session: SessionDep,
-    runtime: RuntimeDep,
+    shared: SharedDep,
+    registry: RegistryDep,
     actor: Listener,
     grant: Annotated[str | None, Query(description="From POST /api/v1/recordings/{id}/access")] = None,
 ) -> Response:
     """One leg's WAV, decrypted on the fly; honours ``Range`` (206) so players can seek."""
-    issued = read_grant(grant, runtime.token_key, username=actor.username, recording_id=recording_id)
+    issued = read_grant(grant, shared.token_key, username=actor.username, recording_id=recording_id)
     # Checked again: the review may have been withdrawn since the grant was given.
     check_may_hear(session, actor, recording_id)
     recording = get_recording(session, recording_id)
-    reader = _registry(runtime).open(recording, leg)
+    reader = registry.open(recording, leg)
     try:
         wanted = byte_range(request.headers.get("range"), reader.size)
     except Exception:
@@ -160,15 +163,15 @@ def export(
     body: ExportRequest,
     request: Request,
     session: SessionDep,
-    runtime: RuntimeDep,
+    registry: RegistryDep,
+    audit_log: AuditDep,
     actor: Annotated[Actor, Depends(require(Permission.export_recordings))],
 ) -> Response:
     """A ZIP of every file of the recording (decrypted) and its metadata; audited."""
     check_may_hear(session, actor, recording_id)  # supervisors only today; the rule holds whatever the matrix
     recording = get_recording(session, recording_id)
-    registry = _registry(runtime)
     readers = [(f.leg, registry.open(recording, f.leg)) for f in recording.files]
-    entry = runtime.audit.append(
+    entry = audit_log.append(
         actor=actor.username,
         role=str(actor.role),
         action=audit.AuditAction.export,
@@ -220,10 +223,10 @@ def audit_entries(
 
 
 @audit_router.get("/verify")
-def audit_verify(session: SessionDep, runtime: RuntimeDep, _actor: AuditReader) -> AuditVerdict:
+def audit_verify(session: SessionDep, audit_log: AuditDep, _actor: AuditReader) -> AuditVerdict:
     """Recompute the chain's MACs and hold its end against the anchor (as ``hotline audit verify``
     does): ``problem_id`` names what is wrong, e.g. ``truncated`` when the newest entries were deleted."""
-    verdict = runtime.audit.verify(session)
+    verdict = audit_log.verify(session)
     return AuditVerdict(
         entries=verdict.entries,
         intact=verdict.intact,

@@ -6,45 +6,34 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
+from hotline.kernel.plugin import Job
 from hotline.recordings.service import Purged, RecordingRegistry
 
 log = logging.getLogger(__name__)
 
 
 class RecordingJobs:
-    def __init__(
-        self, registry: RecordingRegistry, *, on_sealed: Callable[[list[int]], Awaitable[None]] | None = None
-    ) -> None:
+    def __init__(self, registry: RecordingRegistry) -> None:
         self.registry = registry
-        self.on_sealed = on_sealed
+        # Told the ids of the recordings each sweep sealed (the transcription queue).
+        self.sealed_hooks: list[Callable[[list[int]], Awaitable[None]]] = []
         self.last_purge: list[Purged] | None = None
 
-    def schedule(
-        self, scheduler: AsyncIOScheduler, *, purge_at: str | None, sweep_seconds: float = 1.0
-    ) -> None:
-        """The sweep every ``sweep_seconds``; the purge daily at ``purge_at`` (HH:MM; None: never)."""
-        scheduler.add_job(
-            self.sweep,
-            "interval",
-            seconds=sweep_seconds,
-            id="recordings-sweep",
-            coalesce=True,
-            max_instances=1,
-        )
+    def jobs(self, *, purge_at: str | None, timezone: str, sweep_seconds: float = 1.0) -> tuple[Job, ...]:
+        """The sweep every ``sweep_seconds``; the purge daily at ``purge_at`` (HH:MM in ``timezone``;
+        None: never)."""
+        once = {"coalesce": True, "max_instances": 1}
+        sweep = Job("recordings-sweep", self.sweep, "interval", {"seconds": sweep_seconds, **once})
         if purge_at is None:
-            return
+            return (sweep,)
         hour, minute = (int(part) for part in purge_at.split(":"))
-        scheduler.add_job(
+        purge = Job(
+            "recordings-purge",
             self.purge,
             "cron",
-            hour=hour,
-            minute=minute,
-            id="recordings-purge",
-            coalesce=True,
-            max_instances=1,
+            {"hour": hour, "minute": minute, "timezone": timezone, **once},
         )
+        return sweep, purge
 
     async def sweep(self) -> None:
         """Register what Asterisk finished writing and seal it; tell the transcription queue."""
@@ -53,12 +42,12 @@ class RecordingJobs:
         except Exception:
             log.exception("Registering or sealing recordings failed; the next sweep retries")
             return
-        if sealed and self.on_sealed is not None:
+        for hook in self.sealed_hooks if sealed else ():
             try:
-                await self.on_sealed(sealed)
+                await hook(sealed)
             except Exception:
                 log.exception(
-                    "Queueing recordings %s for transcription failed; the queue catches up later", sealed
+                    "Telling %s of the sealed recordings %s failed; it catches up later", hook, sealed
                 )
 
     def _register_and_seal(self) -> list[int]:

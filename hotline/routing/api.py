@@ -19,22 +19,29 @@ from sqlalchemy.orm import Session
 
 from hotline.api_types import Count, IsoDateTime
 from hotline.asterisk.config import reconfigure
+from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.db.base import utcnow
 from hotline.db.session import in_transaction
-from hotline.deps import RuntimeDep, SessionDep, get_ami, require
 from hotline.errors import HotlineError
 from hotline.ivr.catalog import personal_queue
+from hotline.ivr.service import IvrConfig
+from hotline.kernel.deps import SessionDep, SharedDep, get_ami, part
+from hotline.kernel.shared import Shared
 from hotline.routing import queue_settings, service
-from hotline.routing.applier import Applied
+from hotline.routing.applier import Applied, RosterApplier
+from hotline.routing.changes import LawyerChanges
 from hotline.routing.models import Lawyer
 from hotline.routing.roster_file import RosterTooLarge, parse_roster
-from hotline.runtime import Runtime
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["roster"])
 T = TypeVar("T")
+
+ApplierDep = Annotated[RosterApplier, part(RosterApplier)]
+IvrDep = Annotated[IvrConfig, part(IvrConfig)]
+LawyerChangesDep = Annotated[LawyerChanges, part(LawyerChanges)]
 
 
 class DutyStatus(BaseModel):
@@ -70,58 +77,52 @@ class RosterOut(BaseModel):
     shifts: list[ShiftOut]
 
 
-async def change_roster(runtime: Runtime, change: Callable[[Session], T]) -> tuple[T, Applied | None]:
+async def change_roster(
+    shared: Shared, applier: RosterApplier, change: Callable[[Session], T]
+) -> tuple[T, Applied | None]:
     """Run ``change`` in its own committed transaction (off the event loop), then apply the roster."""
 
-    result = await asyncio.to_thread(in_transaction, runtime.session_factory, change)
-    if runtime.applier is None:
-        return result, None
+    result = await asyncio.to_thread(in_transaction, shared.session_factory, change)
     try:
-        return result, await runtime.applier.apply()
+        return result, await applier.apply()
     except HotlineError as exc:
         log.warning("Roster saved but not applied yet (%s); the next AMI login applies it", exc)
         return result, None
 
 
-def forget_lawyers(runtime: Runtime) -> None:
-    """The live pages read the lawyers again (one was added)."""
-    if runtime.monitor is not None:
-        runtime.monitor.forget_lawyers()
-
-
-def _status(extension: str, applied: Applied | None, runtime: Runtime) -> DutyStatus:
+def _status(extension: str, applied: Applied | None, ivr: IvrConfig) -> DutyStatus:
     on_duty = applied is not None and extension in applied.on_duty
     queues = []
-    if on_duty and runtime.ivr is not None:
-        queues = [queue for queue, _t, _l in runtime.ivr.catalog.queues()] + [personal_queue(extension)]
+    if on_duty:
+        queues = [queue for queue, _t, _l in ivr.catalog.queues()] + [personal_queue(extension)]
     return DutyStatus(extension=extension, on_duty=on_duty, applied=applied is not None, queues=queues)
 
 
 @router.post(
     "/lawyers/{extension}/login", dependencies=[Depends(require(Permission.manage_queue_membership))]
 )
-async def log_in(runtime: RuntimeDep, extension: str) -> DutyStatus:
+async def log_in(shared: SharedDep, applier: ApplierDep, ivr: IvrDep, extension: str) -> DutyStatus:
     """On duty now: the lawyer's rostered shift, or else a shift of HOTLINE_ROUTING__MANUAL_SHIFT_HOURS."""
-    hours = runtime.settings.routing.manual_shift_hours
+    hours = shared.settings.routing.manual_shift_hours
 
     def change(session: Session) -> None:
         service.start_manual_shift(session, service.get_lawyer(session, extension), utcnow(), hours)
 
-    _none, applied = await change_roster(runtime, change)
-    return _status(extension, applied, runtime)
+    _none, applied = await change_roster(shared, applier, change)
+    return _status(extension, applied, ivr)
 
 
 @router.post(
     "/lawyers/{extension}/logout", dependencies=[Depends(require(Permission.manage_queue_membership))]
 )
-async def log_out(runtime: RuntimeDep, extension: str) -> DutyStatus:
+async def log_out(shared: SharedDep, applier: ApplierDep, ivr: IvrDep, extension: str) -> DutyStatus:
     """Off duty now: the shifts covering now end now."""
 
     def change(session: Session) -> None:
         service.end_shifts(session, service.get_lawyer(session, extension), utcnow())
 
-    _none, applied = await change_roster(runtime, change)
-    return _status(extension, applied, runtime)
+    _none, applied = await change_roster(shared, applier, change)
+    return _status(extension, applied, ivr)
 
 
 class PauseIn(BaseModel):
@@ -135,46 +136,51 @@ class PauseOut(BaseModel):
     reason_label: str | None
 
 
-async def pause_lawyer(runtime: Runtime, extension: str, reason: str | None) -> PauseOut:
+async def pause_lawyer(
+    shared: Shared, applier: RosterApplier, extension: str, reason: str | None
+) -> PauseOut:
     """Pause (with a reason code) or resume (``None``) a lawyer in every queue, now."""
-    reasons = runtime.settings.routing.pause_reasons
+    reasons = shared.settings.routing.pause_reasons
     service.check_pause_reason(reasons, reason)
-    await asyncio.to_thread(_existing_lawyer, runtime, extension)
-    get_ami(runtime)  # a clear 503 when Asterisk cannot be reached now
-    assert runtime.applier is not None
-    await runtime.applier.pause(extension, reason)
+    await asyncio.to_thread(_existing_lawyer, shared, extension)
+    get_ami(shared)  # a clear 503 when Asterisk cannot be reached now
+    await applier.pause(extension, reason)
     return PauseOut(
         extension=extension, paused=reason is not None, reason=reason, reason_label=reasons.get(reason or "")
     )
 
 
-def _existing_lawyer(runtime: Runtime, extension: str) -> None:
-    with runtime.session_factory() as session:
+def _existing_lawyer(shared: Shared, extension: str) -> None:
+    with shared.session_factory() as session:
         service.get_lawyer(session, extension)
 
 
 @router.post(
     "/lawyers/{extension}/pause", dependencies=[Depends(require(Permission.manage_queue_membership))]
 )
-async def pause(runtime: RuntimeDep, extension: str, body: PauseIn) -> PauseOut:
+async def pause(shared: SharedDep, applier: ApplierDep, extension: str, body: PauseIn) -> PauseOut:
     """Stop offering calls to the lawyer in every queue; ``reason``: HOTLINE_ROUTING__PAUSE_REASONS."""
-    return await pause_lawyer(runtime, extension, body.reason)
+    return await pause_lawyer(shared, applier, extension, body.reason)
 
 
 @router.post(
     "/lawyers/{extension}/resume", dependencies=[Depends(require(Permission.manage_queue_membership))]
 )
-async def resume(runtime: RuntimeDep, extension: str) -> PauseOut:
+async def resume(shared: SharedDep, applier: ApplierDep, extension: str) -> PauseOut:
     """Offer calls to the lawyer again."""
-    return await pause_lawyer(runtime, extension, None)
+    return await pause_lawyer(shared, applier, extension, None)
 
 
 @router.post("/roster", dependencies=[Depends(require(Permission.manage_roster))])
-async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportOut:
+async def import_roster(
+    shared: SharedDep,
+    applier: ApplierDep,
+    ivr: IvrDep,
+    lawyer_changes: LawyerChangesDep,
+    files: list[UploadFile],
+) -> ImportOut:
     """Import lawyers and shifts from CSV or XLSX files: all of them, or nothing if any row is bad."""
-    if runtime.ivr is None:
-        raise HotlineError("roster-unavailable", "The controller has no topic catalog loaded.", status=503)
-    limits = runtime.settings.roster
+    limits = shared.settings.roster
     contents: list[tuple[str, bytes]] = []
     size = 0
     for upload in files:
@@ -184,7 +190,7 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
         if size > limits.max_bytes:
             raise RosterTooLarge.of_bytes(upload.filename or "roster", size, limits.max_bytes)
         contents.append((upload.filename or "roster.csv", data))
-    catalog, timezone = runtime.ivr.catalog, runtime.ivr.calendar.timezone
+    catalog, timezone = ivr.catalog, ivr.calendar.timezone
 
     def change(session: Session) -> service.ImportResult:
         roster = parse_roster(
@@ -197,12 +203,12 @@ async def import_roster(runtime: RuntimeDep, files: list[UploadFile]) -> ImportO
         )
         return service.import_roster(session, roster, timezone)
 
-    result, applied = await change_roster(runtime, change)
+    result, applied = await change_roster(shared, applier, change)
     note = None
     if result.lawyers_added:
         # New lawyers need their SIP endpoints: render pjsip.conf and reload Asterisk.
-        note = await reconfigure(runtime.settings, "the new lawyers' phones cannot register yet")
-        forget_lawyers(runtime)
+        note = await reconfigure(shared.settings, "the new lawyers' phones cannot register yet")
+        lawyer_changes.announce()
     return ImportOut(
         lawyers_added=result.lawyers_added,
         lawyers_updated=result.lawyers_updated,
@@ -273,8 +279,8 @@ class SipCredentials(BaseModel):
     note: str | None = None
 
 
-def sip_credentials(runtime: Runtime, extension: str, password: str, note: str | None) -> SipCredentials:
-    asterisk = runtime.settings.asterisk
+def sip_credentials(shared: Shared, extension: str, password: str, note: str | None) -> SipCredentials:
+    asterisk = shared.settings.asterisk
     return SipCredentials(
         extension=extension,
         sip_user=extension,
@@ -300,7 +306,7 @@ def list_lawyers(session: SessionDep) -> list[LawyerOut]:
 
 
 @router.post("/lawyers", dependencies=[Depends(require(Permission.manage_lawyers))], status_code=201)
-async def add_lawyer(runtime: RuntimeDep, body: LawyerIn) -> SipCredentials:
+async def add_lawyer(shared: SharedDep, lawyer_changes: LawyerChangesDep, body: LawyerIn) -> SipCredentials:
     """A new lawyer with generated SIP credentials (a long random password, shown once)."""
 
     def change(session: Session) -> str:
@@ -308,22 +314,22 @@ async def add_lawyer(runtime: RuntimeDep, body: LawyerIn) -> SipCredentials:
         service.get_lawyer(session, body.extension).firm = body.firm
         return created.sip_password
 
-    password = await asyncio.to_thread(in_transaction, runtime.session_factory, change)
-    note = await reconfigure(runtime.settings, "the phone cannot register yet")
-    forget_lawyers(runtime)
-    return sip_credentials(runtime, body.extension, password, note)
+    password = await asyncio.to_thread(in_transaction, shared.session_factory, change)
+    note = await reconfigure(shared.settings, "the phone cannot register yet")
+    lawyer_changes.announce()
+    return sip_credentials(shared, body.extension, password, note)
 
 
 @router.post("/lawyers/{extension}/sip-password", dependencies=[Depends(require(Permission.manage_lawyers))])
-async def new_sip_password(runtime: RuntimeDep, extension: str) -> SipCredentials:
+async def new_sip_password(shared: SharedDep, extension: str) -> SipCredentials:
     """Replace a lawyer's SIP password (a lost or leaked one): the old one stops working."""
     password = await asyncio.to_thread(
         in_transaction,
-        runtime.session_factory,
+        shared.session_factory,
         lambda session: service.reset_sip_password(session, extension),
     )
-    note = await reconfigure(runtime.settings, "the old password still works and the new one not yet")
-    return sip_credentials(runtime, extension, password, note)
+    note = await reconfigure(shared.settings, "the old password still works and the new one not yet")
+    return sip_credentials(shared, extension, password, note)
 
 
 class QueueSettingOut(BaseModel):
@@ -341,15 +347,15 @@ class QueueSettingsOut(BaseModel):
 
 
 @router.get("/queue-settings", dependencies=[Depends(require(Permission.manage_lawyers))])
-def read_queue_settings(runtime: RuntimeDep, session: SessionDep) -> QueueSettingsOut:
+def read_queue_settings(shared: SharedDep, session: SessionDep) -> QueueSettingsOut:
     return QueueSettingsOut(
-        settings=[QueueSettingOut(**item) for item in queue_settings.current(runtime.settings, session)]
+        settings=[QueueSettingOut(**item) for item in queue_settings.current(shared.settings, session)]
     )
 
 
 @router.put("/queue-settings")
 async def change_queue_settings(
-    runtime: RuntimeDep,
+    shared: SharedDep,
     actor: Annotated[Actor, Depends(require(Permission.manage_lawyers))],
     body: dict[str, Count],
 ) -> QueueSettingsOut:
@@ -357,8 +363,8 @@ async def change_queue_settings(
 
     def change(session: Session) -> list[dict[str, Any]]:
         queue_settings.save(session, body, actor.username)
-        return queue_settings.current(runtime.settings, session)
+        return queue_settings.current(shared.settings, session)
 
-    current = await asyncio.to_thread(in_transaction, runtime.session_factory, change)
-    note = await reconfigure(runtime.settings, "Asterisk still uses the previous queue settings")
+    current = await asyncio.to_thread(in_transaction, shared.session_factory, change)
+    note = await reconfigure(shared.settings, "Asterisk still uses the previous queue settings")
     return QueueSettingsOut(settings=[QueueSettingOut(**item) for item in current], note=note)

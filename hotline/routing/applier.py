@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.ami import actions
 from hotline.ami import events as ev
-from hotline.ami.client import AmiActionFailed, AmiClient
+from hotline.ami.client import AmiActionFailed, AmiClient, AmiUnavailable
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError
 from hotline.ivr.catalog import Catalog
+from hotline.kernel.plugin import Job
 from hotline.routing import service
 from hotline.routing.membership import Change, MemberKey, Membership, desired_memberships, plan_changes
 
@@ -54,6 +55,8 @@ class RosterApplier:
         session_factory: sessionmaker[Session],
         catalog: Catalog,
         *,
+        ami: AmiClient | None = None,
+        scheduler: AsyncIOScheduler | None = None,
         interval_seconds: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -62,34 +65,19 @@ class RosterApplier:
         self._interval = interval_seconds
         self._clock = clock
         self._lock = asyncio.Lock()
-        self._ami: AmiClient | None = None
-        self.scheduler: AsyncIOScheduler | None = None
+        self._ami = ami
+        # The controller's scheduler: each run schedules the next shift boundary on it (None: the
+        # CLI's single run).
+        self.scheduler = scheduler
         self.last: Applied | None = None
         self.last_error: str | None = None
 
     # --- scheduling -------------------------------------------------------------------------
 
-    def start(self, ami: AmiClient) -> None:
-        self._ami = ami
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self.scheduler.add_job(
-            self._run_job,
-            "interval",
-            seconds=self._interval,
-            id=_INTERVAL_JOB,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
-        self.scheduler.start()
-
-    def stop(self) -> None:
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-
-    @property
-    def running(self) -> bool:
-        return self.scheduler is not None and self.scheduler.running
+    def job(self) -> Job:
+        """The safety net: a run every ``interval_seconds`` besides the boundaries."""
+        every = {"seconds": self._interval, "coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        return Job(_INTERVAL_JOB, self._run_job, "interval", every)
 
     def _schedule_boundary(self, moment: datetime | None) -> None:
         if self.scheduler is None:
@@ -110,7 +98,11 @@ class RosterApplier:
     async def _run_job(self) -> None:
         try:
             await self.apply()
-        except Exception:
+        except AmiUnavailable as exc:
+            self.last_error = exc.message
+            log.warning("Roster not applied: %s; the next AMI login applies it", exc.message)
+        except Exception as exc:
+            self.last_error = str(exc)
             log.exception("Applying the roster failed; the next boundary or interval retries")
 
     async def on_connected(self, ami: AmiClient) -> None:
@@ -147,7 +139,7 @@ class RosterApplier:
         """Pause the lawyer in every queue (``reason``), or resume with ``None``."""
         ami = self._ami
         if ami is None:
-            raise RuntimeError("RosterApplier.pause before start()")
+            raise RuntimeError("RosterApplier.pause without an AMI client")
         async with self._lock:
             await pause_member(ami, extension, reason)
 
@@ -160,7 +152,7 @@ class RosterApplier:
         """Bring Asterisk's queue members in line with the roster now; return what changed."""
         ami = self._ami
         if ami is None:
-            raise RuntimeError("RosterApplier.apply before start()")
+            raise RuntimeError("RosterApplier.apply without an AMI client (use apply_with)")
         async with self._lock:
             now = self._clock()
             on_duty, wanted, boundary = await asyncio.to_thread(self._desired, now)

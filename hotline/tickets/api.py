@@ -13,16 +13,19 @@ from sqlalchemy.orm import Session
 
 from hotline.ami import actions
 from hotline.api_types import Id, IsoDateTime, Limit, Offset
+from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
 from hotline.calls.privacy import caller_for
 from hotline.db.session import in_transaction
-from hotline.deps import RuntimeDep, SessionDep, get_ami, require, started
 from hotline.errors import HotlineError, NotFoundError
+from hotline.ivr.service import IvrConfig
+from hotline.kernel.deps import SessionDep, SharedDep, get_ami, part
+from hotline.kernel.shared import Shared
 from hotline.routing.models import Lawyer
-from hotline.runtime import Runtime
 from hotline.tickets import outbox, service
+from hotline.tickets.delivery import Deliverer
 from hotline.tickets.models import DeliveryState, OutboxMessage, Outcome, Ticket, TicketKind, TicketState
 from hotline.tickets.schemas import (
     OUTCOME_LABELS,
@@ -41,11 +44,14 @@ Worker = Annotated[Actor, Depends(require(Permission.work_tickets))]
 Manager = Annotated[Actor, Depends(require(Permission.manage_tickets))]
 
 
-def ticket_desk(runtime: Runtime) -> service.TicketDesk:
-    return started(runtime.tickets, "tickets-unavailable")
+DeskDep = Annotated[service.TicketDesk, part(service.TicketDesk)]
+IvrDep = Annotated[IvrConfig, part(IvrConfig)]
+DelivererDep = Annotated[Deliverer, part(Deliverer)]
 
 
-def _outs(session: Session, runtime: Runtime, actor: Actor, tickets: list[Ticket]) -> list[TicketOut]:
+def _outs(
+    session: Session, shared: Shared, ivr: IvrConfig, actor: Actor, tickets: list[Ticket]
+) -> list[TicketOut]:
     calls = service.calls_of(session, tickets)
     sent = outbox.messages_of(session, [t.id for t in tickets])
     names = dict(
@@ -55,8 +61,8 @@ def _outs(session: Session, runtime: Runtime, actor: Actor, tickets: list[Ticket
             )
         ).all()
     )
-    catalog = runtime.ivr.catalog if runtime.ivr else None
-    now = runtime.clock()
+    catalog = ivr.catalog
+    now = shared.clock()
     return [
         TicketOut(
             number=t.number,
@@ -102,7 +108,8 @@ def _outs(session: Session, runtime: Runtime, actor: Actor, tickets: list[Ticket
 @router.get("")
 def tickets(
     session: SessionDep,
-    runtime: RuntimeDep,
+    shared: SharedDep,
+    ivr: IvrDep,
     actor: Worker,
     state: TicketState | None = None,
     overdue: Annotated[
@@ -123,12 +130,14 @@ def tickets(
     where = service.TicketFilter(
         state=state, overdue=overdue, due_before=due_before, lawyer=lawyer, kind=kind, linkedid=linkedid
     )
-    found = service.list_tickets(session, actor, where, limit=limit, offset=offset, now=runtime.clock())
-    return TicketPage(items=_outs(session, runtime, actor, found), limit=limit, offset=offset)
+    found = service.list_tickets(session, actor, where, limit=limit, offset=offset, now=shared.clock())
+    return TicketPage(items=_outs(session, shared, ivr, actor, found), limit=limit, offset=offset)
 
 
 @router.get("/by-call/{linkedid}")
-def ticket_of_call(linkedid: str, session: SessionDep, runtime: RuntimeDep, actor: Worker) -> TicketOut:
+def ticket_of_call(
+    linkedid: str, session: SessionDep, shared: SharedDep, ivr: IvrDep, desk: DeskDep, actor: Worker
+) -> TicketOut:
     """The ticket of a call, opened now if the call is answered (the desk writes it during the call)."""
     call = session.scalar(select(Call).where(Call.linkedid == linkedid))
     if call is None or (call.answered_at is None and call.voicemail_file is None):
@@ -138,29 +147,33 @@ def ticket_of_call(linkedid: str, session: SessionDep, runtime: RuntimeDep, acto
             linkedid=linkedid,
         )
     # The sweep would open it within a second.
-    ticket = ticket_desk(runtime).open_for(session, call, runtime.clock())
+    ticket = desk.open_for(session, call, shared.clock())
     if not service.may_read(actor, ticket):
         raise NotFoundError(
             "ticket-not-found", f"There is no ticket of call {linkedid} for you.", linkedid=linkedid
         )
-    return _outs(session, runtime, actor, [ticket])[0]
+    return _outs(session, shared, ivr, actor, [ticket])[0]
 
 
 @router.get("/{number}")
-def ticket(number: str, session: SessionDep, runtime: RuntimeDep, actor: Worker) -> TicketOut:
-    return _outs(session, runtime, actor, [service.get_ticket(session, number, actor)])[0]
+def ticket(number: str, session: SessionDep, shared: SharedDep, ivr: IvrDep, actor: Worker) -> TicketOut:
+    return _outs(session, shared, ivr, actor, [service.get_ticket(session, number, actor)])[0]
 
 
 @router.put("/{number}")
 def write_ticket(
-    number: str, body: TicketUpdate, session: SessionDep, runtime: RuntimeDep, actor: Worker
+    number: str,
+    body: TicketUpdate,
+    session: SessionDep,
+    shared: SharedDep,
+    ivr: IvrDep,
+    desk: DeskDep,
+    actor: Worker,
 ) -> TicketOut:
     """The lawyer's summary and outcome: 已解答 closes the ticket; a referral or 需回访 sets its deadline."""
     found = service.get_ticket(session, number, actor)
-    ticket_desk(runtime).update(
-        session, found, actor, summary=body.summary, outcome=body.outcome, now=runtime.clock()
-    )
-    return _outs(session, runtime, actor, [found])[0]
+    desk.update(session, found, actor, summary=body.summary, outcome=body.outcome, now=shared.clock())
+    return _outs(session, shared, ivr, actor, [found])[0]
 
 
 def _handoff_outs(session: Session, messages: list[OutboxMessage]) -> list[HandoffOut]:
@@ -193,11 +206,12 @@ def handoff_list(
 
 
 @handoffs.post("/{message_id}/retry")
-def handoff_retry(message_id: Id, session: SessionDep, runtime: RuntimeDep, _actor: Manager) -> HandoffOut:
+def handoff_retry(
+    message_id: Id, session: SessionDep, deliverer: DelivererDep, _actor: Manager
+) -> HandoffOut:
     """Put a dead hand-off back in line (after the receiver's problem was fixed)."""
     message = outbox.retry(session, message_id)
-    if runtime.deliverer is not None:
-        runtime.deliverer.wake()
+    deliverer.wake()
     return _handoff_outs(session, [message])[0]
 
 
@@ -208,10 +222,10 @@ class CallbackStarted(BaseModel):
 
 
 @router.post("/{number}/callback")
-async def call_back(number: str, runtime: RuntimeDep, actor: Worker) -> CallbackStarted:
+async def call_back(number: str, shared: SharedDep, actor: Worker) -> CallbackStarted:
     """回拨: ring the lawyer's own phone; once answered, the citizen is called; they rate afterwards."""
-    ami = get_ami(runtime)
-    if runtime.settings.asterisk.outside_trunk is None:
+    ami = get_ami(shared)
+    if shared.settings.asterisk.outside_trunk is None:
         raise HotlineError(
             "callback-line-missing",
             "No outside line is configured for calling citizens: set HOTLINE_ASTERISK__OUTSIDE_TRUNK.",
@@ -219,7 +233,7 @@ async def call_back(number: str, runtime: RuntimeDep, actor: Worker) -> Callback
         )
     plan = await asyncio.to_thread(
         in_transaction,
-        runtime.session_factory,
+        shared.session_factory,
         lambda session: service.start_callback(session, number, actor),
     )
     await ami.send(
@@ -228,7 +242,7 @@ async def call_back(number: str, runtime: RuntimeDep, actor: Worker) -> Callback
             "hotline-callback",
             {"HOTLINE_TICKET": plan.ticket, "HOTLINE_NUMBER": plan.number},
             caller_id=actions.caller_id(f"回访 {plan.number}", plan.number),
-            timeout_seconds=runtime.settings.console.originate_timeout,
+            timeout_seconds=shared.settings.console.originate_timeout,
             channel_id=plan.linkedid,
         )
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.ami import actions
 from hotline.ami import events as ev
 from hotline.ami.client import AmiClient
+from hotline.kernel.tasks import TaskSupervisor
 from hotline.tickets.service import rate_callback
 
 log = logging.getLogger(__name__)
@@ -25,15 +26,15 @@ RATINGS_FAMILY = "hotline-rating"
 class CallbackRatings:
     """Stores each ``CallbackRated`` on its ticket, off the event loop; a failure is logged with the call."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], tasks: TaskSupervisor) -> None:
         self._sessions = sessions
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = tasks
 
     def on_event(self, event: ev.Event) -> None:
         if type(event) is ev.CallbackRated:
-            task = asyncio.get_running_loop().create_task(self._store(event), name=f"rating-{event.ticket}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._tasks.spawn(
+                self._store(event), name=f"rating-{event.ticket}", about=f"call {event.linkedid}"
+            )
 
     async def _store(self, event: ev.CallbackRated) -> None:
         try:
@@ -60,6 +61,12 @@ class CallbackRatings:
 
     async def on_connected(self, ami: AmiClient) -> int:
         """Take the ratings Asterisk kept while the controller was away; returns how many were new."""
+        taken = await self.take_kept(ami)
+        if taken:
+            log.info("Took %d callback ratings given while the controller was away", taken)
+        return taken
+
+    async def take_kept(self, ami: AmiClient) -> int:
         answer = await ami.send(actions.db_get_tree(RATINGS_FAMILY), tolerate=("not found",))
         kept = []
         for message in answer if isinstance(answer, list) else []:

@@ -7,10 +7,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.base import utcnow
+from hotline.kernel.plugin import Job
 from hotline.tickets.service import TicketDesk, escalate_overdue
 
 log = logging.getLogger(__name__)
@@ -28,19 +28,11 @@ class TicketJobs:
         self.desk = desk
         self._clock = clock
 
-    def schedule(
-        self, scheduler: AsyncIOScheduler, *, escalate_every: float, sweep_every: float = 1.0
-    ) -> None:
-        scheduler.add_job(
-            self.sweep, "interval", seconds=sweep_every, id="tickets-sweep", coalesce=True, max_instances=1
-        )
-        scheduler.add_job(
-            self.escalate,
-            "interval",
-            seconds=escalate_every,
-            id="tickets-escalate",
-            coalesce=True,
-            max_instances=1,
+    def jobs(self, *, escalate_every: float, sweep_every: float = 1.0) -> tuple[Job, ...]:
+        once = {"coalesce": True, "max_instances": 1}
+        return (
+            Job("tickets-sweep", self.sweep, "interval", {"seconds": sweep_every, **once}),
+            Job("tickets-escalate", self.escalate, "interval", {"seconds": escalate_every, **once}),
         )
 
     async def sweep(self) -> None:

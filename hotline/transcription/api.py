@@ -8,14 +8,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
 from hotline.api_types import Id, Limit
+from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
 from hotline.db.base import utcnow
-from hotline.deps import RuntimeDep, SessionDep, require
 from hotline.errors import NotFoundError
+from hotline.ivr.service import IvrConfig
+from hotline.kernel.deps import SessionDep, SharedDep, part
 from hotline.recordings import audit
 from hotline.recordings.access import read_grant
+from hotline.recordings.audit import AuditLog
 from hotline.recordings.need_to_know import assigned_recordings, check_may_hear
 from hotline.recordings.service import get_recording
 from hotline.transcription import service
@@ -32,6 +35,8 @@ from hotline.transcription.search import turns
 from hotline.web.proxies import client_address
 
 router = APIRouter(prefix="/api/v1", tags=["transcription"])
+AuditDep = Annotated[AuditLog, part(AuditLog)]
+IvrDep = Annotated[IvrConfig, part(IvrConfig)]
 
 
 def _job_out(job: TranscriptionJob) -> JobOut:
@@ -42,12 +47,12 @@ def _job_out(job: TranscriptionJob) -> JobOut:
 def transcript(
     recording_id: Id,
     session: SessionDep,
-    runtime: RuntimeDep,
+    shared: SharedDep,
     actor: Annotated[Actor, Depends(require(Permission.listen_recordings))],
     grant: Annotated[str | None, Query(description="From POST /api/v1/recordings/{id}/access")] = None,
 ) -> TranscriptOut:
     """What each leg said, word by word, and the conversation by turns (needs the audio's grant)."""
-    read_grant(grant, runtime.token_key, username=actor.username, recording_id=recording_id)
+    read_grant(grant, shared.token_key, username=actor.username, recording_id=recording_id)
     check_may_hear(session, actor, recording_id)
     recording = get_recording(session, recording_id)
     legs = service.transcripts_of(session, recording_id)
@@ -79,7 +84,8 @@ def transcript(
 def search(
     request: Request,
     session: SessionDep,
-    runtime: RuntimeDep,
+    audit_log: AuditDep,
+    ivr: IvrDep,
     actor: Annotated[Actor, Depends(require(Permission.search_transcripts))],
     q: Annotated[str, Query(min_length=1, max_length=100, description="A word or phrase, e.g. 工资")],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -87,7 +93,7 @@ def search(
     """Calls whose transcript contains ``q`` (spacing and punctuation aside), newest first; audited.
 
     A reviewer finds only the calls assigned to them; a supervisor every call (need-to-know)."""
-    runtime.audit.append(
+    audit_log.append(
         actor=actor.username,
         role=str(actor.role),
         action=audit.AuditAction.search,
@@ -109,9 +115,7 @@ def search(
             started_at=calls[hit.linkedid].started_at if hit.linkedid in calls else None,
             lawyer=calls[hit.linkedid].lawyer if hit.linkedid in calls else None,
             topic=calls[hit.linkedid].topic if hit.linkedid in calls else None,
-            topic_label=runtime.ivr.catalog.topic_label(calls[hit.linkedid].topic)
-            if runtime.ivr and hit.linkedid in calls
-            else None,
+            topic_label=ivr.catalog.topic_label(calls[hit.linkedid].topic) if hit.linkedid in calls else None,
         )
         for hit in hits
     ]

@@ -23,8 +23,8 @@ from hotline.auth.permissions import Permission, allowed
 from hotline.auth.service import Actor, AuthenticationFailed, load_actor, sign_in
 from hotline.auth.throttle import SignInThrottled
 from hotline.db.session import in_transaction
-from hotline.deps import RuntimeDep
-from hotline.runtime import Runtime
+from hotline.kernel.deps import SharedDep
+from hotline.kernel.shared import Shared
 from hotline.tickets.schemas import OUTCOME_LABELS
 from hotline.web.proxies import client_address
 from hotline.web.sessions import (
@@ -75,9 +75,9 @@ class PageUser:
     actor: Actor
 
 
-def _page_user(request: Request, runtime: Runtime, permission: Permission | None) -> PageUser:
-    with runtime.session_factory() as db:
-        session = read_session(db, request.cookies.get(SESSION_COOKIE), runtime.clock())
+def _page_user(request: Request, shared: Shared, permission: Permission | None) -> PageUser:
+    with shared.session_factory() as db:
+        session = read_session(db, request.cookies.get(SESSION_COOKIE), shared.clock())
         if session is None:
             raise PageDenied(RedirectResponse("/login", status_code=303))
         try:
@@ -92,11 +92,11 @@ def _page_user(request: Request, runtime: Runtime, permission: Permission | None
     return PageUser(session, actor)
 
 
-def page(permission: Permission | None) -> Callable[[Request, Runtime], PageUser]:
+def page(permission: Permission | None) -> Callable[[Request, Shared], PageUser]:
     """A page's dependency: the signed-in user, if their role may see it."""
 
-    def check(request: Request, runtime: RuntimeDep) -> PageUser:
-        return _page_user(request, runtime, permission)
+    def check(request: Request, shared: SharedDep) -> PageUser:
+        return _page_user(request, shared, permission)
 
     return check
 
@@ -118,7 +118,7 @@ def _context(request: Request, user: PageUser, **values: Any) -> dict[str, Any]:
 
 
 def _set_cookie(
-    request: Request, response: Response, name: str, value: str, max_age: int, runtime: Runtime
+    request: Request, response: Response, name: str, value: str, max_age: int, shared: Shared
 ) -> None:
     response.set_cookie(
         name,
@@ -127,57 +127,57 @@ def _set_cookie(
         path="/",
         httponly=True,
         samesite="strict",
-        secure=cookie_secure(runtime.settings.web, request.url.scheme),
+        secure=cookie_secure(shared.settings.web, request.url.scheme),
     )
 
 
-def _delete_cookie(request: Request, response: Response, name: str, runtime: Runtime) -> None:
+def _delete_cookie(request: Request, response: Response, name: str, shared: Shared) -> None:
     response.delete_cookie(
         name,
         path="/",
         httponly=True,
         samesite="strict",
-        secure=cookie_secure(runtime.settings.web, request.url.scheme),
+        secure=cookie_secure(shared.settings.web, request.url.scheme),
     )
 
 
 def _login_page(
-    request: Request, runtime: Runtime, *, status: int = 200, error: str = "", username: str = ""
+    request: Request, shared: Shared, *, status: int = 200, error: str = "", username: str = ""
 ) -> Response:
-    cookie, nonce = issue_login_nonce(runtime.token_key)
+    cookie, nonce = issue_login_nonce(shared.token_key)
     response = templates.TemplateResponse(
         request, "login.html", {"nonce": nonce, "error": error, "username": username}, status_code=status
     )
-    _set_cookie(request, response, LOGIN_COOKIE, cookie, LOGIN_MINUTES * 60, runtime)
+    _set_cookie(request, response, LOGIN_COOKIE, cookie, LOGIN_MINUTES * 60, shared)
     return response
 
 
 @router.get("/login")
-def login_form(request: Request, runtime: RuntimeDep) -> Response:
-    return _login_page(request, runtime)
+def login_form(request: Request, shared: SharedDep) -> Response:
+    return _login_page(request, shared)
 
 
 @router.post("/login")
 async def log_in(
     request: Request,
-    runtime: RuntimeDep,
+    shared: SharedDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf: Annotated[str | None, Form()] = None,
     login_cookie: Annotated[str | None, Cookie(alias=LOGIN_COOKIE)] = None,
 ) -> Response:
-    if not login_nonce_matches(login_cookie, csrf, runtime.token_key):
+    if not login_nonce_matches(login_cookie, csrf, shared.token_key):
         error = "页面已过期，请重新登录。"
         plain_http = request.url.scheme == "http"
-        if login_cookie is None and plain_http and cookie_secure(runtime.settings.web, "http"):
+        if login_cookie is None and plain_http and cookie_secure(shared.settings.web, "http"):
             # The browser kept the Secure cookie to itself over plain HTTP.
             error = "请通过 HTTPS 访问本系统后再登录（登录凭据只在 HTTPS 连接上发送）。"
-        return _login_page(request, runtime, status=403, error=error, username=username)
+        return _login_page(request, shared, status=403, error=error, username=username)
 
-    now = runtime.clock()
+    now = shared.clock()
     try:
         user = await asyncio.to_thread(
-            sign_in, runtime.session_factory, username, password, client_address(request), now
+            sign_in, shared.session_factory, username, password, client_address(request), now
         )
     except SignInThrottled as exc:
         seconds = exc.details["retry_after"]
@@ -186,39 +186,39 @@ async def log_in(
             error = f"登录失败次数过多，请 {wait}后再试，或请管理员解除锁定。"
         else:
             error = f"您所在网络的登录失败次数过多，请 {wait}后再试。"
-        response = _login_page(request, runtime, status=429, error=error, username=username)
+        response = _login_page(request, shared, status=429, error=error, username=username)
         response.headers["Retry-After"] = str(seconds)
         return response
     except AuthenticationFailed:
-        return _login_page(request, runtime, status=401, error="用户名或密码错误。", username=username)
-    minutes = runtime.settings.web.token_minutes
+        return _login_page(request, shared, status=401, error="用户名或密码错误。", username=username)
+    minutes = shared.settings.web.token_minutes
 
     def start(db: Session) -> str:
         return issue_session(db, user, now, minutes)[0]
 
-    cookie = await asyncio.to_thread(in_transaction, runtime.session_factory, start)
+    cookie = await asyncio.to_thread(in_transaction, shared.session_factory, start)
     response = RedirectResponse("/", status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, cookie, minutes * 60, runtime)
-    _delete_cookie(request, response, LOGIN_COOKIE, runtime)
+    _set_cookie(request, response, SESSION_COOKIE, cookie, minutes * 60, shared)
+    _delete_cookie(request, response, LOGIN_COOKIE, shared)
     return response
 
 
 @router.post("/logout")
 def log_out(
     request: Request,
-    runtime: RuntimeDep,
+    shared: SharedDep,
     csrf: Annotated[str | None, Form()] = None,
     session_cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
 ) -> Response:
     """Sign out: the session ends on the server (the cookie is worthless from now on)."""
-    now = runtime.clock()
-    with runtime.session_factory.begin() as db:
+    now = shared.clock()
+    with shared.session_factory.begin() as db:
         session = read_session(db, session_cookie, now)
         if session is not None and not csrf_matches(session, csrf):
             return HTMLResponse("请求无效（CSRF 校验失败），请刷新页面后重试。", status_code=403)
         revoke_session(db, session_cookie, now)
     response = RedirectResponse("/login", status_code=303)
-    _delete_cookie(request, response, SESSION_COOKIE, runtime)
+    _delete_cookie(request, response, SESSION_COOKIE, shared)
     return response
 
 
@@ -229,10 +229,10 @@ def home(request: Request, user: Annotated[PageUser, Depends(page(None))]) -> Re
 
 @router.get("/desk")
 def desk_page(
-    request: Request, runtime: RuntimeDep, user: Annotated[PageUser, Depends(page(Permission.use_desk))]
+    request: Request, shared: SharedDep, user: Annotated[PageUser, Depends(page(Permission.use_desk))]
 ) -> Response:
     """The lawyer's desk: status and pauses, the screen pop, three-way calls and transfers, tickets."""
-    settings = runtime.settings
+    settings = shared.settings
     return templates.TemplateResponse(
         request,
         "desk.html",
@@ -248,7 +248,7 @@ def desk_page(
 
 @router.get("/wallboard")
 def wallboard_page(
-    request: Request, runtime: RuntimeDep, user: Annotated[PageUser, Depends(page(Permission.view_wallboard))]
+    request: Request, shared: SharedDep, user: Annotated[PageUser, Depends(page(Permission.view_wallboard))]
 ) -> Response:
     """The supervisor's wallboard: queues and lawyers, live; listen in and force pauses; overdue tickets."""
     return templates.TemplateResponse(
@@ -257,12 +257,12 @@ def wallboard_page(
         _context(
             request,
             user,
-            pause_reasons=runtime.settings.routing.pause_reasons,
+            pause_reasons=shared.settings.routing.pause_reasons,
             can_listen=allowed(user.actor.role, Permission.supervise_calls),
             can_pause=allowed(user.actor.role, Permission.manage_queue_membership),
             can_handle_alerts=allowed(user.actor.role, Permission.handle_alerts),
             can_manage_tickets=allowed(user.actor.role, Permission.manage_tickets),
-            service_level_seconds=runtime.settings.console.service_level_seconds,
+            service_level_seconds=shared.settings.console.service_level_seconds,
         ),
     )
 

@@ -18,6 +18,7 @@ from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError
 from hotline.ivr.calendar import load_calendar
+from hotline.kernel.tasks import TaskSupervisor
 from hotline.quality.models import Review
 from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import new_key_line, parse_keyring
@@ -297,7 +298,7 @@ async def test_callback_ratings_given_while_the_controller_was_away_are_taken_on
         [ticket] = desk.sweep(session, now)
         plan = start_callback(session, ticket.number, LAWYER, now=now)
         number = ticket.number
-    ratings = CallbackRatings(session_factory)
+    ratings = CallbackRatings(session_factory, TaskSupervisor())
     peer = KeptRatings(
         {
             f"/hotline-rating/{number}": f"{plan.linkedid}/3",

@@ -28,12 +28,19 @@ from hotline.asterisk.layout import InstanceLayout
 from hotline.asterisk.provision import provision
 from hotline.auth.service import assign_phone, create_user, link_lawyer
 from hotline.db.migrate import upgrade
+from hotline.kernel.compose import Runtime
 from hotline.routing.models import Lawyer
 from hotline.routing.service import create_lawyer
-from hotline.runtime import Runtime, build_runtime
 from hotline.settings import AmiSettings, AsteriskSettings, IvrSettings, RoutingSettings, Settings
 from tests import sipp
-from tests.helpers import create_postgres_database, drop_postgres_database, eventually, free_port, media_port
+from tests.helpers import (
+    create_postgres_database,
+    drop_postgres_database,
+    eventually,
+    free_port,
+    media_port,
+    offline,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LAWYERS = {"8001": "律师甲", "8002": "律师乙", "8003": "律师丙"}
@@ -147,7 +154,7 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskUnder
     )
     layout = InstanceLayout(settings.asterisk.root, settings.asterisk.instance)
     # pjsip.conf needs the lawyers; every test database gets the same ones with the same passwords.
-    runtime = build_runtime(settings)
+    runtime = offline(settings)
     upgrade(runtime.engine)
     with runtime.session_factory.begin() as session:
         add_staff(session)
@@ -226,7 +233,7 @@ async def controller(
     if trace_dir:  # record the raw AMI stream (how tests/fixtures/ami was made)
         ami = settings.ami.model_copy(update={"save_stream": Path(trace_dir) / f"e2e-{backend}.ami"})
         settings = settings.model_copy(update={"ami": ami})
-    runtime = build_runtime(settings)
+    runtime = offline(settings)
     upgrade(runtime.engine)
     with runtime.session_factory.begin() as session:
         for lawyer in add_staff(session):

@@ -8,8 +8,8 @@ from pydantic import SecretStr
 
 from hotline.app import create_app
 from hotline.auth.service import create_user
+from hotline.kernel.compose import Runtime
 from hotline.routing.service import create_lawyer
-from hotline.runtime import Runtime
 from tests.e2e.conftest import AsteriskUnderTest
 from tests.helpers import eventually
 

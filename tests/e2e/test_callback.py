@@ -12,6 +12,7 @@ from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
 from hotline.tickets.models import Ticket
+from hotline.tickets.service import TicketDesk
 from tests import sipp
 from tests.dtmf import key_press_pcap
 from tests.e2e.conftest import USER_PASSWORD, AsteriskUnderTest, Controller, Phones
@@ -48,9 +49,8 @@ async def voicemail_ticket(controller: Controller, number: str) -> str:
             )
         ]
     )
-    assert controller.runtime.tickets is not None
     with controller.runtime.session_factory.begin() as session:
-        desk = controller.runtime.tickets
+        desk = controller.runtime.part(TicketDesk)
         desk.sweep(session)
         ticket = session.scalars(select(Ticket).where(Ticket.linkedid == linkedid)).one()
         return ticket.number

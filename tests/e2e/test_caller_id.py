@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.calls.models import Call
+from hotline.recordings.service import RecordingRegistry
 from hotline.tickets.models import Ticket
 from tests.e2e.conftest import SPEAK_AT, CallerFactory, Controller, Phones, menus
 from tests.helpers import eventually, sealed_legs, unique_number
@@ -61,7 +62,7 @@ async def test_injected_caller_ids_give_one_clean_call_each_with_recording_and_t
     controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
     ami = controller.runtime.ami
-    assert ami is not None and controller.runtime.recordings is not None
+    assert ami is not None
     calls_before, malformed_before, began = _count_calls(controller), ami.malformed_events, time.time()
     numbers = [unique_number("555") for _ in CASES]
     citizens = [
@@ -84,7 +85,7 @@ async def test_injected_caller_ids_give_one_clean_call_each_with_recording_and_t
         recording: int = await eventually(
             partial(_recording_of, controller, number), timeout=15, what=f"the recording of {injection}"
         )
-        legs = await sealed_legs(controller.runtime.recordings, recording)
+        legs = await sealed_legs(controller.runtime.part(RecordingRegistry), recording)
         assert list(legs) == ["caller"], injection
         ticket_caller: str = await eventually(
             partial(_ticket_caller, controller, str(call["linkedid"])), timeout=15, what="a ticket"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from hotline.app import create_app
+from hotline.calls.follower import SummaryFollower
+from hotline.kernel.compose import Runtime
 from hotline.recordings.models import Recording, RecordingState
-from hotline.runtime import Runtime
+from hotline.recordings.service import RecordingRegistry
 from tests.e2e.conftest import RATE_AT, SPEAK_AT, AsteriskUnderTest, CallerFactory, Controller, Phones, menus
 from tests.helpers import eventually, sealed_legs, unique_number, wav_seconds
 
@@ -43,8 +45,7 @@ async def test_answered_call_is_rated_and_recorded(
     recording_id = await eventually(
         lambda: _recording_id(controller, number), timeout=10, what="the recording's registration"
     )
-    assert controller.runtime.recordings is not None
-    legs = await sealed_legs(controller.runtime.recordings, recording_id)
+    legs = await sealed_legs(controller.runtime.part(RecordingRegistry), recording_id)
     assert set(legs) == {"mix", "caller", "lawyer"}
     for leg, data in legs.items():
         seconds = wav_seconds(data)
@@ -75,8 +76,7 @@ async def test_nobody_logged_in_goes_to_voicemail(
     with controller.runtime.session_factory() as session:
         recording = session.get(Recording, recording_id)
         assert recording is not None and recording.kind == "voicemail"
-    assert controller.runtime.recordings is not None
-    legs = await sealed_legs(controller.runtime.recordings, recording_id)
+    legs = await sealed_legs(controller.runtime.part(RecordingRegistry), recording_id)
     assert list(legs) == ["caller"] and wav_seconds(legs["caller"]) > 1.0
 
 
@@ -269,7 +269,7 @@ async def test_controller_restarted_after_a_call_ended_completes_its_record(
         return bool(calls and calls[0]["answered_at"] and not calls[0]["ended_at"])
 
     await eventually(answered, timeout=20, what="the lawyer answering")
-    follower = controller.runtime.summaries
+    follower = controller.runtime.part(SummaryFollower)
     assert follower is not None
     await ami.stop()  # the old controller hears and reads nothing more
     await follower.stop()

@@ -10,8 +10,9 @@ import pytest
 
 from hotline.app import create_app
 from hotline.db.base import utcnow
+from hotline.kernel.compose import Runtime
+from hotline.routing.applier import RosterApplier
 from hotline.routing.models import DutyShift, Lawyer
-from hotline.runtime import Runtime
 from tests import sipp
 from tests.e2e.conftest import (
     LAWYERS,
@@ -195,13 +196,12 @@ async def test_shift_boundaries_move_members_in_asterisk(controller: Controller,
     """A shift starting in 2 s and ending 3 s later: the scheduler adds and removes the lawyer at the
     boundaries, with penalties from the lawyer's skills (QueueStatus shows them)."""
     runtime = controller.runtime
-    assert runtime.applier is not None
     start = utcnow() + timedelta(seconds=2)
     end = start + timedelta(seconds=3)
     with runtime.session_factory.begin() as session:
         lawyer = session.query(Lawyer).filter_by(extension="8003").one()
         session.add(DutyShift(lawyer=lawyer, starts_at=start, ends_at=end, source="roster"))
-    await runtime.applier.apply()  # what a roster change does; it schedules the next boundary
+    await runtime.part(RosterApplier).apply()  # what a roster change does; it schedules the next boundary
     assert "8003" not in await controller.members("labour")
 
     await eventually(

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hotline.runtime import Runtime
+from hotline.kernel.compose import Runtime
+from hotline.recordings.service import RecordingRegistry
 from tests.e2e.conftest import RATE_AT, SPEAK_AT, AsteriskUnderTest, CallerFactory, Controller, Phones, menus
 from tests.helpers import eventually, sealed_legs, unique_number
 
@@ -67,8 +68,7 @@ async def test_a_recorded_call_and_a_voicemail_leave_no_file_readable_by_others(
     recording = await eventually(
         lambda: _recording_of(controller, answered), timeout=40, what="the recording"
     )
-    assert runtime.recordings is not None
-    await sealed_legs(runtime.recordings, recording)
+    await sealed_legs(runtime.part(RecordingRegistry), recording)
 
     await controller.log_out("8001")  # nobody on duty: the next caller leaves a message
     left_message = unique_number()
@@ -81,7 +81,7 @@ async def test_a_recorded_call_and_a_voicemail_leave_no_file_readable_by_others(
     message = await eventually(
         lambda: _recording_of(controller, left_message), timeout=40, what="the message"
     )
-    await sealed_legs(runtime.recordings, message)
+    await sealed_legs(runtime.part(RecordingRegistry), message)
 
     state = runtime.settings.state_dir
     written = {path.name for path in state.rglob("*")} | {

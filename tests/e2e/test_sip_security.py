@@ -117,7 +117,7 @@ def security_events(asterisk: AsteriskUnderTest) -> str:
 
 
 def guard_of(controller: Controller) -> SipGuard:
-    guard = controller.runtime.sip_guard
+    guard = controller.runtime.part(SipGuard)
     assert guard is not None, "the controller runs no SIP guard"
     return guard
 

@@ -11,6 +11,7 @@ from array import array
 
 import pytest
 
+from hotline.recordings.service import RecordingRegistry
 from tests.e2e.conftest import (
     SIP_PASSWORD,
     SPEAK_AT,
@@ -62,8 +63,7 @@ async def test_baresip_registers_and_answers_a_queued_call(
         return (await controller.calls(caller=number))[0]["recording"]  # type: ignore[return-value]
 
     registered = await eventually(recording_id, timeout=10, what="the recording")
-    assert controller.runtime.recordings is not None
-    legs = await sealed_legs(controller.runtime.recordings, registered)
+    legs = await sealed_legs(controller.runtime.part(RecordingRegistry), registered)
     with wave.open(io.BytesIO(legs["lawyer"]), "rb") as audio:
         frames = audio.readframes(audio.getnframes())
     samples = array("h", frames)

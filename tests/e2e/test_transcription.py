@@ -21,6 +21,7 @@ from hotline.quality import service as quality
 from hotline.quality.models import ReviewReason
 from hotline.recordings.crypto import MAGIC
 from hotline.recordings.models import Recording
+from hotline.recordings.service import RecordingRegistry
 from hotline.settings import TranscriptionSettings
 from tests.browser import chromium, serve, signed_in_page
 from tests.e2e.conftest import (
@@ -99,7 +100,7 @@ async def test_a_recorded_call_is_sealed_transcribed_per_leg_and_searchable(
     recording_id = await eventually(
         lambda: _recording(controller, number), timeout=15, what="the recording's registration"
     )
-    registry = controller.runtime.recordings
+    registry = controller.runtime.part(RecordingRegistry)
     assert registry is not None
     legs = await sealed_legs(registry, recording_id)  # decrypts and checks each leg's SHA-256
     assert set(legs) == {"mix", "caller", "lawyer"}

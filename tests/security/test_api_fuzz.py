@@ -26,6 +26,7 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from hotline.app import create_app
+from hotline.asterisk.layout import spool_dir
 from hotline.auth.models import Role
 from hotline.auth.service import create_user, link_lawyer
 from hotline.calls.service import CallStore
@@ -36,10 +37,9 @@ from hotline.quality import service as quality
 from hotline.quality.models import ReviewReason
 from hotline.recordings.service import RecordingRegistry
 from hotline.routing.service import create_lawyer
-from hotline.runtime import build_runtime, spool_dir
 from hotline.settings import AsteriskSettings, Settings
 from hotline.transcription.models import KeywordAlert
-from tests.helpers import sealed_recording
+from tests.helpers import offline, sealed_recording
 
 # Generated requests per operation (valid and invalid ones), each sent as every role:
 # 58 operations x 16 x 4 roles ~ 3,700 requests.
@@ -101,7 +101,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def _seed(settings: Settings) -> None:
     """One account per role, a lawyer, calls, and a sealed recording under review by the reviewer."""
-    runtime = build_runtime(settings)
+    runtime = offline(settings)
     upgrade(runtime.engine)
     with runtime.session_factory.begin() as session:
         create_lawyer(session, "律师甲", "8001")

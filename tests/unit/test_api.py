@@ -16,12 +16,13 @@ from sqlalchemy import select
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import MATRIX, Permission
 from hotline.auth.service import create_user, issue_token, link_lawyer
-from hotline.calls.service import CallStore
+from hotline.calls.service import CallRecorder, CallStore
 from hotline.calls.state import CallProgress, Leg
+from hotline.kernel.compose import Runtime
 from hotline.quality import service as quality
 from hotline.quality.models import ReviewReason
+from hotline.recordings.service import RecordingRegistry
 from hotline.routing.service import create_lawyer
-from hotline.runtime import Runtime
 from tests.helpers import app_without_asterisk, eventually, sealed_recording
 
 PASSWORD = {role: f"{role.value}-password-123" for role in Role}
@@ -226,8 +227,7 @@ async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
             create_lawyer(session, "律师甲", "8001")
             link_lawyer(session, "lawyer-user", "8001")
         CallStore(runtime.session_factory).write(list(CALLS.values()))
-        assert runtime.recordings is not None
-        recording = sealed_recording(runtime.recordings, CALLS["answered"].linkedid)
+        recording = sealed_recording(runtime.part(RecordingRegistry), CALLS["answered"].linkedid)
         with runtime.session_factory.begin() as session:  # the reviewer's call (need-to-know) ...
             review = quality.assign(
                 session, recording.id, "reviewer-user", reason=ReviewReason.manual, assigned_by="supervisor"
@@ -577,10 +577,9 @@ async def test_a_roster_of_too_many_rows_or_problems_gets_a_short_answer(api: Ap
 
 async def test_a_lawyer_cannot_act_on_another_lawyers_call(api: Api) -> None:
     """8001's account asks to conference or transfer a call that is connected to 8002."""
-    assert api.runtime.recorder is not None
-    before = api.runtime.recorder.state
+    before = api.runtime.part(CallRecorder).state
     leg = Leg("PJSIP/8002-00000001", "8002", "1714539600.4", "labour", BASE)
-    api.runtime.recorder.state = before._replace(legs=before.legs.set(leg.channel, leg))
+    api.runtime.part(CallRecorder).state = before._replace(legs=before.legs.set(leg.channel, leg))
     try:
         for action, body in (("conference", {"target": "legal-aid"}), ("transfer", {"target": "gov-12345"})):
             response = await api.http.post(
@@ -589,7 +588,7 @@ async def test_a_lawyer_cannot_act_on_another_lawyers_call(api: Api) -> None:
             assert response.status_code == 403, response.text
             assert response.json()["error_id"] == "call-not-yours"
     finally:
-        api.runtime.recorder.state = before
+        api.runtime.part(CallRecorder).state = before
 
 
 async def test_a_lawyer_account_without_a_linked_extension_is_told_to_ask_an_admin(api: Api) -> None:

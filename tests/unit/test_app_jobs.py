@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hotline.app import create_app
-from hotline.runtime import Runtime
+from hotline.kernel.compose import Runtime
 from hotline.settings import AsteriskSettings, Settings
 from tests.helpers import app_without_asterisk
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hotline.ami import events as ev
-from hotline.calls.board import EndedCall, build_board, day_totals, desk_call, lawyer_state
 from hotline.calls.state import LiveState, QueueMember, reduce_all
+from hotline.consoles.board import EndedCall, build_board, day_totals, desk_call, lawyer_state
 
 T = 1_800_000_000.0
 CALLER = "1800000000.1"

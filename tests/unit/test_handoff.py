@@ -25,13 +25,12 @@ from hotline.db.base import utcnow
 from hotline.db.migrate import upgrade
 from hotline.errors import InvalidInputError
 from hotline.ivr.calendar import load_calendar
-from hotline.runtime import build_runtime
 from hotline.settings import AsteriskSettings, HandoffSettings, Settings, TicketSettings
 from hotline.tickets import outbox
 from hotline.tickets.delivery import Deliverer
 from hotline.tickets.models import OutboxMessage, Outcome, Ticket, TicketState
 from hotline.tickets.service import TicketDesk
-from tests.helpers import eventually, free_port, stop_process
+from tests.helpers import eventually, free_port, offline, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 HOTLINE = Path(sys.executable).with_name("hotline")
@@ -128,7 +127,7 @@ def states(sessions: sessionmaker[Session]) -> dict[str, int]:
 
 async def test_200_referred_tickets_arrive_once_each_in_order(tmp_path: Path, receiver: Receiver) -> None:
     settings = settings_for(tmp_path, receiver)
-    runtime = build_runtime(settings)
+    runtime = offline(settings)
     upgrade(runtime.engine)
     numbers = refer_tickets(runtime.session_factory, 200, updates=True)
     assert states(runtime.session_factory) == {"pending": 400}
@@ -188,7 +187,7 @@ def _serve(state: Path, receiver: Receiver, port: int) -> subprocess.Popen[bytes
 
 async def test_killing_the_controller_mid_delivery_loses_nothing(tmp_path: Path, receiver: Receiver) -> None:
     settings = settings_for(tmp_path, receiver)
-    runtime = build_runtime(settings)
+    runtime = offline(settings)
     upgrade(runtime.engine)
     numbers = refer_tickets(runtime.session_factory, 120, updates=False)
     port = free_port()
@@ -223,7 +222,7 @@ async def test_a_refused_hand_off_goes_to_the_dead_letters_and_is_retried_by_han
 ) -> None:
     # A time-out long enough that a busy machine never turns the first answer into a retry.
     settings = settings_for(tmp_path, receiver, timeout=10.0)
-    runtime = build_runtime(settings)
+    runtime = offline(settings)
     upgrade(runtime.engine)
     refer_tickets(runtime.session_factory, 2, updates=False)
     with runtime.session_factory.begin() as session:
@@ -264,7 +263,7 @@ async def test_a_refused_hand_off_goes_to_the_dead_letters_and_is_retried_by_han
 
 def test_a_malformed_hand_off_is_refused_with_a_clear_error_and_changes_nothing(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path, asterisk=AsteriskSettings(root=tmp_path / "asterisk-root"))
-    runtime = build_runtime(settings)
+    runtime = offline(settings)
     upgrade(runtime.engine)
     now = utcnow().timestamp()
     CallStore(runtime.session_factory).write(

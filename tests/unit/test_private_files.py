@@ -17,9 +17,8 @@ from hotline.asterisk.layout import InstanceLayout, prepare_instance
 from hotline.asterisk.render import write_files
 from hotline.cli import main
 from hotline.recordings.crypto import encrypt_file, parse_keyring
-from hotline.runtime import build_runtime
 from hotline.settings import AsteriskSettings, Settings
-from tests.helpers import app_without_asterisk
+from tests.helpers import app_without_asterisk, offline
 
 ASTERISK_UID = ASTERISK_GID = 101  # as in the provisioned root's /etc/passwd
 
@@ -54,7 +53,7 @@ def settings_in(state: Path) -> Settings:
 
 def test_a_new_state_directory_is_private_whatever_the_umask(tmp_path: Path, loose_umask: None) -> None:
     state = tmp_path / "var"
-    runtime = build_runtime(settings_in(state))
+    runtime = offline(settings_in(state))
     with runtime.engine.begin() as connection:  # a write: SQLite makes its -wal and -shm files
         connection.execute(text("CREATE TABLE probe (x INTEGER)"))
         connection.execute(text("INSERT INTO probe VALUES (1)"))
@@ -89,7 +88,7 @@ def test_an_older_installation_is_made_private_at_start(
         assert mode(path) in (0o755, 0o644), path
 
     with caplog.at_level(logging.WARNING, logger="hotline.private_files"):
-        runtime = build_runtime(settings_in(state))
+        runtime = offline(settings_in(state))
     found = {name: value for name, value in modes(state).items() if not name.startswith("asterisk-root")}
     runtime.engine.dispose()
     database.close()

@@ -15,10 +15,11 @@ from hotline.auth.service import create_user, link_lawyer
 from hotline.calls.models import Call
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
+from hotline.kernel.compose import Runtime
 from hotline.quality.models import Review
 from hotline.recordings.models import Recording
+from hotline.recordings.service import RecordingRegistry
 from hotline.routing.service import create_lawyer
-from hotline.runtime import Runtime
 from tests.helpers import app_without_asterisk, sealed_recording, tokens_for
 
 PASSWORD = "quality-password-1"
@@ -99,7 +100,6 @@ def _calls() -> list[CallProgress]:
 async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
     state = tmp_path_factory.mktemp("quality-api")
     async with app_without_asterisk(state) as (app, runtime):
-        assert runtime.recordings is not None
         with runtime.session_factory.begin() as session:
             create_lawyer(session, "陈律师", "8001")
             create_lawyer(session, "周律师", "8002")
@@ -110,7 +110,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
         CallStore(runtime.session_factory).write(calls)
         recordings = {}
         for call in calls:
-            sealed_recording(runtime.recordings, call.linkedid, seconds=0.5)
+            sealed_recording(runtime.part(RecordingRegistry), call.linkedid, seconds=0.5)
         with runtime.session_factory.begin() as session:
             for recording_id, linkedid in session.execute(select(Recording.id, Recording.linkedid)):
                 recordings[linkedid] = recording_id

@@ -19,13 +19,13 @@ from hotline.calls.privacy import mask_number
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
+from hotline.kernel.compose import Runtime
 from hotline.quality import service as quality
 from hotline.quality.models import ReviewReason
 from hotline.recordings.access import Grant, RangeNotSatisfiable, byte_range, issue_grant
-from hotline.recordings.audit import AuditAction
+from hotline.recordings.audit import AuditAction, AuditLog
 from hotline.recordings.models import AuditEntry, Recording
 from hotline.recordings.service import RecordingRegistry
-from hotline.runtime import Runtime
 from hotline.transcription import service as transcription
 from hotline.transcription.engine import LegTranscript, Word
 from tests.helpers import app_without_asterisk, sealed_recording, tokens_for
@@ -53,8 +53,7 @@ class Client:
 
     @property
     def registry(self) -> RecordingRegistry:
-        assert self.runtime.recordings is not None
-        return self.runtime.recordings
+        return self.runtime.part(RecordingRegistry)
 
     async def access(self, user: str, reason: str = "质检抽查", purpose: str = "play") -> dict[str, object]:
         response = await self.http.post(
@@ -95,9 +94,8 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
                 for linkedid in (LINKEDID, CALIBRATED)
             ]
         )
-        assert runtime.recordings is not None
-        recording_id, content = sealed_recording(runtime.recordings, LINKEDID, seconds=2.0)
-        calibrated_id, _ = sealed_recording(runtime.recordings, CALIBRATED, seconds=2.0)
+        recording_id, content = sealed_recording(runtime.part(RecordingRegistry), LINKEDID, seconds=2.0)
+        calibrated_id, _ = sealed_recording(runtime.part(RecordingRegistry), CALIBRATED, seconds=2.0)
         with runtime.session_factory.begin() as session:
             quality.assign(
                 session, recording_id, "reviewer-li", reason=ReviewReason.manual, assigned_by="supervisor"
@@ -286,7 +284,9 @@ async def test_the_audit_verdict_names_a_truncated_log(tmp_path: Path) -> None:
         with runtime.session_factory.begin() as session:
             create_user(session, "admin-zhao", PASSWORD, "admin")
         for reason in ("一", "二", "三", "四"):
-            runtime.audit.append(actor="wang", role="supervisor", action=AuditAction.play, reason=reason)
+            runtime.part(AuditLog).append(
+                actor="wang", role="supervisor", action=AuditAction.play, reason=reason
+            )
         with runtime.session_factory.begin() as session:
             session.execute(text("DROP TRIGGER audit_log_no_delete"))
             session.execute(text("DELETE FROM audit_log WHERE seq >= 3"))

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text, update
 
+from hotline.asterisk.layout import spool_dir
 from hotline.db.base import utcnow
 from hotline.db.migrate import upgrade
 from hotline.recordings import audit
 from hotline.recordings.crypto import decrypt_file
 from hotline.recordings.models import Recording
 from hotline.recordings.service import RecordingRegistry
-from hotline.runtime import build_runtime, spool_dir
 from hotline.settings import AsteriskSettings, Settings
-from tests.helpers import sealed_recording
+from tests.helpers import offline, sealed_recording
 
 HOTLINE = Path(sys.executable).with_name("hotline")
 
@@ -37,7 +37,7 @@ def hotline(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def registry(tmp_path: Path) -> RecordingRegistry:
     settings = Settings(state_dir=tmp_path, asterisk=AsteriskSettings(root=tmp_path / "asterisk-root"))
-    runtime = build_runtime(settings)
+    runtime = offline(settings)
     upgrade(runtime.engine)
     return RecordingRegistry.from_settings(
         settings, runtime.session_factory, spool_dir(settings), runtime.audit

@@ -27,7 +27,7 @@ from hotline.auth.throttle import (
     current,
     locked_for,
 )
-from hotline.runtime import Runtime
+from hotline.kernel.compose import Runtime
 from tests.helpers import ManualClock, app_without_asterisk
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)

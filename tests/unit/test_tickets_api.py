@@ -13,9 +13,10 @@ import pytest
 from hotline.auth.service import create_user, link_lawyer
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
+from hotline.kernel.compose import Runtime
 from hotline.routing.service import create_lawyer
-from hotline.runtime import Runtime
 from hotline.tickets.jobs import TicketJobs
+from hotline.tickets.service import TicketDesk
 from tests.helpers import app_without_asterisk, tokens_for
 
 PASSWORD = "tickets-password-1"
@@ -129,10 +130,11 @@ async def test_the_desk_opens_and_writes_its_call_s_ticket(client: Client) -> No
 
 async def test_supervisors_see_overdue_tickets_escalated_by_the_job(client: Client) -> None:
     runtime = client.runtime
-    assert runtime.tickets is not None
     # The voicemail gets its ticket.
-    await TicketJobs(runtime.session_factory, runtime.tickets, clock=lambda: NOW).sweep()
-    later = TicketJobs(runtime.session_factory, runtime.tickets, clock=lambda: NOW + timedelta(days=4))
+    await TicketJobs(runtime.session_factory, runtime.part(TicketDesk), clock=lambda: NOW).sweep()
+    later = TicketJobs(
+        runtime.session_factory, runtime.part(TicketDesk), clock=lambda: NOW + timedelta(days=4)
+    )
     escalated = await later.escalate()
     assert len(escalated) == 2  # the voicemail's 24 h and the referral's 3 working days are both past
 

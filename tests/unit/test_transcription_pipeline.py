@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.asterisk.layout import spool_dir
 from hotline.db.base import utcnow
 from hotline.db.migrate import upgrade
 from hotline.db.session import make_engine, make_session_factory
@@ -32,12 +33,11 @@ from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.models import Recording, RecordingFile, RecordingState
 from hotline.recordings.service import RecordingRegistry
-from hotline.runtime import build_runtime, spool_dir
 from hotline.settings import TranscriptionSettings, load_settings
 from hotline.transcription import service
 from hotline.transcription.models import JobState, Transcript, TranscriptionJob
 from hotline.transcription.worker import Transcriber, TranscriptionPool
-from tests.helpers import eventually
+from tests.helpers import eventually, offline
 from tests.speech import KOREAN_WORDS, korean_model_dir, say, with_silence
 
 with warnings.catch_warnings():
@@ -191,7 +191,7 @@ def instance(
         if name.startswith("HOTLINE_"):
             monkeypatch.setenv(name, value)
     settings = load_settings()
-    runtime = build_runtime(settings)
+    runtime = offline(settings)
     upgrade(runtime.engine)
     registry = RecordingRegistry.from_settings(
         settings, runtime.session_factory, spool_dir(settings), runtime.audit

@@ -25,8 +25,8 @@ from hotline.app import create_app
 from hotline.auth.models import BrowserSession, Role
 from hotline.auth.service import create_user, link_lawyer
 from hotline.auth.throttle import NAME_POLICY
+from hotline.kernel.compose import Runtime
 from hotline.routing.service import create_lawyer
-from hotline.runtime import Runtime
 from hotline.settings import AsteriskSettings, Settings, WebSettings
 from hotline.web.headers import CONTENT_SECURITY_POLICY
 from hotline.web.proxies import TrustedProxies, resolve

@@ -18,11 +18,12 @@ from hotline.auth.service import create_user
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
+from hotline.kernel.compose import Runtime
 from hotline.quality import service as quality
 from hotline.quality.models import ReviewReason
 from hotline.recordings.models import AuditEntry
+from hotline.recordings.service import RecordingRegistry
 from hotline.routing.service import create_lawyer
-from hotline.runtime import Runtime
 from hotline.transcription import service as transcription
 from hotline.transcription.engine import LegTranscript, Word
 from tests.browser import chromium, screenshot, serve, signed_in_page
@@ -106,8 +107,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                 )
             ]
         )
-        assert runtime.recordings is not None
-        recording_id = sealed_recording(runtime.recordings, LINKEDID, seconds=AUDIO_SECONDS).id
+        recording_id = sealed_recording(runtime.part(RecordingRegistry), LINKEDID, seconds=AUDIO_SECONDS).id
         transcribe(runtime, recording_id)
         with runtime.session_factory.begin() as session:
             review = quality.assign(

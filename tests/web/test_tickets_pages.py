@@ -22,10 +22,10 @@ from hotline.calls.models import Call
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
+from hotline.kernel.compose import Runtime
 from hotline.routing.service import create_lawyer
-from hotline.runtime import Runtime
 from hotline.tickets.models import OutboxMessage
-from hotline.tickets.service import escalate_overdue
+from hotline.tickets.service import TicketDesk, escalate_overdue
 from tests.browser import chromium, screenshot, serve, signed_in_page
 from tests.helpers import app_without_asterisk
 
@@ -71,14 +71,13 @@ def open_ticket(runtime: Runtime, linkedid: str, *, days_ago: int = 0) -> str:
     """The call's ticket, opened as the controller would (``days_ago``: back then, so now overdue).
 
     The controller's sweep opens tickets of recent calls every second too: whoever is first wins."""
-    assert runtime.tickets is not None
     for _ in range(5):
         try:
             with runtime.session_factory.begin() as session:
                 call = session.scalar(select(Call).where(Call.linkedid == linkedid))
                 assert call is not None
                 opened = call.ended_at if days_ago else None
-                return runtime.tickets.open_for(session, call, opened).number
+                return runtime.part(TicketDesk).open_for(session, call, opened).number
         except IntegrityError:
             continue
     raise AssertionError(f"no ticket for call {linkedid}")

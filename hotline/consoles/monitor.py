@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.calls import board
-from hotline.calls.service import CallRecorder, ended_calls_since, previous_calls
+from hotline.calls.service import CallRecorder
+from hotline.consoles import board
+from hotline.consoles.queries import ended_calls_since, previous_calls
 from hotline.ivr.catalog import Catalog
 from hotline.routing.models import Lawyer
 from hotline.web.live import ChangeFeed

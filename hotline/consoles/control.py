@@ -1,7 +1,7 @@
 """Acting on live calls from the consoles: listen in, three-way calls, transfers (pure decisions).
 
 Each function checks what the request may do against the live state and returns the AMI action
-to send; :mod:`hotline.calls.consoles` sends it. A lawyer acts only on a call connected to their
+to send; :mod:`hotline.consoles.api` sends it. A lawyer acts only on a call connected to their
 own phone; a supervisor listens only through their own phone.
 """
 
@@ -14,8 +14,8 @@ from typing import Literal
 
 from hotline.ami import actions
 from hotline.asterisk.render import outward_codes
-from hotline.calls.board import lawyer_channel
 from hotline.calls.state import LiveState
+from hotline.consoles.board import lawyer_channel
 from hotline.errors import HotlineError, InvalidInputError
 
 SpyMode = Literal["listen", "whisper", "barge"]

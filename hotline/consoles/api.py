@@ -17,16 +17,18 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
-from hotline.calls import control
-from hotline.calls.monitor import Monitor
+from hotline.calls.service import CallRecorder
+from hotline.consoles import control
+from hotline.consoles.monitor import Monitor
 from hotline.db.base import utcnow
-from hotline.deps import RuntimeDep, get_ami, require, started
 from hotline.errors import HotlineError
-from hotline.routing.api import PauseOut, pause_lawyer
+from hotline.kernel.deps import SharedDep, get_ami, part
+from hotline.kernel.shared import Shared
+from hotline.routing.api import ApplierDep, PauseOut, pause_lawyer
 from hotline.routing.models import DutyShift, Lawyer
-from hotline.runtime import Runtime
 from hotline.web.live import sse_response
 
 router = APIRouter(prefix="/api/v1", tags=["consoles"])
@@ -36,8 +38,8 @@ WallboardViewer = Annotated[Actor, Depends(require(Permission.view_wallboard))]
 DeskUser = Annotated[Actor, Depends(require(Permission.use_desk))]
 
 
-def monitor_of(runtime: Runtime) -> Monitor:
-    return started(runtime.monitor, "consoles-unavailable")
+MonitorDep = Annotated[Monitor, part(Monitor)]
+RecorderDep = Annotated[CallRecorder, part(CallRecorder)]
 
 
 def my_extension(actor: Actor) -> str:
@@ -62,9 +64,9 @@ class Sent(BaseModel):
 
 
 @router.get("/wallboard")
-async def wallboard(runtime: RuntimeDep, _actor: WallboardViewer) -> dict[str, Any]:
+async def wallboard(monitor: MonitorDep, _actor: WallboardViewer) -> dict[str, Any]:
     """Per queue: waiting callers and today's totals; per lawyer: state and today's calls."""
-    return await monitor_of(runtime).board()
+    return await monitor.board()
 
 
 # The stream routes' answer as the OpenAPI document shows it: events whose data is the JSON page.
@@ -76,10 +78,9 @@ _EVENTS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/wallboard/stream", response_class=StreamingResponse, responses=_EVENTS)
 async def wallboard_stream(
-    request: Request, runtime: RuntimeDep, _actor: WallboardViewer
+    request: Request, monitor: MonitorDep, _actor: WallboardViewer
 ) -> StreamingResponse:
     """The wallboard as Server-Sent Events: sent now and after every change."""
-    monitor = monitor_of(runtime)
     return sse_response(request, monitor.feed, monitor.board)
 
 
@@ -88,17 +89,18 @@ class ListenIn(BaseModel):
 
 
 @router.post("/wallboard/lawyers/{extension}/listen")
-async def listen(runtime: RuntimeDep, actor: Supervisor, extension: str, body: ListenIn) -> Sent:
+async def listen(
+    shared: SharedDep, recorder: RecorderDep, actor: Supervisor, extension: str, body: ListenIn
+) -> Sent:
     """Ring the supervisor's own phone; answered, it listens to (whispers, barges into) the call."""
-    assert runtime.recorder is not None
     action = control.listen_in(
-        runtime.recorder.state,
+        recorder.state,
         supervisor_phone=actor.phone_extension,
         lawyer=extension,
         mode=body.mode,
-        timeout=runtime.settings.console.originate_timeout,
+        timeout=shared.settings.console.originate_timeout,
     )
-    await get_ami(runtime).send(action)  # a refusal: AmiActionFailed, with Asterisk's reason
+    await get_ami(shared).send(action)  # a refusal: AmiActionFailed, with Asterisk's reason
     return Sent(message=f"Ringing your phone {actor.phone_extension} to {body.mode} on {extension}.")
 
 
@@ -111,9 +113,9 @@ class ShiftOut(BaseModel):
     source: str
 
 
-def _my_shifts(runtime: Runtime, extension: str) -> list[ShiftOut]:
+def _my_shifts(shared: Shared, extension: str) -> list[ShiftOut]:
     now = utcnow()
-    with runtime.session_factory() as session:
+    with shared.session_factory() as session:
         shifts = session.scalars(
             select(DutyShift)
             .join(Lawyer)
@@ -131,19 +133,18 @@ def _my_shifts(runtime: Runtime, extension: str) -> list[ShiftOut]:
 
 
 @router.get("/desk")
-async def desk(runtime: RuntimeDep, actor: DeskUser) -> dict[str, Any]:
+async def desk(shared: SharedDep, monitor: MonitorDep, actor: DeskUser) -> dict[str, Any]:
     """My state, today's calls, my shifts, and the call ringing at or connected to my phone."""
     extension = my_extension(actor)
-    view = await monitor_of(runtime).desk(extension)
-    view["shifts"] = [s.model_dump() for s in await asyncio.to_thread(_my_shifts, runtime, extension)]
+    view = await monitor.desk(extension)
+    view["shifts"] = [s.model_dump() for s in await asyncio.to_thread(_my_shifts, shared, extension)]
     return view
 
 
 @router.get("/desk/stream", response_class=StreamingResponse, responses=_EVENTS)
-async def desk_stream(request: Request, runtime: RuntimeDep, actor: DeskUser) -> StreamingResponse:
+async def desk_stream(request: Request, monitor: MonitorDep, actor: DeskUser) -> StreamingResponse:
     """The desk as Server-Sent Events (the screen pop arrives here)."""
     extension = my_extension(actor)
-    monitor = monitor_of(runtime)
     return sse_response(request, monitor.feed, lambda: monitor.desk(extension))
 
 
@@ -152,14 +153,14 @@ class PauseIn(BaseModel):
 
 
 @router.post("/desk/pause")
-async def pause_me(runtime: RuntimeDep, actor: DeskUser, body: PauseIn) -> PauseOut:
+async def pause_me(shared: SharedDep, applier: ApplierDep, actor: DeskUser, body: PauseIn) -> PauseOut:
     """Stop taking calls for a while, with a reason code (HOTLINE_ROUTING__PAUSE_REASONS)."""
-    return await pause_lawyer(runtime, my_extension(actor), body.reason)
+    return await pause_lawyer(shared, applier, my_extension(actor), body.reason)
 
 
 @router.post("/desk/resume")
-async def resume_me(runtime: RuntimeDep, actor: DeskUser) -> PauseOut:
-    return await pause_lawyer(runtime, my_extension(actor), None)
+async def resume_me(shared: SharedDep, applier: ApplierDep, actor: DeskUser) -> PauseOut:
+    return await pause_lawyer(shared, applier, my_extension(actor), None)
 
 
 class ThirdParty(BaseModel):
@@ -171,12 +172,12 @@ class TransferIn(ThirdParty):
     mode: control.TransferMode = "blind"
 
 
-async def _target(runtime: Runtime, target: str) -> control.Target:
+async def _target(shared: Shared, target: str) -> control.Target:
     def lawyers() -> set[str]:
-        with runtime.session_factory() as session:
+        with shared.session_factory() as session:
             return set(session.scalars(select(Lawyer.extension).where(Lawyer.active.is_(True))))
 
-    settings = runtime.settings
+    settings = shared.settings
     return control.resolve_target(
         target,
         third_parties=settings.console.third_parties,
@@ -187,24 +188,26 @@ async def _target(runtime: Runtime, target: str) -> control.Target:
 
 
 @router.post("/desk/calls/{linkedid}/conference")
-async def conference(runtime: RuntimeDep, actor: DeskUser, linkedid: str, body: ThirdParty) -> Sent:
+async def conference(
+    shared: SharedDep, recorder: RecorderDep, actor: DeskUser, linkedid: str, body: ThirdParty
+) -> Sent:
     """Bring a third party into my call: they are called and join once they answer."""
     extension = my_extension(actor)
-    target = await _target(runtime, body.target)
-    assert runtime.recorder is not None
+    target = await _target(shared, body.target)
     action = control.conference(
-        runtime.recorder.state, extension, linkedid, target, runtime.settings.console.originate_timeout
+        recorder.state, extension, linkedid, target, shared.settings.console.originate_timeout
     )
-    await get_ami(runtime).send(action)  # a refusal: AmiActionFailed, with Asterisk's reason
+    await get_ami(shared).send(action)  # a refusal: AmiActionFailed, with Asterisk's reason
     return Sent(message=f"Calling {target.label}; they join the call when they answer.")
 
 
 @router.post("/desk/calls/{linkedid}/transfer")
-async def transfer(runtime: RuntimeDep, actor: DeskUser, linkedid: str, body: TransferIn) -> Sent:
+async def transfer(
+    shared: SharedDep, recorder: RecorderDep, actor: DeskUser, linkedid: str, body: TransferIn
+) -> Sent:
     """Hand my caller over: blind (at once) or attended (I talk to them first, then hang up)."""
     extension = my_extension(actor)
-    target = await _target(runtime, body.target)
-    assert runtime.recorder is not None
-    action = control.transfer(runtime.recorder.state, extension, linkedid, target, body.mode)
-    await get_ami(runtime).send(action)  # a refusal: AmiActionFailed, with Asterisk's reason
+    target = await _target(shared, body.target)
+    action = control.transfer(recorder.state, extension, linkedid, target, body.mode)
+    await get_ami(shared).send(action)  # a refusal: AmiActionFailed, with Asterisk's reason
     return Sent(message=f"Transferring to {target.label} ({body.mode}).")
