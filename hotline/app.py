@@ -26,6 +26,8 @@ from hotline.calls import plugin as calls
 from hotline.consoles import plugin as consoles
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError
+from hotline.http.headers import SecurityHeaders
+from hotline.http.proxies import ForwardedHeaders
 from hotline.ivr import plugin as ivr
 from hotline.kernel.compose import Runtime, running
 from hotline.kernel.deps import get_runtime, missing_parts
@@ -37,12 +39,11 @@ from hotline.recordings import plugin as recordings
 from hotline.routing import plugin as routing
 from hotline.settings import Settings
 from hotline.sip import plugin as sip
+from hotline.staff import plugin as staff
 from hotline.tickets import plugin as tickets
 from hotline.transcription import plugin as transcription
 from hotline.web import pages as web_pages
 from hotline.web import plugin as web
-from hotline.web.headers import SecurityHeaders
-from hotline.web.proxies import ForwardedHeaders
 
 # In build order: a plugin may use the parts of those above it.
 PLUGINS: tuple[PluginSpec, ...] = (
@@ -55,7 +56,8 @@ PLUGINS: tuple[PluginSpec, ...] = (
     routing.PLUGIN,  # roster -> queue members
     consoles.PLUGIN,  # wallboard, desk
     sip.PLUGIN,  # refused SIP requests -> bans
-    auth.PLUGIN,  # tokens, users
+    auth.PLUGIN,  # bearer tokens
+    staff.PLUGIN,  # users, desk accounts, supervisors' phones
     web.PLUGIN,  # pages
 )
 

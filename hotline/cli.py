@@ -25,8 +25,8 @@ def _settings() -> Settings:
 
 
 def _render(settings: Settings) -> None:
-    from hotline.asterisk.config import apply_configuration
     from hotline.asterisk.render import TEMPLATES
+    from hotline.routing.configure import apply_configuration
 
     applied = apply_configuration(settings)
     _warn_missing_holidays(settings)
@@ -113,9 +113,10 @@ def _read_password(prompt: str) -> str:
 
 
 def cmd_user(args: argparse.Namespace) -> None:
-    from hotline.asterisk.config import apply_configuration
-    from hotline.auth.service import assign_phone, create_user, link_lawyer
+    from hotline.auth.service import create_user
     from hotline.db.session import database_of
+    from hotline.routing.configure import apply_configuration
+    from hotline.staff.service import assign_phone, link_lawyer
 
     settings = _settings()
     if args.action == "create":
@@ -304,7 +305,7 @@ def cmd_first_run(args: argparse.Namespace) -> None:
     """On a new installation: an admin, a supervisor with a listening phone, one lawyer with a
     desk account and a quality reviewer, each with generated passwords shown once."""
     from hotline.db.session import database_of
-    from hotline.routing.first_run import seed_first_run
+    from hotline.staff.first_run import seed_first_run
 
     settings = _settings()
     with database_of(settings) as db, db.session_factory.begin() as session:
@@ -456,7 +457,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from hotline.app import create_app
-    from hotline.web.server import server_config
+    from hotline.http.server import server_config
 
     settings = _settings()
     # The app knows the address it is served on (cookies are Secure unless it is a loopback one).

@@ -7,6 +7,7 @@ Nothing here does work at import time: :func:`load_settings` builds a fresh obje
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -217,6 +218,12 @@ class QualitySettings(BaseModel):
     sample_at: str = Field(default="01:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
+# A deadline rule (限时办结): hours (24h), calendar days (2d) or working days (3wd); parsed by
+# hotline/tickets/deadlines.py.
+DEADLINE_RULE = re.compile(r"^(?P<count>[1-9][0-9]{0,3})(?P<unit>h|d|wd)$")
+DEADLINE_RULE_HINT = "%r is not a deadline: write hours (24h), calendar days (2d) or working days (3wd)"
+
+
 class TicketSettings(BaseModel):
     # Deadlines (限时办结) in hours (24h), calendar days (2d) or working days (3wd, by the holiday
     # calendar): "voicemail" from the message, "unfinished" for a call's ticket without an outcome
@@ -240,13 +247,9 @@ class TicketSettings(BaseModel):
 
     @model_validator(mode="after")
     def _rules_parse(self) -> TicketSettings:
-        from hotline.tickets.deadlines import parse_rule
-
         for name, rule in self.deadlines.items():
-            try:
-                parse_rule(rule)
-            except ValueError as exc:
-                raise ValueError(f"HOTLINE_TICKETS__DEADLINES[{name!r}]: {exc}") from None
+            if DEADLINE_RULE.match(rule.strip()) is None:
+                raise ValueError(f"HOTLINE_TICKETS__DEADLINES[{name!r}]: {DEADLINE_RULE_HINT % rule}")
         return self
 
 

@@ -12,8 +12,8 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright
 
+from hotline.http.server import server_config
 from hotline.settings import WebSettings
-from hotline.web.server import server_config
 from tests.helpers import eventually, free_port
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")

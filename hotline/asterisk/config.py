@@ -1,9 +1,9 @@
-"""Apply the configuration to an instance: render every file and prompt, reload a running Asterisk."""
+"""Write the configuration of an instance: render every file and prompt, reload a running Asterisk."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,11 +12,8 @@ from hotline.asterisk import prompts, render
 from hotline.asterisk.layout import instance_layout, prepare_instance
 from hotline.asterisk.process import read_pid, reload
 from hotline.asterisk.provision import require_root
-from hotline.db.session import database_of
-from hotline.errors import HotlineError
 from hotline.ivr.service import load_ivr, prompt_overrides, prompts_of
-from hotline.routing import queue_settings
-from hotline.routing.service import phone_endpoints
+from hotline.phones import PhoneEndpoint
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,15 +27,17 @@ class Applied:
     reloaded: bool
 
 
-def apply_configuration(settings: Settings) -> Applied:
-    """Render Asterisk's files from the templates, the staff phones in the database and the prompts."""
+def write_configuration(
+    settings: Settings, phones: Sequence[PhoneEndpoint], relax_steps: Sequence[tuple[int, int]]
+) -> Applied:
+    """Render Asterisk's files from the templates, the flows, the staff ``phones`` and the queues'
+    ``relax_steps``; synthesize the prompts; reload a running Asterisk when a file changed.
+    (:func:`hotline.routing.configure.apply_configuration` reads the phones and queue settings
+    from the database and calls this.)"""
     require_root(settings.asterisk.root)
-    with database_of(settings) as database, database.session_factory() as session:
-        phones = phone_endpoints(session)
-        settings = queue_settings.effective(settings, queue_settings.overrides(session))
     layout = instance_layout(settings)
     ivr = load_ivr(settings)
-    context = render.build_context(settings, layout, ami_secret(settings), phones, ivr)
+    context = render.build_context(settings, layout, ami_secret(settings), phones, ivr, relax_steps)
     changed = render.write_files(layout, render.render_files(context))
     overrides = prompt_overrides(settings)
     built = []
@@ -56,15 +55,3 @@ def apply_configuration(settings: Settings) -> Applied:
     if reloaded:
         reload(layout)
     return Applied(layout.host(layout.etc), changed, built, reloaded)
-
-
-async def reconfigure(settings: Settings, consequence: str) -> str | None:
-    """:func:`apply_configuration` off the event loop after a saved change; when it fails, a note
-    saying what is not in effect yet (``consequence``) and why (the change itself stays saved)."""
-    try:
-        await asyncio.to_thread(apply_configuration, settings)
-    except HotlineError as exc:
-        note = f"Saved, but {consequence}: {exc.message}"
-        log.warning("%s", note)
-        return note
-    return None

@@ -1,4 +1,5 @@
-"""Prompts: recorded files where given, otherwise synthesized from their Chinese text.
+"""Prompts made into the instance's sound files: recorded files where given, otherwise synthesized
+from their Chinese text (what a prompt is: hotline/ivr/prompts.py).
 
 Synthesis uses espeak-ng (Mandarin voice) and sox to make the 8 kHz mono 16-bit WAV Asterisk
 plays without transcoding. A prompt is synthesized again only when its text or voice changed
@@ -11,43 +12,10 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from hotline.errors import ConfigurationError, InvalidInputError
-
-
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    name: str
-    text: str
-    file: Path | None = None
-
-
-def load_prompts(path: Path) -> list[Prompt]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidInputError("prompts-unreadable", f"Cannot read prompts from {path}: {exc}") from exc
-    if not isinstance(data, Mapping):
-        raise InvalidInputError("prompts-invalid", f"{path}: expected a mapping of prompt name -> text/file.")
-    prompts = []
-    for name, entry in data.items():
-        if (
-            not isinstance(entry, Mapping)
-            or not isinstance(entry.get("text"), str)
-            or not entry["text"].strip()
-        ):
-            raise InvalidInputError(
-                "prompts-invalid",
-                f"{path}: prompt {name!r} needs a non-empty `text` (the words callers hear).",
-            )
-        file = entry.get("file")
-        prompts.append(Prompt(str(name), entry["text"].strip(), path.parent / file if file else None))
-    return prompts
+from hotline.errors import ConfigurationError
+from hotline.ivr.prompts import Prompt
 
 
 def _digest(prompt: Prompt, voice: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -20,7 +19,7 @@ from hotline.asterisk.layout import INSTANCE_FILE, InstanceLayout, asterisk_ids,
 from hotline.errors import ConfigurationError
 from hotline.ivr.compiler import compile_calendar, compile_callback_rating, compile_flow
 from hotline.ivr.service import IvrConfig
-from hotline.routing.membership import relax_steps
+from hotline.phones import LAWYER_CONTEXT, SIP_REALM, PhoneEndpoint
 from hotline.settings import Settings
 
 # Loaded explicitly (autoload = no): what the hotline uses and nothing that listens on a network
@@ -134,20 +133,6 @@ STASIS_DECLINED: tuple[str, ...] = (
     "ast_rtp_rtcp_received_type",
 )
 
-SIP_REALM = "hotline"
-LAWYER_CONTEXT = "from-lawyers"
-
-
-@dataclass(frozen=True, slots=True)
-class PhoneEndpoint:
-    """What pjsip.conf needs of a staff phone: the extension, the digest hash of its SIP password,
-    and the dialplan context its own calls go to (a lawyer's or a supervisor's phone)."""
-
-    extension: str
-    sip_ha1: str
-    context: str = LAWYER_CONTEXT
-    label: str = "Lawyer"
-
 
 def outward_codes(trunks: Mapping[str, str]) -> dict[str, str]:
     """Each outside line's two-digit code in [hotline-outward] (01, 02 ... by name): transfers
@@ -180,7 +165,10 @@ def build_context(
     ami_secret: str,
     phones: Sequence[PhoneEndpoint],
     ivr: IvrConfig,
+    relax_steps: Sequence[tuple[int, int]],
 ) -> dict[str, object]:
+    """What the templates need. ``relax_steps``: the queues' penalty rule, ``(seconds waited, max
+    penalty)``, as the routing decides it (hotline.routing.membership.relax_steps)."""
     asterisk = settings.asterisk
     routing = settings.routing
     catalog = ivr.catalog
@@ -222,7 +210,7 @@ def build_context(
         "default_topic": catalog.default_topic,
         "default_language": catalog.default_language,
         "topic_queues": [{"name": queue, "label": label} for queue, label in catalog.queue_labels()],
-        "relax_steps": relax_steps(routing.strong_level, routing.relax_after_seconds),
+        "relax_steps": list(relax_steps),
         "strong_level": routing.strong_level,
         "caller_digits": CALLER_DIGITS,
         "repeat_caller_days": routing.repeat_caller_days,

@@ -11,9 +11,9 @@ from fastapi.security import OAuth2PasswordBearer
 
 from hotline.auth.permissions import Permission, allowed
 from hotline.auth.service import Actor, AuthenticationFailed, load_actor, read_token
+from hotline.auth.sessions import SESSION_COOKIE, csrf_matches, read_session
 from hotline.errors import HotlineError
 from hotline.kernel.deps import SharedDep
-from hotline.web.sessions import SESSION_COOKIE, csrf_matches, read_session
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

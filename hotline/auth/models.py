@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # the lawyers are the roster's (hotline/routing); mapped by name
+    from hotline.routing.models import Lawyer
 
 
 class Role(enum.StrEnum):
@@ -31,6 +35,7 @@ class User(Base):
     lawyer_id: Mapped[int | None] = mapped_column(
         ForeignKey("lawyers.id", ondelete="SET NULL"), unique=True, default=None
     )
+    lawyer: Mapped[Lawyer | None] = relationship("Lawyer")
     # A supervisor's own phone, for listening in: extension and MD5(extension:realm:password).
     extension: Mapped[str | None] = mapped_column(String(16), unique=True, default=None)
     sip_ha1: Mapped[str | None] = mapped_column(String(32), default=None)

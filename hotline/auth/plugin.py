@@ -1,4 +1,4 @@
-"""The auth plugin: bearer tokens (OAuth2 password flow) and the users admins manage."""
+"""The auth plugin: bearer tokens (OAuth2 password flow); the browser's sign-in is the pages'."""
 
 from __future__ import annotations
 
@@ -11,4 +11,4 @@ async def build(_shared: Shared, _parts: Parts) -> Plugin:
     return Plugin("auth")
 
 
-PLUGIN = PluginSpec("auth", build, routers=(api.router, api.users))
+PLUGIN = PluginSpec("auth", build, routers=(api.router,))

@@ -16,8 +16,6 @@ from hotline.auth import throttle
 from hotline.auth.models import Role, User
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError, InvalidInputError, NotFoundError
-from hotline.routing.models import Lawyer
-from hotline.routing.service import check_extension, generate_sip_password, sip_ha1, taken_extensions
 
 _hasher = PasswordHasher()
 ALGORITHM = "HS256"
@@ -136,9 +134,7 @@ def load_actor(session: Session, user_id: int) -> Actor:
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise AuthenticationFailed("This account no longer exists or was deactivated; sign in again.")
-    extension = None
-    if user.lawyer_id is not None:
-        extension = session.scalar(select(Lawyer.extension).where(Lawyer.id == user.lawyer_id))
+    extension = user.lawyer.extension if user.lawyer is not None else None
     return Actor(user.id, user.username, Role(user.role), extension, user.extension)
 
 
@@ -147,55 +143,3 @@ def get_user(session: Session, username: str) -> User:
     if user is None:
         raise NotFoundError("user-not-found", f"There is no user {username!r}.", username=username)
     return user
-
-
-def link_lawyer(session: Session, username: str, extension: str | None) -> User:
-    """Link a lawyer's account to the lawyer with ``extension`` (None: unlink): the desk then
-    shows and acts on that phone only. One account per lawyer."""
-    user = get_user(session, username)
-    if extension is None:
-        user.lawyer_id = None
-        session.flush()
-        return user
-    if user.role != Role.lawyer:
-        raise InvalidInputError(
-            "user-not-lawyer",
-            f"{username} has the role {user.role}; only a lawyer's account can be linked to an extension.",
-        )
-    lawyer = session.scalar(select(Lawyer).where(Lawyer.extension == extension))
-    if lawyer is None:
-        raise InvalidInputError(
-            "lawyer-not-found", f"No lawyer has extension {extension}.", extension=extension
-        )
-    other = session.scalar(select(User).where(User.lawyer_id == lawyer.id, User.id != user.id))
-    if other is not None:
-        raise InvalidInputError(
-            "lawyer-already-linked",
-            f"Extension {extension} is already linked to the account {other.username}; "
-            "unlink it there first.",
-        )
-    user.lawyer_id = lawyer.id
-    session.flush()
-    return user
-
-
-def assign_phone(session: Session, username: str, extension: str, sip_password: str | None = None) -> str:
-    """Give a supervisor a phone of their own (for listening in); returns its SIP password, shown
-    once (only the digest hash is stored). Render the configuration for it to register."""
-    user = get_user(session, username)
-    if user.role != Role.supervisor:
-        raise InvalidInputError(
-            "user-not-supervisor",
-            f"{username} has the role {user.role}; only supervisors get a listening phone.",
-        )
-    check_extension(extension)
-    if extension != user.extension and extension in taken_extensions(session):
-        raise InvalidInputError(
-            "phone-extension-taken", f"Extension {extension} belongs to another phone; choose a free one."
-        )
-    password = sip_password or generate_sip_password()
-    if len(password) < 12:
-        raise InvalidInputError("sip-password-weak", "A SIP password needs at least 12 characters.")
-    user.extension, user.sip_ha1 = extension, sip_ha1(extension, password)
-    session.flush()
-    return password

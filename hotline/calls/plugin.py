@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pydantic import BaseModel
 
 from hotline.api_types import Count
+from hotline.asterisk.layout import instance_layout
 from hotline.calls import api
 from hotline.calls.follower import SummaryFollower
 from hotline.calls.service import CallRecorder, CallStore
@@ -22,7 +23,7 @@ class CallsHealth(BaseModel):
 
 
 async def build(shared: Shared, _parts: Parts) -> Plugin:
-    layout = shared.layout
+    layout = instance_layout(shared.settings)
     store = CallStore(shared.session_factory)
     follower = SummaryFollower(store, layout.host(layout.summaries))
     recorder = CallRecorder(store, catch_up=follower.catch_up)

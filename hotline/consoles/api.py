@@ -25,11 +25,11 @@ from hotline.consoles import control
 from hotline.consoles.monitor import Monitor
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError
+from hotline.http.live import sse_response
 from hotline.kernel.deps import SharedDep, get_ami, part
 from hotline.kernel.shared import Shared
 from hotline.routing.api import ApplierDep, PauseOut, pause_lawyer
 from hotline.routing.models import DutyShift, Lawyer
-from hotline.web.live import sse_response
 
 router = APIRouter(prefix="/api/v1", tags=["consoles"])
 

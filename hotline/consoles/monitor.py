@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.calls.service import CallRecorder
 from hotline.consoles import board
 from hotline.consoles.queries import ended_calls_since, previous_calls
+from hotline.http.live import ChangeFeed
 from hotline.ivr.catalog import Catalog
 from hotline.routing.models import Lawyer
-from hotline.web.live import ChangeFeed
 
 # Names of lawyers are read again at least this often (seconds), changes or not.
 LAWYERS_TTL = 30.0

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hotline.asterisk.prompts import Prompt
 from hotline.errors import InvalidInputError
 from hotline.ivr.catalog import Catalog
+from hotline.ivr.prompts import Prompt
 from hotline.ivr.source import Place, Source, load_yaml, schema_problems
 
 FLOW_SUFFIX = ".flow.yaml"

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hotline.asterisk.prompts import Prompt, load_prompts
 from hotline.errors import InvalidInputError
 from hotline.ivr.calendar import Calendar, load_calendar
 from hotline.ivr.catalog import Catalog, load_catalog
 from hotline.ivr.flow import Flow, load_flows
+from hotline.ivr.prompts import Prompt, load_prompts
 from hotline.settings import Settings
 
 

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.ami.client import AmiClient
 from hotline.ami.endpoint import ami_endpoint
-from hotline.asterisk.layout import InstanceLayout, instance_layout
 from hotline.db.migrate import upgrade
 from hotline.db.session import open_database
 from hotline.kernel.dispatch import EventDispatcher
@@ -91,10 +90,6 @@ class Runtime:
         return self.shared.token_key
 
     @property
-    def layout(self) -> InstanceLayout:
-        return self.shared.layout
-
-    @property
     def ami(self) -> AmiClient:
         return self.shared.ami
 
@@ -144,7 +139,6 @@ async def running(
             session_factory=database.session_factory,
             clock=clock,
             token_key=ensure_secret(settings.secrets_dir / "token_key", nbytes=48),
-            layout=instance_layout(settings),
             ami=ami,
             scheduler=AsyncIOScheduler(timezone="UTC"),
             events=events,

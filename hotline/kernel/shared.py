@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.ami.client import AmiClient
-from hotline.asterisk.layout import InstanceLayout
 from hotline.kernel.dispatch import EventDispatcher
 from hotline.kernel.tasks import TaskSupervisor
 from hotline.settings import Settings
@@ -26,8 +25,6 @@ class Shared:
     clock: Callable[[], datetime]
     # Signs bearer tokens, login nonces and listening grants (generated on first start).
     token_key: str
-    # The Asterisk instance's directories (spool, summaries, etc) on this host.
-    layout: InstanceLayout
     # The only user of the AMI socket; started by the kernel after every plugin has started.
     ami: AmiClient
     # The one scheduler (UTC; a job at an hour of the day names its own time zone).

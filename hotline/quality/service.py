@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from hotline.auth.models import Role, User
@@ -389,3 +389,19 @@ def calibration_report(session: Session, group: str) -> CalibrationReport:
         totals=totals,
         total_spread=round(max(values) - min(values), 1) if values else None,
     )
+
+
+# --- need-to-know: a reviewer hears the calls of their own reviews (hotline/recordings/need_to_know.py)
+
+
+def is_assigned(session: Session, reviewer: str, recording_id: int) -> bool:
+    """Whether ``reviewer`` has a review of recording ``recording_id`` (whatever its origin)."""
+    found = session.scalar(
+        select(Review.id).where(Review.recording_id == recording_id, Review.reviewer == reviewer).limit(1)
+    )
+    return found is not None
+
+
+def assigned_recording_ids(reviewer: str) -> Select[Any]:
+    """The ids of the recordings ``reviewer`` has a review of, as a subquery."""
+    return select(Review.recording_id).where(Review.reviewer == reviewer)

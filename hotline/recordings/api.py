@@ -18,13 +18,14 @@ from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.db.base import utcnow
+from hotline.http.proxies import client_address
 from hotline.kernel.deps import SessionDep, SharedDep, part
 from hotline.recordings import audit
 from hotline.recordings.access import Grant, byte_range, grant_expiry, issue_grant, read_grant
 from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import SealedReader
 from hotline.recordings.models import AuditEntry, Leg
-from hotline.recordings.need_to_know import check_may_hear
+from hotline.recordings.need_to_know import NeedToKnow
 from hotline.recordings.schemas import (
     AccessGranted,
     AccessRequest,
@@ -33,7 +34,6 @@ from hotline.recordings.schemas import (
     ExportRequest,
 )
 from hotline.recordings.service import RecordingRegistry, get_recording, metadata_of
-from hotline.web.proxies import client_address
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 audit_router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -44,12 +44,15 @@ _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 RegistryDep = Annotated[RecordingRegistry, part(RecordingRegistry)]
 AuditDep = Annotated[AuditLog, part(AuditLog)]
+NeedToKnowDep = Annotated[NeedToKnow, part(NeedToKnow)]
 
 
 @router.get("/{recording_id}")
-def recording_metadata(recording_id: Id, session: SessionDep, actor: Listener) -> dict[str, Any]:
+def recording_metadata(
+    recording_id: Id, session: SessionDep, need_to_know: NeedToKnowDep, actor: Listener
+) -> dict[str, Any]:
     """The ``recording.v2`` document (recordings_schema/recording.v2.json)."""
-    check_may_hear(session, actor, recording_id)
+    need_to_know.check(session, actor, recording_id)
     return metadata_of(get_recording(session, recording_id))
 
 
@@ -59,6 +62,7 @@ def request_access(
     body: AccessRequest,
     request: Request,
     session: SessionDep,
+    need_to_know: NeedToKnowDep,
     shared: SharedDep,
     registry: RegistryDep,
     audit_log: AuditDep,
@@ -67,7 +71,7 @@ def request_access(
     """Record why the recording is opened (audit log) and hand out URLs to its audio, valid for a while.
 
     A reviewer may open only the calls assigned to them; a supervisor any (need-to-know)."""
-    check_may_hear(session, actor, recording_id)
+    need_to_know.check(session, actor, recording_id)
     recording = get_recording(session, recording_id)
     registry.check_playable(recording)  # 404 now rather than a broken player later
     entry = audit_log.append(
@@ -111,6 +115,7 @@ def audio(
     leg: Leg,
     request: Request,
     session: SessionDep,
+    need_to_know: NeedToKnowDep,
     shared: SharedDep,
     registry: RegistryDep,
     actor: Listener,
@@ -119,7 +124,7 @@ def audio(
     """One leg's WAV, decrypted on the fly; honours ``Range`` (206) so players can seek."""
     issued = read_grant(grant, shared.token_key, username=actor.username, recording_id=recording_id)
     # Checked again: the review may have been withdrawn since the grant was given.
-    check_may_hear(session, actor, recording_id)
+    need_to_know.check(session, actor, recording_id)
     recording = get_recording(session, recording_id)
     reader = registry.open(recording, leg)
     try:
@@ -163,12 +168,15 @@ def export(
     body: ExportRequest,
     request: Request,
     session: SessionDep,
+    need_to_know: NeedToKnowDep,
     registry: RegistryDep,
     audit_log: AuditDep,
     actor: Annotated[Actor, Depends(require(Permission.export_recordings))],
 ) -> Response:
     """A ZIP of every file of the recording (decrypted) and its metadata; audited."""
-    check_may_hear(session, actor, recording_id)  # supervisors only today; the rule holds whatever the matrix
+    need_to_know.check(
+        session, actor, recording_id
+    )  # supervisors only today; the rule holds whatever the matrix
     recording = get_recording(session, recording_id)
     readers = [(f.leg, registry.open(recording, f.leg)) for f in recording.files]
     entry = audit_log.append(

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.api_types import Count, IsoDateTime
-from hotline.asterisk.config import reconfigure
 from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
@@ -32,6 +31,7 @@ from hotline.kernel.shared import Shared
 from hotline.routing import queue_settings, service
 from hotline.routing.applier import Applied, RosterApplier
 from hotline.routing.changes import LawyerChanges
+from hotline.routing.configure import reconfigure
 from hotline.routing.models import Lawyer
 from hotline.routing.roster_file import RosterTooLarge, parse_roster
 

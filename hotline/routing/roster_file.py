@@ -27,6 +27,7 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline.errors import ConfigurationError, HotlineError, InvalidInputError
+from hotline.phones import EXTENSION
 from hotline.settings import RosterSettings
 
 # Canonical column -> accepted header names (compared case-insensitively, whitespace stripped).
@@ -53,7 +54,6 @@ _TABLES_HINT = (
 )
 # A softphone's extension: 3-8 digits, not starting with 0 ([hotline-outward] keeps 0… for
 # outside lines and typed numbers).
-EXTENSION = re.compile(r"[1-9][0-9]{2,7}")
 _ITEM_SEPARATOR = re.compile(r"[;；,，、]")
 _LEVEL_SEPARATOR = re.compile(r"[:：]")
 _DATE = re.compile(r"([0-9]{4})([-/])([0-9]{1,2})\2([0-9]{1,2})")

@@ -7,7 +7,6 @@ Asterisk.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,30 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.asterisk.render import SIP_REALM, PhoneEndpoint
 from hotline.auth.models import User
 from hotline.errors import InvalidInputError, NotFoundError
+from hotline.phones import SUPERVISOR_CONTEXT, PhoneEndpoint, check_extension, generate_sip_password, sip_ha1
 from hotline.routing.membership import LawyerProfile
 from hotline.routing.models import DutyShift, Lawyer
-from hotline.routing.roster_file import EXTENSION, Roster
-from hotline.secrets import new_password
-
-
-def sip_ha1(extension: str, password: str, realm: str = SIP_REALM) -> str:
-    """The digest hash Asterisk checks a softphone's password against (RFC 2617 HA1)."""
-    return hashlib.md5(f"{extension}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
-
-
-def generate_sip_password() -> str:
-    return new_password(18)
-
-
-def check_extension(extension: str) -> None:
-    if not EXTENSION.fullmatch(extension):
-        raise InvalidInputError(
-            "lawyer-extension-invalid",
-            f"Extension {extension!r} must be 3 to 8 digits, not starting with 0, e.g. 8001.",
-        )
+from hotline.routing.roster_file import Roster
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +55,7 @@ def phone_endpoints(session: Session) -> list[PhoneEndpoint]:
         select(User).where(User.active.is_(True), User.extension.is_not(None), User.sip_ha1.is_not(None))
     )
     return [PhoneEndpoint(lawyer.extension, lawyer.sip_ha1) for lawyer in lawyers] + [
-        PhoneEndpoint(user.extension or "", user.sip_ha1 or "", "from-supervisors", "Supervisor")
+        PhoneEndpoint(user.extension or "", user.sip_ha1 or "", SUPERVISOR_CONTEXT, "Supervisor")
         for user in supervisors
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hotline.ami import events as ev
+from hotline.asterisk.layout import instance_layout
 from hotline.kernel.plugin import Consumer, Parts, Plugin, PluginSpec, lifetime
 from hotline.kernel.shared import Shared
 from hotline.sip.guard import SipGuard
@@ -11,7 +12,7 @@ from hotline.sip.guard import SipGuard
 async def build(shared: Shared, _parts: Parts) -> Plugin:
     if not shared.settings.sip_guard.enabled:
         return Plugin("sip")
-    guard = SipGuard.of(shared.settings, shared.layout)
+    guard = SipGuard.of(shared.settings, instance_layout(shared.settings))
     return Plugin(
         "sip",
         parts=(guard,),

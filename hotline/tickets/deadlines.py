@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hotline.ivr.calendar import Calendar, day_kind
-
-_RULE = re.compile(r"^(?P<count>[1-9][0-9]{0,3})(?P<unit>h|d|wd)$")
+from hotline.settings import DEADLINE_RULE, DEADLINE_RULE_HINT
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +20,9 @@ class Rule:
 
 
 def parse_rule(text: str) -> Rule:
-    match = _RULE.match(text.strip())
+    match = DEADLINE_RULE.match(text.strip())
     if match is None:
-        raise ValueError(
-            f"{text!r} is not a deadline: write hours (24h), calendar days (2d) or working days (3wd)"
-        )
+        raise ValueError(DEADLINE_RULE_HINT % text)
     return Rule(int(match["count"]), match["unit"])
 
 

@@ -14,12 +14,13 @@ from hotline.auth.service import Actor
 from hotline.calls.models import Call
 from hotline.db.base import utcnow
 from hotline.errors import NotFoundError
+from hotline.http.proxies import client_address
 from hotline.ivr.service import IvrConfig
 from hotline.kernel.deps import SessionDep, SharedDep, part
 from hotline.recordings import audit
 from hotline.recordings.access import read_grant
 from hotline.recordings.audit import AuditLog
-from hotline.recordings.need_to_know import assigned_recordings, check_may_hear
+from hotline.recordings.need_to_know import NeedToKnow
 from hotline.recordings.service import get_recording
 from hotline.transcription import service
 from hotline.transcription.models import JobState, KeywordAlert, TranscriptionJob
@@ -32,11 +33,11 @@ from hotline.transcription.schemas import (
     TurnOut,
 )
 from hotline.transcription.search import turns
-from hotline.web.proxies import client_address
 
 router = APIRouter(prefix="/api/v1", tags=["transcription"])
 AuditDep = Annotated[AuditLog, part(AuditLog)]
 IvrDep = Annotated[IvrConfig, part(IvrConfig)]
+NeedToKnowDep = Annotated[NeedToKnow, part(NeedToKnow)]
 
 
 def _job_out(job: TranscriptionJob) -> JobOut:
@@ -47,13 +48,14 @@ def _job_out(job: TranscriptionJob) -> JobOut:
 def transcript(
     recording_id: Id,
     session: SessionDep,
+    need_to_know: NeedToKnowDep,
     shared: SharedDep,
     actor: Annotated[Actor, Depends(require(Permission.listen_recordings))],
     grant: Annotated[str | None, Query(description="From POST /api/v1/recordings/{id}/access")] = None,
 ) -> TranscriptOut:
     """What each leg said, word by word, and the conversation by turns (needs the audio's grant)."""
     read_grant(grant, shared.token_key, username=actor.username, recording_id=recording_id)
-    check_may_hear(session, actor, recording_id)
+    need_to_know.check(session, actor, recording_id)
     recording = get_recording(session, recording_id)
     legs = service.transcripts_of(session, recording_id)
     jobs = session.scalars(
@@ -84,6 +86,7 @@ def transcript(
 def search(
     request: Request,
     session: SessionDep,
+    need_to_know: NeedToKnowDep,
     audit_log: AuditDep,
     ivr: IvrDep,
     actor: Annotated[Actor, Depends(require(Permission.search_transcripts))],
@@ -100,7 +103,7 @@ def search(
         reason=q,
         client=client_address(request),
     )
-    hits = service.search(session, q, limit=limit, within=assigned_recordings(actor))
+    hits = service.search(session, q, limit=limit, within=need_to_know.recordings_of(actor))
     calls = {
         call.linkedid: call
         for call in session.scalars(select(Call).where(Call.linkedid.in_({hit.linkedid for hit in hits})))

@@ -21,13 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.auth.models import Role
 from hotline.auth.permissions import Permission, allowed
 from hotline.auth.service import Actor, AuthenticationFailed, load_actor, sign_in
-from hotline.auth.throttle import SignInThrottled
-from hotline.db.session import in_transaction
-from hotline.kernel.deps import SharedDep
-from hotline.kernel.shared import Shared
-from hotline.tickets.schemas import OUTCOME_LABELS
-from hotline.web.proxies import client_address
-from hotline.web.sessions import (
+from hotline.auth.sessions import (
     LOGIN_COOKIE,
     LOGIN_MINUTES,
     SESSION_COOKIE,
@@ -40,6 +34,12 @@ from hotline.web.sessions import (
     read_session,
     revoke_session,
 )
+from hotline.auth.throttle import SignInThrottled
+from hotline.db.session import in_transaction
+from hotline.http.proxies import client_address
+from hotline.kernel.deps import SharedDep
+from hotline.kernel.shared import Shared
+from hotline.tickets.schemas import OUTCOME_LABELS
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.auth import service, throttle
 from hotline.auth.models import SignInFailures
 from hotline.auth.service import AuthenticationFailed, create_user, sign_in
+from hotline.auth.sessions import issue_session, read_session, revoke_session, revoke_user_sessions
 from hotline.auth.throttle import NAME_POLICY, SignInThrottled
-from hotline.web.sessions import issue_session, read_session, revoke_session, revoke_user_sessions
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 PASSWORD = "store-password-123"

@@ -23,15 +23,16 @@ from hotline.ami import actions
 from hotline.ami.events import decode_queue_member, headers_of
 from hotline.app import create_app
 from hotline.asterisk import process
-from hotline.asterisk.config import apply_configuration
 from hotline.asterisk.layout import InstanceLayout
 from hotline.asterisk.provision import provision
-from hotline.auth.service import assign_phone, create_user, link_lawyer
+from hotline.auth.service import create_user
 from hotline.db.migrate import upgrade
 from hotline.kernel.compose import Runtime
+from hotline.routing.configure import apply_configuration
 from hotline.routing.models import Lawyer
 from hotline.routing.service import create_lawyer
 from hotline.settings import AmiSettings, AsteriskSettings, IvrSettings, RoutingSettings, Settings
+from hotline.staff.service import assign_phone, link_lawyer
 from tests import sipp
 from tests.helpers import (
     create_postgres_database,

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from hotline.app import create_app
 from hotline.asterisk.layout import spool_dir
 from hotline.auth.models import Role
-from hotline.auth.service import create_user, link_lawyer
+from hotline.auth.service import create_user
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
@@ -38,6 +38,7 @@ from hotline.quality.models import ReviewReason
 from hotline.recordings.service import RecordingRegistry
 from hotline.routing.service import create_lawyer
 from hotline.settings import AsteriskSettings, Settings
+from hotline.staff.service import link_lawyer
 from hotline.transcription.models import KeywordAlert
 from tests.helpers import offline, sealed_recording
 

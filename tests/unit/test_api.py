@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import MATRIX, Permission
-from hotline.auth.service import create_user, issue_token, link_lawyer
+from hotline.auth.service import create_user, issue_token
 from hotline.calls.service import CallRecorder, CallStore
 from hotline.calls.state import CallProgress, Leg
 from hotline.kernel.compose import Runtime
@@ -23,6 +23,7 @@ from hotline.quality import service as quality
 from hotline.quality.models import ReviewReason
 from hotline.recordings.service import RecordingRegistry
 from hotline.routing.service import create_lawyer
+from hotline.staff.service import link_lawyer
 from tests.helpers import app_without_asterisk, eventually, sealed_recording
 
 PASSWORD = {role: f"{role.value}-password-123" for role in Role}

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hotline.asterisk.prompts import Prompt
 from hotline.errors import InvalidInputError
 from hotline.ivr.catalog import Catalog, load_catalog
 from hotline.ivr.compiler import compile_flow
 from hotline.ivr.flow import load_flow, load_flows
+from hotline.ivr.prompts import Prompt
 from hotline.ivr.service import load_ivr, prompts_of
 from hotline.settings import Settings
 

@@ -7,7 +7,8 @@ import subprocess
 import wave
 from pathlib import Path
 
-from hotline.asterisk.prompts import Prompt, build_prompts
+from hotline.asterisk.prompts import build_prompts
+from hotline.ivr.prompts import Prompt
 
 
 def _rate_and_seconds(path: Path) -> tuple[int, float]:

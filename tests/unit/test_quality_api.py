@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from hotline.auth.service import create_user, link_lawyer
+from hotline.auth.service import create_user
 from hotline.calls.models import Call
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
@@ -20,6 +20,7 @@ from hotline.quality.models import Review
 from hotline.recordings.models import Recording
 from hotline.recordings.service import RecordingRegistry
 from hotline.routing.service import create_lawyer
+from hotline.staff.service import link_lawyer
 from tests.helpers import app_without_asterisk, sealed_recording, tokens_for
 
 PASSWORD = "quality-password-1"

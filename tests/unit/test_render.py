@@ -15,8 +15,9 @@ from hotline.asterisk import render
 from hotline.asterisk.layout import InstanceLayout
 from hotline.errors import ConfigurationError, InvalidInputError
 from hotline.ivr.service import load_ivr
+from hotline.phones import PhoneEndpoint, sip_ha1
 from hotline.routing import queue_settings
-from hotline.routing.service import sip_ha1
+from hotline.routing.membership import relax_steps
 from hotline.settings import Settings
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
@@ -26,11 +27,17 @@ def golden_context() -> dict[str, object]:
     settings = Settings(state_dir=Path("/nonexistent"))
     layout = InstanceLayout(Path("/nonexistent/root"), "golden")
     phones = [
-        render.PhoneEndpoint("8002", sip_ha1("8002", "pw-8002-long")),
-        render.PhoneEndpoint("8001", sip_ha1("8001", "pw-8001-long")),
-        render.PhoneEndpoint("9001", sip_ha1("9001", "pw-9001-long"), "from-supervisors", "Supervisor"),
+        PhoneEndpoint("8002", sip_ha1("8002", "pw-8002-long")),
+        PhoneEndpoint("8001", sip_ha1("8001", "pw-8001-long")),
+        PhoneEndpoint("9001", sip_ha1("9001", "pw-9001-long"), "from-supervisors", "Supervisor"),
     ]
-    return render.build_context(settings, layout, "golden-ami-secret", phones, load_ivr(settings))
+    return render.build_context(
+        settings, layout, "golden-ami-secret", phones, load_ivr(settings), steps_of(settings)
+    )
+
+
+def steps_of(settings: Settings) -> list[tuple[int, int]]:
+    return relax_steps(settings.routing.strong_level, settings.routing.relax_after_seconds)
 
 
 @pytest.mark.parametrize("name", render.TEMPLATES)
@@ -87,6 +94,6 @@ def test_stored_queue_settings_override_the_configured_ones() -> None:
     assert (changed.asterisk.ring_timeout, changed.routing.relax_after_seconds) == (25, 45)
     assert changed.asterisk.queue_timeout == settings.asterisk.queue_timeout
     layout = InstanceLayout(Path("/nonexistent/root"), "golden")
-    context = render.build_context(changed, layout, "secret", [], load_ivr(changed))
+    context = render.build_context(changed, layout, "secret", [], load_ivr(changed), steps_of(changed))
     queues = render.render_files(context)["queues.conf"]
     assert "timeout = 25" in queues

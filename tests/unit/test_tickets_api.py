@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from hotline.auth.service import create_user, link_lawyer
+from hotline.auth.service import create_user
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.kernel.compose import Runtime
 from hotline.routing.service import create_lawyer
+from hotline.staff.service import link_lawyer
 from hotline.tickets.jobs import TicketJobs
 from hotline.tickets.service import TicketDesk
 from tests.helpers import app_without_asterisk, tokens_for

@@ -11,11 +11,12 @@ import pytest
 from fastapi.routing import APIRoute
 
 from hotline.auth.models import Role
-from hotline.auth.service import create_user, link_lawyer
+from hotline.auth.service import create_user
+from hotline.auth.sessions import LOGIN_COOKIE, SESSION_COOKIE
 from hotline.auth.throttle import NAME_POLICY
 from hotline.routing.service import create_lawyer
+from hotline.staff.service import link_lawyer
 from hotline.web.pages import router as pages_router
-from hotline.web.sessions import LOGIN_COOKIE, SESSION_COOKIE
 from tests.helpers import app_without_asterisk
 
 PASSWORD = "supervisor-password-1"

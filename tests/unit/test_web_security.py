@@ -23,14 +23,15 @@ from sqlalchemy import select
 from hotline import cli
 from hotline.app import create_app
 from hotline.auth.models import BrowserSession, Role
-from hotline.auth.service import create_user, link_lawyer
+from hotline.auth.service import create_user
+from hotline.auth.sessions import LOGIN_COOKIE, SESSION_COOKIE
 from hotline.auth.throttle import NAME_POLICY
+from hotline.http.headers import CONTENT_SECURITY_POLICY
+from hotline.http.proxies import TrustedProxies, resolve
 from hotline.kernel.compose import Runtime
 from hotline.routing.service import create_lawyer
 from hotline.settings import AsteriskSettings, Settings, WebSettings
-from hotline.web.headers import CONTENT_SECURITY_POLICY
-from hotline.web.proxies import TrustedProxies, resolve
-from hotline.web.sessions import LOGIN_COOKIE, SESSION_COOKIE
+from hotline.staff.service import link_lawyer
 from tests.browser import serve
 from tests.helpers import ManualClock
 

@@ -12,9 +12,10 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from hotline.auth.models import Role
-from hotline.auth.service import create_user, link_lawyer
+from hotline.auth.service import create_user
+from hotline.auth.sessions import SESSION_COOKIE
 from hotline.routing.service import create_lawyer
-from hotline.web.sessions import SESSION_COOKIE
+from hotline.staff.service import link_lawyer
 from tests.browser import chromium, serve, signed_in_page
 from tests.helpers import app_without_asterisk
 

@@ -17,13 +17,14 @@ from playwright.async_api import Browser, Dialog, expect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hotline.auth.service import create_user, link_lawyer
+from hotline.auth.service import create_user
 from hotline.calls.models import Call
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
 from hotline.kernel.compose import Runtime
 from hotline.routing.service import create_lawyer
+from hotline.staff.service import link_lawyer
 from hotline.tickets.models import OutboxMessage
 from hotline.tickets.service import TicketDesk, escalate_overdue
 from tests.browser import chromium, screenshot, serve, signed_in_page

@@ -1,7 +1,7 @@
 """How the controller is served (``hotline serve``, and the browser tests): uvicorn on the web
 settings' address, with uvicorn's own proxy-header handling off. Its default believes
 ``X-Forwarded-For`` from 127.0.0.1, so anything on this machine could forge a client's address;
-the app decides instead, from ``HOTLINE_WEB__TRUSTED_PROXIES`` (:mod:`hotline.web.proxies`)."""
+the app decides instead, from ``HOTLINE_WEB__TRUSTED_PROXIES`` (:mod:`hotline.http.proxies`)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ A request's peer is the client, unless the peer is one of the configured proxies
 rightmost address that is not itself a trusted proxy) and its ``X-Forwarded-Proto`` the scheme.
 From anyone else those headers are ignored, so they cannot forge the address that the audit log
 records and the sign-in throttle counts. :class:`ForwardedHeaders` applies this to every request's
-ASGI scope (the server's own proxy-header handling is off: see :mod:`hotline.web.server`), and
+ASGI scope (the server's own proxy-header handling is off: see :mod:`hotline.http.server`), and
 :func:`client_address` is the one place the rest of the code reads the address from.
 """
 

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.auth.models import User
-from hotline.auth.service import assign_phone, create_user, link_lawyer
+from hotline.auth.service import create_user
 from hotline.routing import service
 from hotline.routing.models import Lawyer
 from hotline.secrets import new_password
+from hotline.staff.service import assign_phone, link_lawyer
 
 
 @dataclass(frozen=True, slots=True)
