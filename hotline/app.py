@@ -13,19 +13,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hotline.api_errors import ERROR_RESPONSES, http_error_body, validation_error_body
+from hotline.api_errors import ERROR_RESPONSES, install_error_handlers
 from hotline.auth import plugin as auth
 from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.calls import plugin as calls
 from hotline.consoles import plugin as consoles
 from hotline.db.base import utcnow
-from hotline.errors import HotlineError
 from hotline.http.headers import SecurityHeaders
 from hotline.http.proxies import ForwardedHeaders
 from hotline.ivr import plugin as ivr
@@ -91,20 +88,7 @@ def create_app(
     # Every route documents the error shape (hotline/api_errors.py) for its 4xx and 5xx answers.
     app = FastAPI(title="12348 hotline", version="0.1.0", lifespan=lifespan, responses=ERROR_RESPONSES)
 
-    @app.exception_handler(HotlineError)
-    async def hotline_error(_request: Request, exc: HotlineError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        if "retry_after" in exc.details:
-            headers = {"Retry-After": str(exc.details["retry_after"])}
-        return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(validation_error_body(exc), status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(http_error_body(exc), status_code=exc.status_code, headers=exc.headers)
+    install_error_handlers(app)  # every error: error_id, message, message_zh, details
 
     @app.exception_handler(web_pages.PageDenied)
     async def page_denied(_request: Request, exc: web_pages.PageDenied) -> Response:

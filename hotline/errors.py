@@ -2,23 +2,30 @@
 
 Every error the project raises on purpose is a :class:`HotlineError`: a stable ``error_id`` that
 operators and API clients can match on, an HTTP status for the API edge, a message that says what
-went wrong and what to do, and optional structured details.
+went wrong and what to do, and optional structured details. The id's HTTP status and its zh-CN
+message for the pages are defined once, in :mod:`hotline.error_catalogue`: an error raised without a
+status takes the catalogue's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from hotline.error_catalogue import entry_of
+
 
 class HotlineError(Exception):
     """An error with a stable id and a message telling the user what to do."""
 
     def __init__(
-        self, error_id: str, message: str, *, status: int = 500, details: dict[str, Any] | None = None
+        self, error_id: str, message: str, *, status: int | None = None, details: dict[str, Any] | None = None
     ) -> None:
         super().__init__(message)
         self.error_id = error_id
         self.message = message
+        if status is None:  # the catalogue's, or 500 for an id it lacks (a test fails for those)
+            entry = entry_of(error_id)
+            status = 500 if entry is None else entry.status
         self.status = status
         self.details = details or {}
 

@@ -30,7 +30,9 @@ def link_lawyer(session: Session, username: str, extension: str | None) -> User:
     lawyer = session.scalar(select(Lawyer).where(Lawyer.extension == extension))
     if lawyer is None:
         raise InvalidInputError(
-            "lawyer-not-found", f"No lawyer has extension {extension}.", extension=extension
+            "link-lawyer-not-found",
+            f"No lawyer has extension {extension}: add the lawyer first, or check the extension.",
+            extension=extension,
         )
     other = session.scalar(select(User).where(User.lawyer_id == lawyer.id, User.id != user.id))
     if other is not None:

@@ -643,7 +643,9 @@ async def test_an_admin_creates_a_lawyer_account_with_a_generated_password(api: 
         json={"username": "wang-lawyer", "role": "lawyer", "lawyer_extension": "8002"},
         headers=admin,
     )
-    assert created.status_code == 422 and created.json()["error_id"] == "lawyer-not-found"  # nothing saved
+    assert (
+        created.status_code == 422 and created.json()["error_id"] == "link-lawyer-not-found"
+    )  # nothing saved
     lawyer = await api.http.post(
         "/api/v1/lawyers", json={"name": "王律师", "extension": "8002"}, headers=admin
     )

@@ -278,8 +278,11 @@ async def test_every_response_forbids_framing_and_sniffing_and_pages_get_a_stric
         await sign_in(http, "web-supervisor")
         responses = {
             path: await http.get(path)
-            for path in ("/login", "/wallboard", "/static/consoles.js", "/api/v1/wallboard", "/docs")
+            for path in ("/login", "/wallboard", "/static/http.js", "/api/v1/wallboard", "/docs")
         }
+    # Module scripts run only when served as JavaScript (nosniff: no guessing either).
+    script_type = responses["/static/http.js"].headers["content-type"]
+    assert script_type.startswith(("text/javascript", "application/javascript")), script_type
     for path, response in responses.items():
         assert response.status_code == 200, path
         assert response.headers["x-frame-options"] == "DENY", path

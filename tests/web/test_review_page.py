@@ -18,6 +18,7 @@ from hotline.auth.service import create_user
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
+from hotline.error_catalogue import CATALOGUE
 from hotline.kernel.compose import Runtime
 from hotline.quality import service as quality
 from hotline.quality.models import ReviewReason
@@ -362,3 +363,21 @@ async def test_a_supervisor_sees_the_calibration_spread_and_runs_the_sample(
     assert await page.locator("#sample-day").input_value() in {before, after}
     await page.get_by_role("button", name="运行抽样").click()
     await expect(page.locator("#message")).to_contain_text("新分配 0 条评查任务", timeout=UI)
+
+
+async def test_a_refusal_shows_the_api_s_chinese_message(site: Site, browser: Browser) -> None:
+    # A link to another reviewer's review: the API refuses, the page says so as the catalogue words it.
+    async with httpx.AsyncClient(base_url=site.url, headers=await site.token(SECOND_REVIEWER)) as http:
+        [theirs] = [
+            r["id"]
+            for r in (await http.get("/api/v1/reviews")).json()
+            if r["calibration_group"] == site.calibration_group
+        ]
+    page = await signed_in_page(browser, site.url, REVIEWER, PASSWORD)
+    await page.goto(f"/review#review-{theirs}")
+    message = page.locator("#message")
+    await expect(message).to_have_text(
+        f"操作失败（review-not-found）：{CATALOGUE['review-not-found'].message_zh}", timeout=UI
+    )
+    await expect(message).to_have_class("error")
+    await expect(page.locator("#review")).to_be_hidden()

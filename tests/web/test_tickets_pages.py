@@ -22,6 +22,7 @@ from hotline.calls.models import Call
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
+from hotline.error_catalogue import CATALOGUE
 from hotline.kernel.compose import Runtime
 from hotline.routing.service import create_lawyer
 from hotline.staff.service import link_lawyer
@@ -192,7 +193,8 @@ async def test_a_lawyer_writes_their_ticket_on_the_desk(site: Site, browser: Bro
     await page.get_by_role("button", name="保存").click()
     message = page.locator("#message")
     await expect(message).to_contain_text("ticket-summary-missing", timeout=UI)
-    await expect(message).to_contain_text("请先填写咨询摘要")
+    await expect(message).to_contain_text("请先填写咨询摘要")  # the API's message_zh (the catalogue's)
+    await expect(message).to_contain_text(CATALOGUE["ticket-summary-missing"].message_zh)
     await expect(message).to_have_class("error")
     await expect(form).to_have_attribute("data-state", "open")
     await expect(summary).to_be_editable()
@@ -280,6 +282,7 @@ async def test_a_voicemail_waits_for_any_lawyer_to_call_back(site: Site, browser
     await callback.click()
     # No Asterisk behind this test app: the desk says why the phone did not ring.
     await expect(page.locator("#message")).to_contain_text("ami-unavailable", timeout=UI)
+    await expect(page.locator("#message")).to_contain_text(CATALOGUE["ami-unavailable"].message_zh)
 
 
 async def test_a_dead_hand_off_shows_on_the_ticket_and_the_supervisor_sends_it_again(
