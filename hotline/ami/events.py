@@ -4,8 +4,15 @@ Pure code: headers in, events out, no I/O. A header the event must carry but doe
 :class:`MalformedEvent` (never an empty string). Events the controller does not use decode to
 ``None``; :data:`SUBSCRIBED_EVENTS` is also what manager.conf's event filter lets through.
 
+Decoding is one table, :data:`EVENTS`: a row per AMI event (per ``UserEvent`` of our dialplan)
+says which typed event it gives, what of a channel snapshot it must carry and, field by field,
+which header feeds the field, how its text is converted and what the field holds when the header
+is missing (or that it must not be); see hotline.ami.records. Each row's decoder is compiled from
+the table when the first event of its name comes. The answers to our snapshot actions
+(``CoreShowChannels``, ``QueueStatus``) are records of the same kind.
+
 Asterisk copies caller numbers into events unescaped, so text from a SIP From user can add header
-lines to an event or end it and start another (see hotline.ami.framing). Hence three rules:
+lines to an event or end it and start another (see hotline.ami.framing). Hence these rules:
 
 * a message the framing marked damaged (a header repeated in any spelling, a line that is not a
   header) is malformed as a whole, and so is any header given twice: none of its values is trusted;
@@ -26,165 +33,48 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 from hotline.addresses import parse_ip
 from hotline.ami.caller_id import clean_number
 from hotline.ami.framing import DAMAGE
-from hotline.errors import HotlineError
-
-# Lower-case header name -> (header name as sent, value); a repeated header's value is a list.
-Headers = Mapping[str, tuple[str, object]]
-
-
-class MalformedEvent(HotlineError):
-    """The peer (Asterisk) sent something we cannot decode."""
-
-    def __init__(self, message: str, **details: object) -> None:
-        super().__init__("ami-malformed-event", message, status=502, details=dict(details))
-
-
-def _text(headers: Headers, key: str, event: str) -> str:
-    pair = headers.get(key)
-    value = None if pair is None else pair[1]
-    if type(value) is str:  # the hot path: one lookup, one type check
-        return value
-    if value is None:
-        raise MalformedEvent(f"AMI event {event} lacks the {key!r} header", event=event, header=key)
-    if isinstance(value, list):
-        raise MalformedEvent(f"AMI event {event} repeats the {key!r} header", event=event, header=key)
-    return str(value)
-
-
-def _optional(headers: Headers, key: str) -> str | None:
-    pair = headers.get(key)
-    value = None if pair is None else pair[1]
-    if type(value) is str or value is None:
-        return value
-    if isinstance(value, list):
-        raise MalformedEvent(f"AMI message repeats the {key!r} header", header=key)
-    return None
-
-
-def _int(headers: Headers, key: str, event: str) -> int:
-    value = _text(headers, key, event)
-    try:
-        return int(value)
-    except ValueError:
-        raise MalformedEvent(f"AMI event {event}: {key}={value!r} is not a number", event=event) from None
-
-
-def _timestamp(headers: Headers, event: str) -> float:
-    pair = headers.get("timestamp")
-    value = _text(headers, "timestamp", event) if pair is None else pair[1]
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise MalformedEvent(f"AMI event {event}: Timestamp={value!r} is not a time", event=event) from None
-
-
-def _number(value: str | None) -> str | None:
-    return clean_number(value)
-
-
-def _intact(headers: Headers, name: str) -> None:
-    """Refuse a message the framing found damaged (see hotline.ami.framing)."""
-    damage = headers.get(DAMAGE)
-    if damage is not None:
-        problems = damage[1] if isinstance(damage[1], list) else [damage[1]]
-        raise MalformedEvent(
-            f"AMI message {name} is damaged ({'; '.join(map(str, problems))}): "
-            "text injected through a caller ID? Nothing in it is used.",
-            event=name,
-            problems=problems,
-        )
-
-
-# The head of the channel snapshot in every event about a channel, before the caller number.
-_SNAPSHOT_HEAD = ("privilege", "channelstate", "channelstatedesc", "calleridnum")
-
-
-def _privileged(headers: Headers, name: str) -> None:
-    if "privilege" not in headers:
-        raise MalformedEvent(
-            f"AMI event {name} lacks the 'privilege' header of its channel snapshot "
-            "(the part of an event split by text injected through a caller ID?)",
-            event=name,
-            header="privilege",
-        )
-
-
-# Every header of a channel snapshot (Asterisk's ast_manager_build_channel_state_string_prefix);
-# what one that is there must hold: its head, before its caller numbers, and its channel's identity,
-# after them.
-_SNAPSHOT_FIELDS = (
-    "channel",
-    "channelstate",
-    "channelstatedesc",
-    "calleridnum",
-    "calleridname",
-    "connectedlinenum",
-    "connectedlinename",
-    "language",
-    "accountcode",
-    "context",
-    "exten",
-    "priority",
-    "uniqueid",
-    "linkedid",
+from hotline.ami.records import (
+    Check,
+    Const,
+    Field,
+    Nested,
+    Reader,
+    Record,
+    Source,
+    check_record,
+    compile_reader,
+    number,
+    read,
+    read_field,
+    record,
+    reference_reader,
+    text,
 )
-_SNAPSHOT_ENDS = ("channelstate", "channelstatedesc", "calleridnum", "channel", "uniqueid", "linkedid")
-_SNAPSHOT_OWNERS = {"": "caller's", "dest": "queue member's"}
+from hotline.ami.records import Headers as Headers
+from hotline.ami.records import MalformedEvent as MalformedEvent
+
+# --- queue members: one value for the events, the QueueStatus answer and the live state ---------
 
 
-def _has_snapshot(headers: Headers, name: str, prefix: str) -> bool:
-    """Whether the event carries the channel snapshot whose headers begin with ``prefix`` (``""``:
-    the caller's, ``"dest"``: the queue member's). Asterisk leaves a snapshot out as a whole; one
-    that is there only in part is the piece of an event split by text injected through a caller
-    number, and the event is malformed."""
-    if not any(prefix + key in headers for key in _SNAPSHOT_FIELDS):
-        return False
-    for key in _SNAPSHOT_ENDS:
-        if prefix + key not in headers:
-            raise MalformedEvent(
-                f"AMI event {name} lacks the {prefix + key!r} header of the {_SNAPSHOT_OWNERS[prefix]} "
-                "channel snapshot it carries (the part of an event split by text injected through a "
-                "caller ID?)",
-                event=name,
-                header=prefix + key,
-            )
-    return True
+class QueueMember(NamedTuple):
+    """A lawyer's membership of a queue as Asterisk reports it (a ``QueueMember*`` event or an item
+    of the ``QueueStatus`` answer); the live state keeps it as it comes."""
 
-
-def _whole_snapshot(headers: Headers, name: str) -> None:
-    for key in _SNAPSHOT_HEAD:
-        if key not in headers:
-            raise MalformedEvent(
-                f"AMI event {name} lacks the {key!r} header of its channel snapshot "
-                "(the part of an event split by text injected through a caller ID?)",
-                event=name,
-                header=key,
-            )
-
-
-def _of_a_channel(decoder: Callable[[Headers], Event | None]) -> Callable[[Headers], Event | None]:
-    """``decoder`` for an event about a channel: it must carry its whole channel snapshot."""
-
-    def decode_channel_event(h: Headers) -> Event | None:
-        _whole_snapshot(h, _optional(h, "event") or "?")
-        return decoder(h)
-
-    return decode_channel_event
-
-
-def _same_event(self: tuple[object, ...], other: object) -> bool:
-    """Events are NamedTuples (immutable, no ``__dict__``, cheap to build on the hot path) that
-    compare equal only to an event of the same type, never to a plain tuple."""
-    return type(self) is type(other) and tuple.__eq__(self, other)
-
-
-def _different_event(self: tuple[object, ...], other: object) -> bool:
-    return not _same_event(self, other)
+    queue: str
+    interface: str
+    member_name: str
+    status: int
+    paused: bool
+    paused_reason: str
+    in_call: bool
+    calls_taken: int
+    penalty: int = 0
 
 
 # --- channel events ---------------------------------------------------------------------------
@@ -293,16 +183,8 @@ class QueueMemberChanged(NamedTuple):
     """A member was added, changed state, paused or resumed (``removed`` marks removal)."""
 
     timestamp: float
-    queue: str
-    interface: str
-    member_name: str
-    status: int
-    paused: bool
-    paused_reason: str
-    in_call: bool
-    calls_taken: int
-    removed: bool
-    penalty: int = 0
+    member: QueueMember
+    removed: bool = False
 
 
 # --- the hotline's own dialplan events (UserEvent) --------------------------------------------
@@ -425,189 +307,77 @@ Event = (
 )
 
 
-for _event_type in Event.__args__:
+def _same_event(self: tuple[object, ...], other: object) -> bool:
+    """Events are NamedTuples (immutable, no ``__dict__``, cheap to build on the hot path) that
+    compare equal only to an event of the same type, never to a plain tuple."""
+    return type(self) is type(other) and tuple.__eq__(self, other)
+
+
+def _different_event(self: tuple[object, ...], other: object) -> bool:
+    return not _same_event(self, other)
+
+
+for _event_type in (*Event.__args__, QueueMember):
     # Type-aware equality for every event (see _same_event); the hash stays the tuple's.
     setattr(_event_type, "__eq__", _same_event)  # noqa: B010
     setattr(_event_type, "__ne__", _different_event)  # noqa: B010
     setattr(_event_type, "__hash__", tuple.__hash__)  # noqa: B010
 
 
-def _channel_created(h: Headers) -> ChannelCreated:
-    name = "Newchannel"
-    return ChannelCreated(
-        _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-        _text(h, "channel", name),
-        _number(_optional(h, "calleridnum")),
-        _text(h, "context", name),
-        _text(h, "exten", name),
-    )
+# --- snapshots: answers to CoreShowChannels and QueueStatus after every (re)connect ------------
 
 
-def _channel_hung_up(h: Headers) -> ChannelHungUp:
-    name = "Hangup"
-    return ChannelHungUp(
-        _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-        _text(h, "channel", name),
-        _int(h, "cause", name),
-    )
+@dataclass(frozen=True, slots=True)
+class ChannelSnapshot:
+    uniqueid: str
+    linkedid: str
+    name: str
+    caller: str | None
+    context: str
+    exten: str
+    application: str
+    duration_seconds: int
+    bridge_id: str
+    account_code: str | None = None
 
 
-def _queue_caller_joined(h: Headers) -> QueueCallerJoined:
-    name = "QueueCallerJoin"
-    return QueueCallerJoined(
-        _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-        _text(h, "queue", name),
-        _int(h, "position", name),
-        _number(_optional(h, "calleridnum")),
-    )
+@dataclass(frozen=True, slots=True)
+class QueueEntrySnapshot:
+    uniqueid: str
+    queue: str
+    caller: str | None
+    wait_seconds: int
 
 
-def _queue_caller_left(h: Headers) -> QueueCallerLeft:
-    name = "QueueCallerLeave"
-    return QueueCallerLeft(
-        _timestamp(h, name), _text(h, "uniqueid", name), _text(h, "linkedid", name), _text(h, "queue", name)
-    )
+# --- converters (see hotline.ami.records.Field) -----------------------------------------------
 
 
-def _queue_caller_abandoned(h: Headers) -> QueueCallerAbandoned:
-    name = "QueueCallerAbandon"
-    return QueueCallerAbandoned(
-        _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-        _text(h, "queue", name),
-        _int(h, "holdtime", name),
-    )
+def _is_set(value: str) -> bool:
+    return value == "1"
 
 
-def _agent_called(h: Headers) -> AgentCalled:
-    name = "AgentCalled"
-    return AgentCalled(
-        _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-        _text(h, "queue", name),
-        _text(h, "membername", name),
-        _text(h, "interface", name),
-        _number(_optional(h, "calleridnum")),
-    )
+def _or_none(value: str) -> str | None:
+    return value or None
 
 
-def _agent_ring_stopped(h: Headers) -> AgentRingStopped:
-    name = _optional(h, "event") or "AgentRingNoAnswer"
-    return AgentRingStopped(
-        _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-        _text(h, "interface", name),
-    )
+def _words(value: str) -> str | None:
+    return " ".join(value.split()) or None
 
 
-def _agent_connected(h: Headers) -> AgentConnected:
-    name = "AgentConnect"
-    return AgentConnected(
-        _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-        _text(h, "queue", name),
-        _text(h, "membername", name),
-        _text(h, "interface", name),
-        _int(h, "holdtime", name),
-        _optional(h, "destchannel") or None,
-    )
+def _rating(value: str) -> int | None:
+    if value not in {"1", "2", "3", "4", "5", "none"}:
+        raise ValueError("a rating (1-5 or 'none')")
+    return None if value == "none" else int(value)
 
 
-def _agent_completed(h: Headers) -> AgentCompleted:
-    name = "AgentComplete"
-    _privileged(h, name)
-    uniqueid: str | None
-    if _has_snapshot(h, name, ""):
-        _has_snapshot(h, name, "dest")  # the member's, when there, is whole too
-        uniqueid, linkedid = _text(h, "uniqueid", name), _text(h, "linkedid", name)
-    elif _has_snapshot(h, name, "dest"):
-        uniqueid, linkedid = None, _text(h, "destlinkedid", name)
-    else:
-        raise MalformedEvent(
-            f"AMI event {name} carries neither the caller's nor the queue member's channel snapshot "
-            "(no 'linkedid' or 'destlinkedid' header): the call it ends cannot be told",
-            event=name,
-            header="linkedid",
-        )
-    return AgentCompleted(
-        _timestamp(h, name),
-        uniqueid,
-        linkedid,
-        _text(h, "queue", name),
-        _text(h, "membername", name),
-        _text(h, "interface", name),
-        _int(h, "holdtime", name),
-        _int(h, "talktime", name),
-        _text(h, "reason", name),
-    )
-
-
-def _member(removed: bool) -> Callable[[Headers], QueueMemberChanged]:
-    def decode(h: Headers) -> QueueMemberChanged:
-        name = _optional(h, "event") or "QueueMember"
-        return QueueMemberChanged(
-            _timestamp(h, name),
-            _text(h, "queue", name),
-            _text(h, "interface", name),
-            _text(h, "membername", name),
-            _int(h, "status", name),
-            _text(h, "paused", name) == "1",
-            _optional(h, "pausedreason") or "",
-            _optional(h, "incall") == "1",
-            _int(h, "callstaken", name),
-            removed,
-            _int(h, "penalty", name) if "penalty" in h else 0,
-        )
-
-    return decode
-
-
-def _user_event(h: Headers) -> Event | None:
-    kind = _text(h, "userevent", "UserEvent")
-    name = f"UserEvent {kind}"
-    if kind not in _USER_EVENTS:
-        return None
-    _whole_snapshot(h, name)  # ours are all sent from a channel's dialplan
-    timestamp, uniqueid, linkedid = (
-        _timestamp(h, name),
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-    )
-    if kind == "HotlineIntake":
-        return IntakeStarted(timestamp, uniqueid, linkedid, _number(_optional(h, "hotlinecaller")))
-    if kind == "HotlineRecording":
-        return RecordingStarted(timestamp, uniqueid, linkedid, _text(h, "hotlinefile", name))
-    if kind == "HotlineVoicemail":
-        return VoicemailStarted(timestamp, uniqueid, linkedid, _text(h, "hotlinefile", name))
-    if kind == "HotlineRoute":
-        path = " ".join((_optional(h, "hotlinepath") or "").split())
-        return RouteChosen(
-            timestamp,
-            uniqueid,
-            linkedid,
-            _optional(h, "hotlinelanguage") or None,
-            _optional(h, "hotlinetopic") or None,
-            path or None,
-        )
-    if kind == "HotlineTransfer":
-        return CallTransferred(timestamp, uniqueid, linkedid, _text(h, "hotlinetarget", name))
-    raw = _text(h, "hotlinerating", name)
-    if raw not in {"1", "2", "3", "4", "5", "none"}:
-        raise MalformedEvent(f"{name}: rating {raw!r} is not 1-5 or 'none'", event=name)
-    rating = None if raw == "none" else int(raw)
-    if kind == "HotlineCallbackRating":
-        return CallbackRated(timestamp, uniqueid, linkedid, _text(h, "hotlineticket", name), rating)
-    return CallerRated(timestamp, uniqueid, linkedid, rating)
+def _duration(value: str) -> int:
+    parts = value.split(":")
+    try:
+        if len(parts) == 3:
+            return int(parts[0]) * 3600 + int(parts[1]) * 60 + int(parts[2])
+        return int(value)
+    except ValueError:
+        raise ValueError("a duration (HH:MM:SS)") from None
 
 
 def remote_ip(value: str) -> str | None:
@@ -620,56 +390,280 @@ def remote_ip(value: str) -> str | None:
     return str(address) if address is not None else None
 
 
-def _security_failure(h: Headers, name: str) -> SecurityFailure:
-    raw = _text(h, "remoteaddress", name)
-    address = remote_ip(raw)
+def _remote_ip(value: str) -> str:
+    address = remote_ip(value)
     if address is None:
-        raise MalformedEvent(f"AMI event {name}: RemoteAddress={raw!r} holds no IP address", event=name)
-    for required in ("severity", "sessionid", "localaddress"):  # all there in Asterisk's own events
-        _text(h, required, name)
-    return SecurityFailure(
-        _timestamp(h, name), name, _text(h, "service", name), _text(h, "accountid", name), address
-    )
+        raise ValueError("an address with an IP address (IPV4/UDP/192.0.2.7/5060)")
+    return address
 
 
-_USER_EVENTS = frozenset(
-    {
-        "HotlineIntake",
-        "HotlineRecording",
-        "HotlineVoicemail",
-        "HotlineRating",
-        "HotlineCallbackRating",
-        "HotlineRoute",
-        "HotlineTransfer",
-    }
+# --- what of a channel snapshot an event must carry ---------------------------------------------
+
+# The head of the channel snapshot in every event about a channel, before the caller number.
+_SNAPSHOT_HEAD = ("privilege", "channelstate", "channelstatedesc", "calleridnum")
+_HEAD_KEYS = frozenset(_SNAPSHOT_HEAD)
+
+
+def _channel_snapshot_head(headers: Headers, name: str) -> None:
+    for key in _SNAPSHOT_HEAD:
+        if key not in headers:
+            raise MalformedEvent(
+                f"AMI event {name} lacks the {key!r} header of its channel snapshot "
+                "(the part of an event split by text injected through a caller ID?)",
+                event=name,
+                header=key,
+            )
+
+
+# Every header of a channel snapshot (Asterisk's ast_manager_build_channel_state_string_prefix);
+# what one that is there must hold: its head, before its caller numbers, and its channel's identity,
+# after them. By prefix: "" the caller's, "dest" the queue member's.
+_SNAPSHOT_FIELDS = (
+    "channel",
+    "channelstate",
+    "channelstatedesc",
+    "calleridnum",
+    "calleridname",
+    "connectedlinenum",
+    "connectedlinename",
+    "language",
+    "accountcode",
+    "context",
+    "exten",
+    "priority",
+    "uniqueid",
+    "linkedid",
 )
-
-_DECODERS: dict[str, Callable[[Headers], Event | None]] = {
-    "Newchannel": _of_a_channel(_channel_created),
-    "Hangup": _of_a_channel(_channel_hung_up),
-    "QueueCallerJoin": _of_a_channel(_queue_caller_joined),
-    "QueueCallerLeave": _of_a_channel(_queue_caller_left),
-    "QueueCallerAbandon": _of_a_channel(_queue_caller_abandoned),
-    "AgentCalled": _of_a_channel(_agent_called),
-    "AgentRingNoAnswer": _of_a_channel(_agent_ring_stopped),
-    "AgentDump": _of_a_channel(_agent_ring_stopped),
-    "AgentConnect": _of_a_channel(_agent_connected),
-    "AgentComplete": _agent_completed,  # either channel snapshot may be missing (see the top)
-    "QueueMemberAdded": _member(False),
-    "QueueMemberStatus": _member(False),
-    "QueueMemberPause": _member(False),
-    "QueueMemberPenalty": _member(False),
-    "QueueMemberRinginuse": _member(False),
-    "QueueMemberRemoved": _member(True),
-    "UserEvent": _user_event,
-    "FullyBooted": lambda h: FullyBooted(_timestamp(h, "FullyBooted") if "timestamp" in h else None),
-    "Shutdown": lambda h: AsteriskShutdown(_timestamp(h, "Shutdown")),
-    "ChallengeResponseFailed": lambda h: _security_failure(h, "ChallengeResponseFailed"),
-    "InvalidPassword": lambda h: _security_failure(h, "InvalidPassword"),
-    "FailedACL": lambda h: _security_failure(h, "FailedACL"),
+_SNAPSHOT_ENDS = ("channelstate", "channelstatedesc", "calleridnum", "channel", "uniqueid", "linkedid")
+_SNAPSHOT_OWNERS = {"": "caller's", "dest": "queue member's"}
+_PREFIXED = {
+    prefix: (tuple(prefix + key for key in _SNAPSHOT_FIELDS), tuple(prefix + key for key in _SNAPSHOT_ENDS))
+    for prefix in _SNAPSHOT_OWNERS
 }
 
-SUBSCRIBED_EVENTS: frozenset[str] = frozenset(_DECODERS)
+
+def _has_snapshot(headers: Headers, name: str, prefix: str) -> bool:
+    """Whether the event carries the channel snapshot whose headers begin with ``prefix``.
+    Asterisk leaves a snapshot out as a whole; one that is there only in part is the piece of an
+    event split by text injected through a caller number, and the event is malformed."""
+    fields, ends = _PREFIXED[prefix]
+    if not any(key in headers for key in fields):
+        return False
+    for key in ends:
+        if key not in headers:
+            raise MalformedEvent(
+                f"AMI event {name} lacks the {key!r} header of the {_SNAPSHOT_OWNERS[prefix]} "
+                "channel snapshot it carries (the part of an event split by text injected through a "
+                "caller ID?)",
+                event=name,
+                header=key,
+            )
+    return True
+
+
+def _caller_or_member_snapshot(headers: Headers, name: str) -> None:
+    if "privilege" not in headers:
+        raise MalformedEvent(
+            f"AMI event {name} lacks the 'privilege' header of its channel snapshot "
+            "(the part of an event split by text injected through a caller ID?)",
+            event=name,
+            header="privilege",
+        )
+    if _has_snapshot(headers, name, ""):
+        _has_snapshot(headers, name, "dest")  # the member's, when there, is whole too
+    elif not _has_snapshot(headers, name, "dest"):
+        raise MalformedEvent(
+            f"AMI event {name} carries neither the caller's nor the queue member's channel snapshot "
+            "(no 'linkedid' or 'destlinkedid' header): the call it ends cannot be told",
+            event=name,
+            header="linkedid",
+        )
+
+
+class Carries(NamedTuple):
+    """What of a channel snapshot an event must carry: ``check`` refuses an event without it; when
+    the rule is only that the headers ``present`` are there, a compiled reader tests them itself."""
+
+    check: Check
+    present: frozenset[str] = frozenset()
+
+
+# An event about a channel carries the head of the channel's snapshot.
+CHANNEL_HEAD = Carries(_channel_snapshot_head, _HEAD_KEYS)
+# AgentComplete (see the top): the caller's snapshot or the queue member's or both, each whole.
+CALLER_OR_MEMBER = Carries(_caller_or_member_snapshot)
+
+
+@dataclass(frozen=True, slots=True)
+class EventDecoding:
+    """One row of :data:`EVENTS`: the AMI event (``Event``, and ``UserEvent`` for ours), what of a
+    channel snapshot it must carry (``None``: it is about no channel), headers it must carry that
+    no field takes, and the record its event is read with."""
+
+    event: str
+    record: Record[Any]
+    carries: Carries | None = None
+    user_event: str | None = None
+    requires: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.event if self.user_event is None else f"{self.event} {self.user_event}"
+
+
+def on(
+    event: str,
+    kind: type[Event],
+    carries: Carries | None = None,
+    /,
+    *,
+    user_event: str | None = None,
+    requires: tuple[str, ...] = (),
+    **fields: Source,
+) -> EventDecoding:
+    return EventDecoding(event, Record(kind, fields), carries, user_event, requires)
+
+
+TIMESTAMP = Field("timestamp", float)
+CALLER = Field("calleridnum", clean_number, default=None)
+QUEUE, INTERFACE, MEMBER_NAME = text("queue"), text("interface"), text("membername")
+
+
+def about_a_call(
+    event: str, kind: type[Event], /, *, user_event: str | None = None, **fields: Source
+) -> EventDecoding:
+    """A row of an event about a channel: it carries the channel's snapshot (its head) and says
+    when (``Timestamp``), which channel (``Uniqueid``) and which call (``Linkedid``)."""
+    common: dict[str, Source] = {
+        "timestamp": TIMESTAMP,
+        "uniqueid": text("uniqueid"),
+        "linkedid": text("linkedid"),
+    }
+    return EventDecoding(event, Record(kind, {**common, **fields}), CHANNEL_HEAD, user_event)
+
+
+def ours(user_event: str, kind: type[Event], /, **fields: Source) -> EventDecoding:
+    """A row of the dialplan's own events (``UserEvent``), all sent from a caller's channel."""
+    return about_a_call("UserEvent", kind, user_event=user_event, **fields)
+
+
+_MEMBER_FIELDS: dict[str, Source] = {
+    "queue": QUEUE,
+    "interface": INTERFACE,
+    "member_name": MEMBER_NAME,
+    "status": number("status"),
+    "paused": Field("paused", _is_set),
+    "paused_reason": Field("pausedreason", default=""),
+    "in_call": Field("incall", _is_set, default=False),
+    "calls_taken": number("callstaken"),
+    "penalty": Field("penalty", int, default=0),
+}
+MEMBER_OF_EVENT = record(QueueMember, **_MEMBER_FIELDS)
+# QueueStatus names two headers otherwise, and always gives the penalty.
+MEMBER_OF_STATUS = record(
+    QueueMember,
+    **{
+        **_MEMBER_FIELDS,
+        "interface": text("location"),
+        "member_name": text("name"),
+        "penalty": number("penalty"),
+    },
+)
+RATING = Field("hotlinerating", _rating)
+
+# --- the table ----------------------------------------------------------------------------------
+
+EVENTS: tuple[EventDecoding, ...] = (
+    about_a_call(
+        "Newchannel",
+        ChannelCreated,
+        channel=text("channel"),
+        caller=CALLER,
+        context=text("context"),
+        exten=text("exten"),
+    ),
+    about_a_call("Hangup", ChannelHungUp, channel=text("channel"), cause=number("cause")),
+    about_a_call(
+        "QueueCallerJoin", QueueCallerJoined, queue=QUEUE, position=number("position"), caller=CALLER
+    ),
+    about_a_call("QueueCallerLeave", QueueCallerLeft, queue=QUEUE),
+    about_a_call("QueueCallerAbandon", QueueCallerAbandoned, queue=QUEUE, hold_time=number("holdtime")),
+    about_a_call(
+        "AgentCalled", AgentCalled, queue=QUEUE, member_name=MEMBER_NAME, interface=INTERFACE, caller=CALLER
+    ),
+    about_a_call("AgentRingNoAnswer", AgentRingStopped, interface=INTERFACE),
+    about_a_call("AgentDump", AgentRingStopped, interface=INTERFACE),
+    about_a_call(
+        "AgentConnect",
+        AgentConnected,
+        queue=QUEUE,
+        member_name=MEMBER_NAME,
+        interface=INTERFACE,
+        hold_time=number("holdtime"),
+        lawyer_channel=Field("destchannel", _or_none, default=None),
+    ),
+    on(
+        "AgentComplete",
+        AgentCompleted,
+        CALLER_OR_MEMBER,
+        timestamp=TIMESTAMP,
+        uniqueid=Field("uniqueid", default=None),  # the caller's snapshot is there whole or not at all
+        linkedid=Field("linkedid", otherwise="destlinkedid"),
+        queue=QUEUE,
+        member_name=MEMBER_NAME,
+        interface=INTERFACE,
+        hold_time=number("holdtime"),
+        talk_time=number("talktime"),
+        reason=text("reason"),
+    ),
+    *(
+        on(
+            name,
+            QueueMemberChanged,
+            timestamp=TIMESTAMP,
+            member=Nested(MEMBER_OF_EVENT),
+            removed=Const(name == "QueueMemberRemoved"),
+        )
+        for name in (
+            "QueueMemberAdded",
+            "QueueMemberStatus",
+            "QueueMemberPause",
+            "QueueMemberPenalty",
+            "QueueMemberRinginuse",
+            "QueueMemberRemoved",
+        )
+    ),
+    ours("HotlineIntake", IntakeStarted, caller=Field("hotlinecaller", clean_number, default=None)),
+    ours("HotlineRecording", RecordingStarted, file=text("hotlinefile")),
+    ours("HotlineVoicemail", VoicemailStarted, file=text("hotlinefile")),
+    ours(
+        "HotlineRoute",
+        RouteChosen,
+        language=Field("hotlinelanguage", _or_none, default=None),
+        topic=Field("hotlinetopic", _or_none, default=None),
+        path=Field("hotlinepath", _words, default=None),
+    ),
+    ours("HotlineTransfer", CallTransferred, target=text("hotlinetarget")),
+    ours("HotlineRating", CallerRated, rating=RATING),
+    ours("HotlineCallbackRating", CallbackRated, ticket=text("hotlineticket"), rating=RATING),
+    on("FullyBooted", FullyBooted, timestamp=Field("timestamp", float, default=None)),
+    on("Shutdown", AsteriskShutdown, timestamp=TIMESTAMP),
+    *(
+        on(
+            name,
+            SecurityFailure,
+            requires=("severity", "sessionid", "localaddress"),  # all there in Asterisk's own events
+            timestamp=TIMESTAMP,
+            kind=Const(name),
+            service=text("service"),
+            account=text("accountid"),
+            address=Field("remoteaddress", _remote_ip),
+        )
+        for name in ("ChallengeResponseFailed", "InvalidPassword", "FailedACL")
+    ),
+)
+
+SUBSCRIBED_EVENTS: frozenset[str] = frozenset(row.event for row in EVENTS)
 
 # Frequent events no part of the hotline uses: manager.conf's ``disabledevents`` stops Asterisk
 # from building them at all (an event filter only drops them per session, after they were built).
@@ -716,6 +710,85 @@ DISABLED_EVENTS: frozenset[str] = frozenset(
 )
 
 
+# --- the decoders of the table, each made when the first event of its name comes ---------------
+
+Decoder = Reader[Event | None]
+
+
+def _requiring(headers: tuple[str, ...], carries: Carries | None) -> Check:
+    def check(message: Headers, name: str) -> None:
+        if carries is not None:
+            carries.check(message, name)
+        for header in headers:
+            read_field(Field(header), message, name)
+
+    return check
+
+
+def _check_of(row: EventDecoding) -> Check | None:
+    if row.requires:
+        return _requiring(row.requires, row.carries)
+    return None if row.carries is None else row.carries.check
+
+
+def reference_decoder(row: EventDecoding) -> Decoder:
+    """The row's decoder by the reference reader (hotline.ami.records.read)."""
+    check_record(row.record)
+    return reference_reader(row.record, _check_of(row))
+
+
+def compiled_decoder(row: EventDecoding) -> Decoder:
+    """The row's decoder compiled to straight-line Python (hotline.ami.records.compile_reader)."""
+    check_record(row.record)
+    present = row.carries.present if row.carries is not None and not row.requires else frozenset()
+    return compile_reader(row.record, _check_of(row), present)
+
+
+class _Decoders:
+    """Event name -> decoder, and our ``UserEvent`` kind -> decoder, made by ``make`` from the
+    table. Every name starts with a stand-in that makes the decoder when its first event comes and
+    puts it in its place: nothing is compiled at import, and a name not in the table is a miss."""
+
+    def __init__(self, make: Callable[[EventDecoding], Decoder]) -> None:
+        self._make = make
+        self.events: dict[str, Decoder] = {"UserEvent": self._user_event}
+        self.ours: dict[str, Decoder] = {}
+        for row in EVENTS:
+            table, key = (self.events, row.event) if row.user_event is None else (self.ours, row.user_event)
+            table[key] = partial(self._first, table, key, row)
+
+    def _first(
+        self, table: dict[str, Decoder], key: str, row: EventDecoding, headers: Headers, name: str
+    ) -> Event | None:
+        decoder = table[key] = self._make(row)
+        return decoder(headers, name)
+
+    def _user_event(self, headers: Headers, name: str) -> Event | None:
+        pair = headers.get("userevent")
+        kind = None if pair is None else pair[1]
+        if type(kind) is not str:
+            kind = read_field(Field("userevent"), headers, name)
+        decoder = self.ours.get(kind)
+        return None if decoder is None else decoder(headers, f"UserEvent {kind}")
+
+
+_COMPILED = _Decoders(compiled_decoder).events
+_REFERENCE = _Decoders(reference_decoder).events
+
+
+def _intact(headers: Headers, name: str) -> None:
+    """Refuse a message the framing found damaged (see hotline.ami.framing)."""
+    damage = headers.get(DAMAGE)
+    if damage is not None:
+        problems = damage[1] if isinstance(damage[1], list) else [damage[1]]
+        raise MalformedEvent(
+            f"AMI message {name} is damaged ({'; '.join(map(str, problems))}): "
+            "text injected through a caller ID? Nothing in it is used.",
+            event=name,
+            problems=problems,
+        )
+
+
 def headers_of(message: Any) -> Headers:
     """The headers of a panoramisk message, or of a plain mapping, as ``lower-case name -> (Name, value)``.
 
@@ -727,7 +800,7 @@ def headers_of(message: Any) -> Headers:
     return {str(key).lower(): (str(key), value) for key, value in message.items()}
 
 
-def decode(headers: Headers) -> Event | None:
+def decode(headers: Headers, *, _decoders: Mapping[str, Decoder] = _COMPILED) -> Event | None:
     """Decode one AMI event; ``None`` when the controller has no use for it.
 
     ``headers`` maps lower-case header names to ``(Name, value)`` (see :func:`headers_of`); header
@@ -737,102 +810,51 @@ def decode(headers: Headers) -> Event | None:
     if DAMAGE in headers:
         claimed = headers.get("event", ("", ""))[1]
         _intact(headers, "/".join(claimed) if isinstance(claimed, list) else str(claimed or "without Event"))
-    name = _optional(headers, "event")
-    if name is None:
+    pair = headers.get("event")
+    if pair is None:
         raise MalformedEvent("AMI message has no Event header")
-    decoder = _DECODERS.get(name)
-    if decoder is None:
-        return None
-    return decoder(headers)
+    name = pair[1]
+    if type(name) is not str:
+        name = read_field(Field("event"), headers, "?")
+    decoder = _decoders.get(name)
+    return None if decoder is None else decoder(headers, name)
 
 
-# --- snapshots: answers to CoreShowChannels and QueueStatus after every (re)connect ------------
+def decode_by_reference(headers: Headers) -> Event | None:
+    """:func:`decode` by the reference reader instead of the compiled ones (they give the same)."""
+    return decode(headers, _decoders=_REFERENCE)
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelSnapshot:
-    uniqueid: str
-    linkedid: str
-    name: str
-    caller: str | None
-    context: str
-    exten: str
-    application: str
-    duration_seconds: int
-    bridge_id: str
-    account_code: str | None = None
+# --- the answers to our snapshot actions --------------------------------------------------------
+
+CHANNEL_SNAPSHOT = record(
+    ChannelSnapshot,
+    uniqueid=text("uniqueid"),
+    linkedid=text("linkedid"),
+    name=text("channel"),
+    caller=CALLER,
+    context=text("context"),
+    exten=text("exten"),
+    application=Field("application", default=""),
+    duration_seconds=Field("duration", _duration),
+    bridge_id=Field("bridgeid", default=""),
+    account_code=Field("accountcode", default=None),
+)
+QUEUE_ENTRY = record(
+    QueueEntrySnapshot, uniqueid=text("uniqueid"), queue=QUEUE, caller=CALLER, wait_seconds=number("wait")
+)
 
 
-@dataclass(frozen=True, slots=True)
-class QueueEntrySnapshot:
-    uniqueid: str
-    queue: str
-    caller: str | None
-    wait_seconds: int
+def decode_channel_snapshot(headers: Headers) -> ChannelSnapshot:
+    _intact(headers, "CoreShowChannel")
+    return read(CHANNEL_SNAPSHOT, headers, "CoreShowChannel")
 
 
-@dataclass(frozen=True, slots=True)
-class QueueMemberSnapshot:
-    queue: str
-    interface: str
-    member_name: str
-    status: int
-    paused: bool
-    paused_reason: str
-    in_call: bool
-    calls_taken: int
-    penalty: int = 0
+def decode_queue_entry(headers: Headers) -> QueueEntrySnapshot:
+    _intact(headers, "QueueEntry")
+    return read(QUEUE_ENTRY, headers, "QueueEntry")
 
 
-def _duration(value: str, event: str) -> int:
-    parts = value.split(":")
-    try:
-        if len(parts) == 3:
-            return int(parts[0]) * 3600 + int(parts[1]) * 60 + int(parts[2])
-        return int(value)
-    except ValueError:
-        raise MalformedEvent(f"{event}: Duration {value!r} is not HH:MM:SS", event=event) from None
-
-
-def decode_channel_snapshot(h: Headers) -> ChannelSnapshot:
-    name = "CoreShowChannel"
-    _intact(h, name)
-    return ChannelSnapshot(
-        _text(h, "uniqueid", name),
-        _text(h, "linkedid", name),
-        _text(h, "channel", name),
-        _number(_optional(h, "calleridnum")),
-        _text(h, "context", name),
-        _text(h, "exten", name),
-        _optional(h, "application") or "",
-        _duration(_text(h, "duration", name), name),
-        _optional(h, "bridgeid") or "",
-        _optional(h, "accountcode"),
-    )
-
-
-def decode_queue_entry(h: Headers) -> QueueEntrySnapshot:
-    name = "QueueEntry"
-    _intact(h, name)
-    return QueueEntrySnapshot(
-        _text(h, "uniqueid", name),
-        _text(h, "queue", name),
-        _number(_optional(h, "calleridnum")),
-        _int(h, "wait", name),
-    )
-
-
-def decode_queue_member(h: Headers) -> QueueMemberSnapshot:
-    name = "QueueMember"
-    _intact(h, name)
-    return QueueMemberSnapshot(
-        _text(h, "queue", name),
-        _text(h, "location", name),
-        _text(h, "name", name),
-        _int(h, "status", name),
-        _text(h, "paused", name) == "1",
-        _optional(h, "pausedreason") or "",
-        _optional(h, "incall") == "1",
-        _int(h, "callstaken", name),
-        _int(h, "penalty", name),
-    )
+def decode_queue_member(headers: Headers) -> QueueMember:
+    _intact(headers, "QueueMember")
+    return read(MEMBER_OF_STATUS, headers, "QueueMember")

@@ -85,16 +85,8 @@ class QueueCaller(NamedTuple):
     joined_at: float
 
 
-class QueueMember(NamedTuple):
-    queue: str
-    interface: str
-    member_name: str
-    status: int
-    paused: bool
-    paused_reason: str
-    in_call: bool
-    calls_taken: int
-    penalty: int = 0
+# A queue member is kept as Asterisk reports it, in an event or in the QueueStatus answer.
+QueueMember = ev.QueueMember
 
 
 class Offer(NamedTuple):
@@ -313,20 +305,10 @@ def _agent_completed(state: LiveState, event: ev.AgentCompleted) -> Result:
 
 
 def _queue_member_changed(state: LiveState, event: ev.QueueMemberChanged) -> Result:
-    key = (event.queue, event.interface)
+    member = event.member
+    key = (member.queue, member.interface)
     if event.removed:
         return state._replace(members=_without(state.members, key)), []
-    member = QueueMember(
-        event.queue,
-        event.interface,
-        event.member_name,
-        event.status,
-        event.paused,
-        event.paused_reason,
-        event.in_call,
-        event.calls_taken,
-        event.penalty,
-    )
     return state._replace(members=_with(state.members, key, member)), []
 
 
@@ -429,7 +411,7 @@ class Snapshot:
     taken_at: float
     channels: tuple[ev.ChannelSnapshot, ...]
     queue_entries: tuple[ev.QueueEntrySnapshot, ...]
-    members: tuple[ev.QueueMemberSnapshot, ...] | None
+    members: tuple[QueueMember, ...] | None
 
 
 def is_citizen_call(channel: ev.ChannelSnapshot) -> bool:
@@ -455,23 +437,8 @@ def _lawyers_talking(snapshot: Snapshot) -> dict[str, tuple[str, float]]:
     return found
 
 
-def members_of(members: Iterable[ev.QueueMemberSnapshot]) -> Map[tuple[str, str], QueueMember]:
-    return Map(
-        {
-            (m.queue, m.interface): QueueMember(
-                m.queue,
-                m.interface,
-                m.member_name,
-                m.status,
-                m.paused,
-                m.paused_reason,
-                m.in_call,
-                m.calls_taken,
-                m.penalty,
-            )
-            for m in members
-        }
-    )
+def members_of(members: Iterable[QueueMember]) -> Map[tuple[str, str], QueueMember]:
+    return Map({(m.queue, m.interface): m for m in members})
 
 
 def resync(state: LiveState, snapshot: Snapshot) -> tuple[LiveState, list[Effect]]:

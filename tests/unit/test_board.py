@@ -14,7 +14,10 @@ def member(
     extension: str, queue: str = "labour", *, status: int = 1, paused: bool = False
 ) -> ev.QueueMemberChanged:
     return ev.QueueMemberChanged(
-        T, queue, f"PJSIP/{extension}", extension, status, paused, "meal" if paused else "", False, 0, False
+        T,
+        ev.QueueMember(
+            queue, f"PJSIP/{extension}", extension, status, paused, "meal" if paused else "", False, 0
+        ),
     )
 
 

@@ -161,7 +161,7 @@ def test_resync_adopts_calls_that_started_while_disconnected() -> None:
         taken_at=1000.0,
         channels=(waiting, lawyer),
         queue_entries=(ev.QueueEntrySnapshot("9.9", "legal", "13800000009", 10),),
-        members=(ev.QueueMemberSnapshot("legal", "PJSIP/8001", "8001", 6, False, "", False, 2),),
+        members=(ev.QueueMember("legal", "PJSIP/8001", "8001", 6, False, "", False, 2),),
     )
     state, effects = resync(LiveState(), snapshot)
     assert [effect.call for effect in effects] == [
@@ -176,6 +176,17 @@ def _user_event(kind: str, uniqueid: str, linkedid: str, **headers: str) -> ev.E
     message.update(Channel="PJSIP/citizens-1", ChannelState="6", ChannelStateDesc="Up", CallerIDNum="139")
     message.update(Uniqueid=uniqueid, Linkedid=linkedid, UserEvent=kind, **headers)
     return ev.decode(ev.headers_of(message))
+
+
+def test_queue_members_are_kept_as_the_events_and_snapshots_report_them() -> None:
+    """One queue-member value: the one an event or the QueueStatus answer carries is the one kept."""
+    member = QueueMember("legal", "PJSIP/8001", "8001", 1, True, "meal", False, 4, 2)
+    state, effects = reduce(LiveState(), ev.QueueMemberChanged(1.0, member))
+    assert state.members[("legal", "PJSIP/8001")] is member and effects == []
+    state, _ = reduce(state, ev.QueueMemberChanged(2.0, member._replace(status=2), removed=True))
+    assert state.members == Map()
+    state, _ = resync(LiveState(), Snapshot(taken_at=3.0, channels=(), queue_entries=(), members=(member,)))
+    assert state.members[("legal", "PJSIP/8001")] is member
 
 
 def test_route_and_transfer_events_complete_the_record() -> None:

@@ -68,9 +68,9 @@ def test_skills_decide_who_answered(records: dict[str, Call]) -> None:
 
 
 def test_roster_changes_show_as_member_events_with_penalties(events: list[ev.Event]) -> None:
-    added = [e for e in events if isinstance(e, ev.QueueMemberChanged) and not e.removed]
-    penalties = {(e.queue, e.interface): e.penalty for e in added}
+    added = [e.member for e in events if isinstance(e, ev.QueueMemberChanged) and not e.removed]
+    penalties = {(m.queue, m.interface): m.penalty for m in added}
     assert penalties[("labour", "PJSIP/8003")] in {0, 3}  # level 2, or 5 after the roster import
     assert penalties[("other-wenzhou", "PJSIP/8002")] == 0
     assert penalties[("labour-wenzhou", "PJSIP/8001")] == 10
-    assert any(e.paused and e.paused_reason == "meal" for e in added)
+    assert any(m.paused and m.paused_reason == "meal" for m in added)
