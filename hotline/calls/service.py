@@ -194,33 +194,61 @@ def progress_of(row: Call) -> CallProgress:
     )
 
 
+RecordHook = Callable[[Session, Sequence[str]], object]
+
+
 class CallStore:
     """Synchronous persistence of call records and their recordings.
 
     Every write of a record reads its columns and writes them merged back: two such writes at once
     (the recorder's batch and a merged summary) would lose one's facts to the other, so they take
-    turns on one lock (one writer path for the records)."""
+    turns on one lock (one writer path for the records).
+
+    ``record_hooks`` run in the transaction that writes the records, with the linkedids whose
+    record changed: what follows from a record is written with it (the call's ticket, its rating,
+    the review a poor rating opens: hotline/tickets/plugin.py). Each hook has a savepoint of its
+    own: one that fails is logged with the calls and undone alone, the records are still written,
+    and the hook's own back-fill (the ticket sweep) catches up."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
         self._writing = threading.Lock()
+        self.record_hooks: list[RecordHook] = []
+        self.hook_failures = 0
+
+    def _after_write(self, session: Session, changed: Sequence[str]) -> None:
+        if not changed:
+            return
+        for hook in self.record_hooks:
+            try:
+                with session.begin_nested():
+                    hook(session, changed)
+            except Exception:
+                self.hook_failures += 1
+                log.exception(
+                    "%s failed for calls %s; the records are written, its back-fill catches up",
+                    getattr(hook, "__qualname__", hook),
+                    list(changed)[:5],
+                )
 
     def write(self, calls: Sequence[CallProgress]) -> None:
         """Upsert the records of ``calls`` (what events said) in one transaction."""
         if not calls:
             return
         with self._writing, self._sessions.begin() as session:
-            self._upsert(session, [(call.linkedid, partial(_events_into, call)) for call in calls])
+            changed = self._upsert(session, [(call.linkedid, partial(_events_into, call)) for call in calls])
+            self._after_write(session, changed)
 
     def merge_summaries(self, summaries: Sequence[CallSummary], cursor: Cursor) -> None:
         """Merge Asterisk's summaries into the records and move the cursor past them, in one
         transaction (merging again after a crash changes nothing)."""
         now = utcnow()
         with self._writing, self._sessions.begin() as session:
-            self._upsert(
+            changed = self._upsert(
                 session,
                 [(s.linkedid, partial(_summary_into, s.progress(), now)) for s in summaries],
             )
+            self._after_write(session, changed)
             row = session.get(SummaryCursor, 1)
             if row is None:
                 session.add(SummaryCursor(id=1, file=cursor.file, offset=cursor.offset))
@@ -235,9 +263,10 @@ class CallStore:
     @staticmethod
     def _upsert(
         session: Session, changes: Sequence[tuple[str, Callable[[Mapping[str, Any] | None], dict[str, Any]]]]
-    ) -> None:
+    ) -> list[str]:
         """Apply each change (linkedid, columns from the current ones) with bulk statements: several
-        changes of one call in the same batch merge in order."""
+        changes of one call in the same batch merge in order. Returns the linkedids whose record
+        was inserted or changed."""
         table = CALLS
         columns = [table.c.id, table.c.linkedid, *(table.c[name] for name in STORED_COLUMNS)]
         ids = list({linkedid for linkedid, _ in changes})
@@ -250,18 +279,22 @@ class CallStore:
         for linkedid, change in changes:
             merged[linkedid] = change(merged.get(linkedid) or existing.get(linkedid))
         now = utcnow()
-        inserts, updates = [], []
+        inserts, updates, changed = [], [], []
         for linkedid, values in merged.items():
             current = existing.get(linkedid)
             if current is None:
                 inserts.append({"linkedid": linkedid, "updated_at": now, **values})
             elif any(values[name] != current[name] for name in STORED_COLUMNS):
                 updates.append({"row_id": current["id"], "updated_at": now, **values})
+            else:
+                continue
+            changed.append(linkedid)
         # Core executemany: one statement per batch (ORM bulk statements split it up).
         if inserts:
             session.execute(table.insert(), inserts)
         if updates:
             session.execute(_UPDATE_BY_ID, updates)
+        return changed
 
     def unknown(self, linkedids: Sequence[str]) -> set[str]:
         """The linkedids that have no record yet."""

@@ -28,7 +28,9 @@ class TicketJobs:
         self.desk = desk
         self._clock = clock
 
-    def jobs(self, *, escalate_every: float, sweep_every: float = 1.0) -> tuple[Job, ...]:
+    def jobs(self, *, escalate_every: float, sweep_every: float = 60.0) -> tuple[Job, ...]:
+        """The escalation, and the sweep: a slow back-fill of what the record hook did not write
+        (calls recorded while the controller was not running this code, a hook that failed)."""
         once = {"coalesce": True, "max_instances": 1}
         return (
             Job("tickets-sweep", self.sweep, "interval", {"seconds": sweep_every, **once}),
@@ -50,6 +52,14 @@ class TicketJobs:
         with self._sessions.begin() as session:
             self.desk.take_ratings(session, moment)
         return opened
+
+    async def review_sealed(self, recording_ids: list[int]) -> None:
+        """Recordings just sealed (a hook of the recordings' sweep): the reviews poor ratings open."""
+        await asyncio.to_thread(self._review_sealed, recording_ids)
+
+    def _review_sealed(self, recording_ids: list[int]) -> None:
+        with self._sessions.begin() as session:
+            self.desk.on_sealed(session, recording_ids, self._clock())
 
     async def escalate(self) -> list[str]:
         try:

@@ -4,11 +4,16 @@ citizen's rating after a callback, and the hand-off of tickets to case records a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
 
 from hotline.ami import events as ev
+from hotline.calls.service import CallStore
 from hotline.ivr.service import IvrConfig
 from hotline.kernel.plugin import Consumer, OnConnect, Parts, Plugin, PluginSpec, lifetime
 from hotline.kernel.shared import Shared
+from hotline.recordings.jobs import RecordingJobs
 from hotline.tickets import api
 from hotline.tickets.delivery import Deliverer, endpoints_of, handoff_secret
 from hotline.tickets.events import CallbackRatings
@@ -34,6 +39,14 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
     )
     jobs = TicketJobs(shared.session_factory, desk, clock=shared.clock)
     ratings = CallbackRatings(shared.session_factory, shared.tasks)
+
+    def follow_records(session: Session, linkedids: Sequence[str]) -> None:
+        desk.on_records(session, linkedids, shared.clock())
+
+    # A call's ticket, its rating and the review a poor rating opens: written in the transaction
+    # that writes the call's record (the sweep stays as a slow back-fill).
+    parts.get(CallStore).record_hooks.append(follow_records)
+    parts.get(RecordingJobs).sealed_hooks.append(jobs.review_sealed)
     return Plugin(
         "tickets",
         parts=(desk, deliverer, jobs, ratings),

@@ -137,8 +137,31 @@ class TicketDesk:
             calls=[TicketCall(linkedid=call.linkedid, role="origin", added_at=moment)],
         )
 
+    def on_records(self, session: Session, linkedids: Sequence[str], now: datetime) -> list[Ticket]:
+        """What follows from call records just written, in their transaction (a record hook of
+        :class:`~hotline.calls.service.CallStore`): the ticket of each answered call and voicemail
+        among them (one per call: the ticket's linkedid is unique), the call's rating on its ticket,
+        and the review a poor rating opens once the recording is sealed."""
+        calls = session.scalars(
+            select(Call)
+            .where(
+                Call.linkedid.in_(list(linkedids)),
+                or_(Call.answered_at.is_not(None), Call.voicemail_file.is_not(None)),
+                ~select(Ticket.id).where(Ticket.linkedid == Call.linkedid).exists(),
+            )
+            .order_by(Call.started_at, Call.id)
+        ).all()
+        opened = [self.open_for(session, call, now) for call in calls]
+        self.take_ratings(session, now, linkedids=linkedids)
+        return opened
+
+    def on_sealed(self, session: Session, recording_ids: Sequence[int], now: datetime) -> None:
+        """Recordings just sealed: the reviews their calls' poor ratings were waiting for."""
+        self._review_poor_ratings(session, now, recording_ids=recording_ids)
+
     def sweep(self, session: Session, now: datetime | None = None) -> list[Ticket]:
-        """Open the tickets of recent answered calls and voicemails; take ratings onto tickets."""
+        """Back-fill: open the tickets of recent answered calls and voicemails that have none (their
+        records were written while this code was not running); take ratings onto tickets."""
         moment = now or utcnow()
         opened = self.open_new(session, moment)
         self.take_ratings(session, moment)
@@ -158,27 +181,39 @@ class TicketDesk:
         ).all()
         return [self.open_for(session, call, moment) for call in calls]
 
-    def take_ratings(self, session: Session, now: datetime | None = None) -> None:
-        """Take the calls' ratings onto their tickets; open the reviews of poorly rated calls."""
+    def take_ratings(
+        self, session: Session, now: datetime | None = None, *, linkedids: Sequence[str] | None = None
+    ) -> None:
+        """Take the calls' ratings onto their tickets; open the reviews of poorly rated calls
+        (``linkedids``: of these calls only; None: of every recent call)."""
         moment = now or utcnow()
-        rated = session.execute(
+        query = (
             select(Ticket, Call.rating)
             .join(Call, Call.linkedid == Ticket.linkedid)
             .where(
                 Ticket.rating.is_(None), Call.rating.is_not(None), Ticket.created_at > moment - SWEEP_WINDOW
             )
-        ).all()
-        for ticket, rating in rated:
+        )
+        if linkedids is not None:
+            query = query.where(Call.linkedid.in_(list(linkedids)))
+        for ticket, rating in session.execute(query).all():
             if rating is not None:
                 rate(ticket, rating, "call")
-        self._review_poor_ratings(session, moment)
+        self._review_poor_ratings(session, moment, linkedids=linkedids)
 
-    def _review_poor_ratings(self, session: Session, moment: datetime) -> None:
+    def _review_poor_ratings(
+        self,
+        session: Session,
+        moment: datetime,
+        *,
+        linkedids: Sequence[str] | None = None,
+        recording_ids: Sequence[int] | None = None,
+    ) -> None:
         """A rating of 1-2 opens a quality review of the ticket's recorded call once it is sealed.
 
         A call that no reviewer may take (none but its own lawyer) is left to the nightly sample,
         without a look at it on every sweep."""
-        candidates = session.execute(
+        query = (
             select(Recording.id, Call.lawyer)
             .join(Call, Call.recording_id == Recording.id)
             .join(TicketCall, TicketCall.linkedid == Call.linkedid)
@@ -190,7 +225,12 @@ class TicketDesk:
                 Recording.kind == "call",
                 ~select(Review.id).where(Review.recording_id == Recording.id).exists(),
             )
-        ).all()
+        )
+        if linkedids is not None:
+            query = query.where(Call.linkedid.in_(list(linkedids)))
+        if recording_ids is not None:
+            query = query.where(Recording.id.in_(list(recording_ids)))
+        candidates = session.execute(query).all()
         if not candidates:
             return
         accounts = reviewers(session)

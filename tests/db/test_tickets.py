@@ -345,3 +345,86 @@ async def test_the_sweep_job_commits_new_tickets_before_the_ratings_work(
     failing = RatingsDown(desk.calendar, desk.rules, desk.prefix)
     await TicketJobs(session_factory, failing, clock=lambda: FRIDAY).sweep()
     assert set(tickets(session_factory)) == {"1795600000.30", "1795600000.31"}
+
+
+# --- the ticket written with the call's record ----------------------------------------------------
+
+
+def hooked_store(session_factory: sessionmaker[Session], desk: TicketDesk, now: datetime) -> CallStore:
+    """The call records' store as the tickets plugin wires it: tickets follow in the same transaction."""
+    store = CallStore(session_factory)
+    store.record_hooks.append(lambda session, linkedids: desk.on_records(session, linkedids, now))
+    return store
+
+
+def test_the_ticket_is_written_with_the_record_that_says_answered_or_voicemail(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    store = hooked_store(session_factory, desk, FRIDAY + timedelta(hours=1))
+    ringing = CallProgress(linkedid="1795600000.31", caller="13800000031", started_at=FRIDAY.timestamp())
+    store.write([ringing])
+    assert tickets(session_factory) == {}  # not answered yet: no ticket
+    store.write([answered("1795600000.31", FRIDAY), voicemail("1795600000.32", FRIDAY)])
+    found = tickets(session_factory)  # no sweep ran: the write itself opened them
+    assert {linkedid: t.kind for linkedid, t in found.items()} == {
+        "1795600000.31": "call",
+        "1795600000.32": "voicemail",
+    }
+    store.write([answered("1795600000.31", FRIDAY, rating=4)])  # the rating comes later
+    again = tickets(session_factory)
+    assert len(again) == 2 and again["1795600000.31"].number == found["1795600000.31"].number
+    assert (again["1795600000.31"].rating, again["1795600000.31"].rating_channel) == (4, "call")
+    with session_factory() as session:
+        for call in session.scalars(select(Call)):
+            has_ticket = call.linkedid in again
+            assert has_ticket == (call.answered_at is not None or call.voicemail_file is not None)
+
+
+def test_a_failing_record_hook_keeps_the_records_and_the_sweep_back_fills(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    store = CallStore(session_factory)
+
+    def broken(session: Session, linkedids: object) -> None:
+        session.add(Ticket(number="half-written"))  # undone with the hook's savepoint
+        raise RuntimeError("ticket code broken")
+
+    store.record_hooks.append(broken)
+    store.write([answered("1795600000.33", FRIDAY)])
+    assert store.hook_failures == 1
+    with session_factory() as session:
+        assert session.scalar(select(Call.lawyer).where(Call.linkedid == "1795600000.33")) == "8001"
+    assert tickets(session_factory) == {}
+    with session_factory.begin() as session:
+        [opened] = desk.sweep(session, FRIDAY + timedelta(hours=1))
+    assert opened.linkedid == "1795600000.33"
+
+
+def test_a_poor_rating_opens_its_review_when_the_recording_is_sealed(
+    session_factory: sessionmaker[Session], desk: TicketDesk, tmp_path: Path
+) -> None:
+    registry = RecordingRegistry(
+        session_factory,
+        spool=tmp_path / "spool",
+        store=tmp_path / "store",
+        keyring=parse_keyring(new_key_line("k1"), source="test"),
+        call_retention=timedelta(days=730),
+        voicemail_retention=timedelta(days=180),
+        audit=AuditLog(
+            session_factory, parse_keyring(new_key_line("a1"), source="test"), tmp_path / "audit_anchor.json"
+        ),
+    )
+    with session_factory.begin() as session:
+        create_user(session, "reviewer-wu", "reviewer-password", "reviewer")
+    now = utcnow()
+    store = hooked_store(session_factory, desk, now)
+    call = answered("1795600000.34", now - timedelta(minutes=10), rating=2)
+    store.write([call])
+    assert tickets(session_factory)["1795600000.34"].rating == 2
+    recording = sealed_recording(registry, call.linkedid, seconds=0.2)
+    with session_factory.begin() as session:
+        session.execute(update(Call).where(Call.linkedid == call.linkedid).values(recording_id=recording.id))
+        desk.on_sealed(session, [recording.id], now)  # what the recordings' sweep tells the tickets
+    with session_factory() as session:
+        [review] = session.scalars(select(Review)).all()
+        assert (review.recording_id, review.reason) == (recording.id, "low-rating")

@@ -38,7 +38,7 @@ def citizen_phone(asterisk: AsteriskUnderTest, key: str) -> sipp.Sipp:
 async def voicemail_ticket(controller: Controller, number: str) -> str:
     now = utcnow().timestamp()
     linkedid = f"{int(now)}.{number[-6:]}"
-    CallStore(controller.runtime.session_factory).write(
+    controller.runtime.part(CallStore).write(
         [
             CallProgress(
                 linkedid=linkedid,

@@ -227,7 +227,7 @@ async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
                 create_user(session, f"{role.value}-user", PASSWORD[role], role.value)
             create_lawyer(session, "律师甲", "8001")
             link_lawyer(session, "lawyer-user", "8001")
-        CallStore(runtime.session_factory).write(list(CALLS.values()))
+        runtime.part(CallStore).write(list(CALLS.values()))
         recording = sealed_recording(runtime.part(RecordingRegistry), CALLS["answered"].linkedid)
         with runtime.session_factory.begin() as session:  # the reviewer's call (need-to-know) ...
             review = quality.assign(

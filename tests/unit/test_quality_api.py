@@ -108,7 +108,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
                 create_user(session, name, PASSWORD, role)
             link_lawyer(session, "lawyer-chen", "8001")
         calls = _calls()
-        CallStore(runtime.session_factory).write(calls)
+        runtime.part(CallStore).write(calls)
         recordings = {}
         for call in calls:
             sealed_recording(runtime.part(RecordingRegistry), call.linkedid, seconds=0.5)

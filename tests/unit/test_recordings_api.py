@@ -88,7 +88,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
             for name, role in USERS.items():
                 create_user(session, name, PASSWORD, role)
         now = utcnow().timestamp()
-        CallStore(runtime.session_factory).write(
+        runtime.part(CallStore).write(
             [
                 CallProgress(linkedid=linkedid, caller=CALLER, started_at=now - 300, answered_at=now - 290)
                 for linkedid in (LINKEDID, CALIBRATED)

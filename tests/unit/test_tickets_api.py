@@ -54,7 +54,7 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
             link_lawyer(session, "lawyer-8001", "8001")
             link_lawyer(session, "lawyer-8002", "8002")
         now = NOW.timestamp()
-        CallStore(runtime.session_factory).write(
+        runtime.part(CallStore).write(
             [
                 CallProgress(
                     linkedid="1795700000.1",

@@ -93,7 +93,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
             create_user(session, LAWYER_ACCOUNT, PASSWORD, "lawyer")
             create_lawyer(session, "律师甲", "8001")
         now = utcnow().timestamp()
-        CallStore(runtime.session_factory).write(
+        runtime.part(CallStore).write(
             [
                 CallProgress(
                     linkedid=LINKEDID,

@@ -98,7 +98,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
             link_lawyer(session, LAWYER, "8001")
             link_lawyer(session, OTHER_LAWYER, "8002")
         now = utcnow().timestamp()
-        CallStore(runtime.session_factory).write(
+        runtime.part(CallStore).write(
             [
                 answered(RECENT, "8001", now - 600),
                 answered(OLD, "8001", now - 3 * 86400, caller="13900001111"),
@@ -259,7 +259,7 @@ async def test_an_admin_s_wallboard_has_no_tickets_panel(site: Site, browser: Br
 async def test_a_voicemail_waits_for_any_lawyer_to_call_back(site: Site, browser: Browser) -> None:
     now = utcnow().timestamp()
     linkedid = "1795800000.9"
-    CallStore(site.runtime.session_factory).write(
+    site.runtime.part(CallStore).write(
         [
             CallProgress(
                 linkedid=linkedid,
@@ -290,7 +290,7 @@ async def test_a_dead_hand_off_shows_on_the_ticket_and_the_supervisor_sends_it_a
 ) -> None:
     now = utcnow().timestamp()
     linkedid = "1795800000.10"
-    CallStore(site.runtime.session_factory).write(
+    site.runtime.part(CallStore).write(
         [answered(linkedid, "8002", now - 300, caller="13500004444")]
     )
     number = open_ticket(site.runtime, linkedid)
