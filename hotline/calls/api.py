@@ -15,6 +15,7 @@ from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
 from hotline.calls.privacy import caller_for, check_caller_filter
+from hotline.calls.record import API_FACTS
 from hotline.calls.schemas import CallOut, CallPage
 from hotline.kernel.deps import SessionDep
 
@@ -22,24 +23,10 @@ router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
 
 
 def _out(call: Call, role: Role) -> CallOut:
+    facts = {fact.name: getattr(call, fact.name) for fact in API_FACTS}
+    facts["caller"] = caller_for(role, call.caller)
     return CallOut(
-        id=call.id,
-        linkedid=call.linkedid,
-        caller=caller_for(role, call.caller),
-        started_at=call.started_at,
-        answered_at=call.answered_at,
-        ended_at=call.ended_at,
-        queue=call.queue,
-        language=call.language,
-        topic=call.topic,
-        ivr_path=call.ivr_path,
-        transferred_to=call.transferred_to,
-        lawyer=call.lawyer,
-        wait_seconds=call.wait_seconds,
-        talk_seconds=call.talk_seconds,
-        outcome=call.outcome,
-        rating=call.rating,
-        recording=call.recording_id,
+        id=call.id, linkedid=call.linkedid, outcome=call.outcome, recording=call.recording_id, **facts
     )
 
 

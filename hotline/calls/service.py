@@ -29,6 +29,7 @@ from hotline.ami import events as ev
 from hotline.ami.caller_id import clean_number
 from hotline.ami.client import AmiClient
 from hotline.calls.models import Call, SummaryCursor
+from hotline.calls.record import FACTS, RECORD_COLUMNS, Fact
 from hotline.calls.state import (
     CallChanged,
     CallProgress,
@@ -60,30 +61,6 @@ def _earliest(old: datetime | None, new: datetime | None) -> datetime | None:
     return min(old, new)
 
 
-_LATEST_WINS = (
-    "wait_seconds",
-    "talk_seconds",
-    "rating",
-    "recording_file",
-    "voicemail_file",
-    "language",
-    "topic",
-    "ivr_path",
-    "transferred_to",
-)
-RECORD_COLUMNS = (
-    "caller",
-    "started_at",
-    "queued_at",
-    "answered_at",
-    "ended_at",
-    "queue",
-    "lawyer",
-    *_LATEST_WINS,
-    "outcome",
-)
-
-
 def _with_outcome(values: dict[str, Any], linkedid: str) -> dict[str, Any]:
     values["outcome"] = classify(
         CallProgress(
@@ -97,9 +74,29 @@ def _with_outcome(values: dict[str, Any], linkedid: str) -> dict[str, Any]:
     return values
 
 
+def _stored(fact: Fact, value: Any) -> Any:
+    """A progress value as the record stores it."""
+    if fact.kind == "time":
+        return from_epoch(value)
+    if fact.kind == "number":
+        # Cleaned again at the last gate: whatever produced the progress, no raw number is stored.
+        return clean_number(value)
+    return value
+
+
+def _merged(fact: Fact, old: Any, new: Any) -> Any:
+    if fact.merge == "earliest":
+        return _earliest(old, new)
+    if fact.merge == "kept":
+        return old or new
+    if fact.merge == "latest-set":
+        return new or old
+    return new if new is not None else old
+
+
 def merged_values(current: Mapping[str, Any] | None, call: CallProgress) -> dict[str, Any]:
     """The record's columns once what events say (``call``) is merged into ``current`` (its columns,
-    or None for a new call).
+    or None for a new call), each fact by its rule (hotline/calls/record.py).
 
     The result does not depend on how often the same facts arrive, and facts learnt earlier are not
     lost to a partial picture (e.g. a call rebuilt from a snapshot after a restart). Once Asterisk's
@@ -107,18 +104,9 @@ def merged_values(current: Mapping[str, Any] | None, call: CallProgress) -> dict
     left empty."""
     old: Mapping[str, Any] = current or {}
     values: dict[str, Any] = {
-        # Cleaned again at the last gate: whatever produced the progress, no raw number is stored.
-        "caller": clean_number(call.caller) or old.get("caller"),
-        "started_at": _earliest(old.get("started_at"), from_epoch(call.started_at)),
-        "queued_at": _earliest(old.get("queued_at"), from_epoch(call.queued_at)),
-        "answered_at": _earliest(old.get("answered_at"), from_epoch(call.answered_at)),
-        "ended_at": old.get("ended_at") or from_epoch(call.ended_at),
-        "queue": call.queue or old.get("queue"),
-        "lawyer": call.lawyer or old.get("lawyer"),
+        fact.name: _merged(fact, old.get(fact.name), _stored(fact, getattr(call, fact.name)))
+        for fact in FACTS
     }
-    for name in _LATEST_WINS:
-        value = getattr(call, name)
-        values[name] = value if value is not None else old.get(name)
     if old.get("summarized_at") is not None:
         values = {name: old[name] if old.get(name) is not None else values[name] for name in values}
     values["summarized_at"] = old.get("summarized_at")
@@ -131,17 +119,10 @@ def summarized_values(
     """The record's columns once Asterisk's summary of the call is merged into ``current``: every
     fact the summary states stands (it is Asterisk's own account), what it leaves empty is kept."""
     old: Mapping[str, Any] = current or {}
-    facts: dict[str, Any] = {
-        "caller": clean_number(summary.caller),
-        "started_at": from_epoch(summary.started_at),
-        "queued_at": from_epoch(summary.queued_at),
-        "answered_at": from_epoch(summary.answered_at),
-        "ended_at": from_epoch(summary.ended_at),
-        "queue": summary.queue,
-        "lawyer": summary.lawyer,
-        **{name: getattr(summary, name) for name in _LATEST_WINS},
-    }
-    values = {name: value if value is not None else old.get(name) for name, value in facts.items()}
+    values: dict[str, Any] = {}
+    for fact in FACTS:
+        value = _stored(fact, getattr(summary, fact.name))
+        values[fact.name] = value if value is not None else old.get(fact.name)
     values["summarized_at"] = old.get("summarized_at") or moment
     return _with_outcome(values, summary.linkedid)
 
@@ -173,25 +154,12 @@ def merge_into(row: Call, call: CallProgress) -> None:
 
 
 def progress_of(row: Call) -> CallProgress:
-    return CallProgress(
-        linkedid=row.linkedid,
-        caller=row.caller,
-        started_at=_epoch(row.started_at),
-        queue=row.queue,
-        queued_at=_epoch(row.queued_at),
-        answered_at=_epoch(row.answered_at),
-        lawyer=row.lawyer,
-        ended_at=_epoch(row.ended_at),
-        wait_seconds=row.wait_seconds,
-        talk_seconds=row.talk_seconds,
-        rating=row.rating,
-        recording_file=row.recording_file,
-        voicemail_file=row.voicemail_file,
-        language=row.language,
-        topic=row.topic,
-        ivr_path=row.ivr_path,
-        transferred_to=row.transferred_to,
-    )
+    """A record as the reducer knows a call (times in epoch seconds)."""
+    facts: dict[str, Any] = {
+        fact.name: _epoch(getattr(row, fact.name)) if fact.kind == "time" else getattr(row, fact.name)
+        for fact in FACTS
+    }
+    return CallProgress(row.linkedid, **facts)
 
 
 RecordHook = Callable[[Session, Sequence[str]], object]

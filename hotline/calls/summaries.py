@@ -17,8 +17,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from hotline.ami.caller_id import clean_number
+from hotline.calls.record import FACTS
 from hotline.calls.state import CallProgress
 from hotline.errors import HotlineError
 
@@ -108,24 +110,24 @@ def parse_line(line: str) -> CallSummary:
     rating_text = _text(data, "rating")
     if rating_text is not None and rating_text not in {"1", "2", "3", "4", "5"}:
         raise MalformedSummary(f"rating {rating_text!r} is not 1-5")
-    return CallSummary(
-        linkedid=linkedid,
-        caller=clean_number(_text(data, "caller")),
-        started_at=_time(data, "started"),
-        queued_at=_time(data, "queued"),
-        queue=_text(data, "queue"),
-        answered_at=_time(data, "answered"),
-        lawyer=_text(data, "lawyer") if _time(data, "answered") is not None else None,
-        queue_left_at=_time(data, "queue_left"),
-        rating=int(rating_text) if rating_text else None,
-        recording_file=_text(data, "recording"),
-        voicemail_file=_text(data, "voicemail"),
-        ended_at=ended,
-        language=_text(data, "language"),
-        topic=_text(data, "topic"),
-        ivr_path=" ".join(str(data.get("path") or "").split()) or None,
-        transferred_to=_text(data, "transferred"),
-    )
+    # Each fact the summary states, under its key (hotline/calls/record.py).
+    facts: dict[str, Any] = {}
+    for fact in FACTS:
+        if fact.summary is None:
+            continue
+        if fact.kind == "time":
+            facts[fact.name] = _time(data, fact.summary)
+        elif fact.kind == "count":
+            text = _text(data, fact.summary)
+            facts[fact.name] = int(text) if text else None
+        else:
+            facts[fact.name] = _text(data, fact.summary)
+    facts["caller"] = clean_number(facts["caller"])
+    if facts["answered_at"] is None:
+        facts["lawyer"] = None  # a lawyer rung but not answering is not the call's lawyer
+    facts["ivr_path"] = " ".join(str(data.get("path") or "").split()) or None
+    facts["ended_at"] = ended
+    return CallSummary(linkedid=linkedid, queue_left_at=_time(data, "queue_left"), **facts)
 
 
 SUMMARY_FILE = re.compile(r"^[0-9]{8}\.jsonl$")
