@@ -273,9 +273,7 @@ def cmd_roster(args: argparse.Namespace) -> None:
                 # Never more than the import's byte limit in memory, however large the files.
                 data = handle.read(settings.roster.max_bytes - size + 1)
         except OSError as exc:
-            raise HotlineError(
-                "roster-unreadable", f"Cannot read {path}: {exc.strerror}.", status=422
-            ) from exc
+            raise HotlineError("roster-unreadable", f"Cannot read {path}: {exc.strerror}.") from exc
         size += len(data)
         if size > settings.roster.max_bytes:
             raise RosterTooLarge.of_bytes(path.name, size, settings.roster.max_bytes)

@@ -204,7 +204,6 @@ class AmiClient:
             raise HotlineError(
                 "ami-action-timeout",
                 f"Asterisk did not answer {action.name} within {limit:.1f} s.",
-                status=504,
             ) from None
         first = answer[0] if isinstance(answer, list) else answer
         if first.get("response") == "Error":

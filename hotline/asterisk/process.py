@@ -43,13 +43,12 @@ def remote_command(layout: InstanceLayout, command: str, *, timeout: float = 15.
         )
     except subprocess.TimeoutExpired as exc:
         raise HotlineError(
-            "asterisk-cli-timeout", f"Asterisk did not answer {command!r} within {timeout:.0f} s.", status=504
+            "asterisk-cli-timeout", f"Asterisk did not answer {command!r} within {timeout:.0f} s."
         ) from exc
     if result.returncode != 0:
         raise HotlineError(
             "asterisk-cli-failed",
             f"Asterisk CLI {command!r} failed: {(result.stderr or result.stdout).strip()}",
-            status=502,
         )
     return result.stdout
 

@@ -37,7 +37,6 @@ def current_user(request: Request, shared: SharedDep, token: Annotated[str | Non
             raise HotlineError(
                 "csrf-failed",
                 f"The {CSRF_HEADER} header is missing or wrong; reload the page and try again.",
-                status=403,
             )
         user_id = session.user_id
     with shared.session_factory() as db:
@@ -55,7 +54,6 @@ def require(permission: Permission) -> Callable[[Actor], Actor]:
             raise HotlineError(
                 "forbidden",
                 f"Your role ({user.role}) may not {permission.value.replace('_', ' ')}.",
-                status=403,
                 details={"permission": permission.value},
             )
         return user

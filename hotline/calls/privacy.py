@@ -29,5 +29,4 @@ def check_caller_filter(role: Role) -> None:
             "caller-filter-denied",
             f"Your role ({role}) sees caller numbers masked and cannot search by number; "
             "ask a supervisor to look the caller up.",
-            status=403,
         )

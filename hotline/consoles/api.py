@@ -48,7 +48,6 @@ def my_extension(actor: Actor) -> str:
             "desk-no-lawyer",
             f"Account {actor.username} is not linked to a lawyer's extension: "
             "ask an admin to link it on /admin.",
-            status=409,
         )
     return actor.lawyer_extension
 

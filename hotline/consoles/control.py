@@ -79,7 +79,6 @@ def own_channel(state: LiveState, extension: str, linkedid: str) -> str:
             "call-not-yours",
             f"Call {linkedid} is not connected to your phone ({extension}) now: you can only act "
             "on your own current call.",
-            status=403,
             details={"linkedid": linkedid},
         )
     return channel
@@ -118,13 +117,11 @@ def listen_in(
             "supervisor-phone-missing",
             "Listening in rings your own phone, and your account has none: ask an admin to give "
             "you a phone extension on /admin.",
-            status=409,
         )
     if not any(leg.member_name == lawyer for leg in state.legs.values()):
         raise HotlineError(
             "lawyer-not-on-call",
             f"Lawyer {lawyer} is not on a call now; listen in once the wallboard shows them on a call.",
-            status=409,
             details={"lawyer": lawyer},
         )
     return actions.originate_to_dialplan(

@@ -129,7 +129,6 @@ def assign(
         raise HotlineError(
             "review-exists",
             f"{reviewer!r} already has review {existing.id} of this call.",
-            status=409,
             details={"review_id": existing.id},
         )
     review = Review(
@@ -200,15 +199,12 @@ def save_review(
     """Save a draft, or submit: every item scored, the grade fixed, the review locked."""
     review = get_review(session, review_id, actor)
     if review.reviewer != actor.username:
-        raise HotlineError(
-            "review-not-yours", "Only the assigned reviewer can score this review.", status=403
-        )
+        raise HotlineError("review-not-yours", "Only the assigned reviewer can score this review.")
     if review.state == ReviewState.submitted:
         raise HotlineError(
             "review-locked",
             f"Review {review.id} was submitted on {review.submitted_at:%Y-%m-%d %H:%M} UTC and is locked; "
             "ask a supervisor to assign a new review if it must be redone.",
-            status=409,
         )
     card = session.get(Scorecard, review.scorecard_id)
     assert card is not None

@@ -232,7 +232,7 @@ def read_roster(
     begin = start or now
     if begin.tzinfo is None:
         raise HotlineError(
-            "roster-time-naive", "Give `from` with a time zone, e.g. 2026-12-01T00:00:00+08:00.", status=422
+            "roster-time-naive", "Give `from` with a time zone, e.g. 2026-12-01T00:00:00+08:00."
         )
     shifts = service.shifts_between(session, begin, begin + timedelta(days=days))
     return RosterOut(

@@ -179,7 +179,6 @@ async def pause_member(ami: AmiClient, extension: str, reason: str | None) -> No
             "lawyer-not-on-duty",
             f"Lawyer {extension} is not on duty, so there is nothing to pause or resume "
             "(log in or import a shift first).",
-            status=409,
             details={"asterisk": exc.message},
         ) from exc
 

@@ -33,6 +33,5 @@ def apply_acl(layout: InstanceLayout, text: str, *, force_reload: bool = False) 
             "sip-acl-reload-failed",
             f"Asterisk did not reload res_pjsip with the SIP bans ({answer.strip()!r}). "
             f"See its messages.log; the bans are in {layout.host(layout.etc) / BANS_FILE}.",
-            status=502,
         )
     return True

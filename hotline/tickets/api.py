@@ -229,7 +229,6 @@ async def call_back(number: str, shared: SharedDep, actor: Worker) -> CallbackSt
         raise HotlineError(
             "callback-line-missing",
             "No outside line is configured for calling citizens: set HOTLINE_ASTERISK__OUTSIDE_TRUNK.",
-            status=409,
         )
     plan = await asyncio.to_thread(
         in_transaction,

@@ -206,7 +206,6 @@ def retry(session: Session, message_id: int, now: datetime | None = None) -> Out
         raise HotlineError(
             "handoff-not-dead",
             f"Hand-off {message_id} is {message.state}; only dead ones are retried by hand.",
-            status=409,
         )
     message.state, message.attempts = DeliveryState.pending, 0
     message.next_attempt_at, message.leased_until = now or utcnow(), None

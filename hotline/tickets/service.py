@@ -112,7 +112,7 @@ class TicketDesk:
             except IntegrityError:
                 continue
         raise HotlineError(
-            "ticket-open-failed", f"Could not open a ticket for call {call.linkedid}; try again.", status=503
+            "ticket-open-failed", f"Could not open a ticket for call {call.linkedid}; try again."
         )
 
     def _new_ticket(self, session: Session, call: Call, moment: datetime) -> Ticket:
@@ -256,7 +256,6 @@ class TicketDesk:
             raise HotlineError(
                 "ticket-closed",
                 f"Ticket {ticket.number} is closed; a supervisor can reopen it if it needs more work.",
-                status=409,
             )
         moment = now or utcnow()
         new_summary = ticket.summary if summary is None else summary
@@ -325,14 +324,11 @@ def start_callback(
         raise HotlineError(
             "desk-no-lawyer",
             f"Account {actor.username} has no phone: only a lawyer's desk calls back.",
-            status=409,
         )
     if ticket.lawyer not in (None, actor.lawyer_extension):
         check_may_write(actor, ticket)
     if ticket.state != TicketState.open:
-        raise HotlineError(
-            "ticket-closed", f"Ticket {ticket.number} is closed: no callback needed.", status=409
-        )
+        raise HotlineError("ticket-closed", f"Ticket {ticket.number} is closed: no callback needed.")
     # Only the cleaned number is ever dialled (a record from before numbers were cleaned may hold more).
     caller = clean_number(ticket.caller)
     if caller is None:
@@ -373,7 +369,6 @@ def check_may_write(actor: Actor, ticket: Ticket) -> None:
         raise HotlineError(
             "ticket-not-yours",
             f"Ticket {ticket.number} belongs to {owner}; ask a supervisor to hand it to you.",
-            status=403,
         )
 
 
