@@ -4,9 +4,10 @@ Replays the AMI stream recorded from the real Asterisk (tests/fixtures/ami/e2e-s
 repeated with rewritten channel ids so every copy is a new set of calls, through
 
 * bare: panoramisk's AMIProtocol framing + Message parsing + Manager dispatch with no handler;
-* hotline: the client's own framing (hotline.ami.framing: panoramisk's protocol with a parser that
-  marks repeated headers), plus the controller's handler: typed decoding, the pure reducer, and the
-  call records written to a SQLite file in batches every 100 ms (as CallRecorder does).
+* hotline: the client's own sans-IO protocol (hotline.ami.protocol: framing that marks repeated
+  headers, ActionID matching), replayed as the client does it (hotline.ami.trace.replay), plus the
+  controller's handler: typed decoding, the pure reducer, and the call records written to a SQLite
+  file in batches every 100 ms (as CallRecorder does).
 
 Prints events per CPU-second of this process (one core; CPU time rather than wall time, so that
 other load on a shared machine does not blur the figures) for both, and the ratio.
@@ -26,8 +27,7 @@ from pathlib import Path
 from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 
-from hotline.ami.client import AmiClient, AmiEndpoint
-from hotline.ami.framing import AmiFraming
+from hotline.ami.trace import replay
 from hotline.calls.service import CallRecorder, CallStore
 from hotline.db.migrate import upgrade
 from hotline.db.session import make_engine, make_session_factory
@@ -72,8 +72,6 @@ def hotline(data: bytes, database: Path) -> tuple[float, int]:
     engine = make_engine(f"sqlite:///{database}")
     upgrade(engine)
     recorder = CallRecorder(CallStore(make_session_factory(engine)))
-    client = AmiClient(AmiEndpoint("127.0.0.1", 0, "bench", "bench"), on_event=recorder.on_event)
-    manager = client._make_manager(None)
     last_flush = time.process_time()
 
     def flush_now_and_then() -> None:
@@ -84,7 +82,9 @@ def hotline(data: bytes, database: Path) -> tuple[float, int]:
             recorder.store.write(list(batch.values()))
             last_flush = time.process_time()
 
-    elapsed = feed(manager, data, flush_now_and_then, AmiFraming)
+    started = time.process_time()
+    replay(data, recorder.on_event, chunk_size=8192, after_chunk=flush_now_and_then)
+    elapsed = time.process_time() - started
     started = time.process_time()
     recorder.store.write(list(recorder._pending.values()))
     elapsed += time.process_time() - started

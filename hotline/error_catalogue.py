@@ -126,6 +126,9 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
         422, "号码或内容含有不允许的字符，未执行；电话号码只能是数字（可带前导 +）。"
     ),
     "ami-malformed-event": ErrorEntry(502, "电话交换机发来的消息无法识别，请联系管理员。"),
+    "ami-protocol-error": ErrorEntry(
+        502, "与电话交换机的连接出现协议错误，系统正在重新连接；如持续出现，请联系管理员。"
+    ),
     "ami-write-class-forbidden": ErrorEntry(
         503, "AMI 用户的权限过大（可修改配置或执行命令），请管理员按提示收回。"
     ),

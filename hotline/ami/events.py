@@ -790,13 +790,12 @@ def _intact(headers: Headers, name: str) -> None:
 
 
 def headers_of(message: Any) -> Headers:
-    """The headers of a panoramisk message, or of a plain mapping, as ``lower-case name -> (Name, value)``.
-
-    That is how panoramisk's case-insensitive message stores them, so a received message is used
-    as it is, without a copy (decoding is on the hot path of every event)."""
-    store = getattr(message, "_store", None)
-    if isinstance(store, dict):
-        return store
+    """The headers of a received message (:class:`~hotline.ami.framing.AmiMessage`), or of a plain
+    mapping, as ``lower-case name -> (Name, value)``: a received message is used as it is, without
+    a copy (decoding is on the hot path of every event)."""
+    stored = getattr(message, "headers", None)
+    if isinstance(stored, dict):
+        return stored
     return {str(key).lower(): (str(key), value) for key, value in message.items()}
 
 

@@ -2,8 +2,8 @@
 
 An asyncio TCP server on 127.0.0.1 that speaks AMI's text protocol the way Asterisk does: a banner
 line, then messages of ``Key: Value`` lines, each message ended by a blank line. It checks the
-login secret, answers actions (echoing their ActionID), can leave an action unanswered, pushes
-events to logged-in clients and drops connections on demand.
+login secret, answers actions (echoing their ActionID), can leave an action unanswered or hold its
+answer until told, pushes events (or any bytes) to logged-in clients and drops connections on demand.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ class FakeAmi:
     actions: list[dict[str, str]] = field(default_factory=list)  # every non-Login action received
     sessions: int = 0  # successful logins
     _answers: dict[str, list[dict[str, str]] | None] = field(default_factory=lambda: dict(DEFAULT_ANSWERS))
+    _held_actions: set[str] = field(default_factory=set)
+    _held: list[tuple[_Connection, dict[str, str]]] = field(default_factory=list)
     _connections: list[_Connection] = field(default_factory=list)
     _server: asyncio.Server | None = None
     _handlers: set[asyncio.Task[None]] = field(default_factory=set)
@@ -96,6 +98,31 @@ class FakeAmi:
 
     def never_answer(self, action: str) -> None:
         self._answers[action] = None
+
+    def hold(self, action: str) -> None:
+        """Keep the answers to ``action`` until :meth:`release` (events still flow meanwhile)."""
+        self._held_actions.add(action)
+
+    def release(self, action: str) -> int:
+        """Answer the held ``action``s now (on connections still open); returns how many."""
+        self._held_actions.discard(action)
+        held = [(c, m) for c, m in self._held if m["Action"] == action]
+        self._held = [(c, m) for c, m in self._held if m["Action"] != action]
+        answered = 0
+        for connection, message in held:
+            if not connection.writer.is_closing():
+                self._answer(connection, message)
+                answered += 1
+        return answered
+
+    def push_raw(self, data: bytes) -> int:
+        """Send bytes as they are (a message cut anywhere, damaged text) to logged-in clients."""
+        sent = 0
+        for connection in self._connections:
+            if connection.authenticated and not connection.writer.is_closing():
+                connection.writer.write(data)
+                sent += 1
+        return sent
 
     def push(self, event: Message) -> int:
         """Send an event to every logged-in client; returns how many received it."""
@@ -184,6 +211,15 @@ class FakeAmi:
         if not connection.authenticated:
             writer.write(encode({"Response": "Error", **action_id, "Message": "Permission denied"}))
             return
+        if action in self._held_actions:
+            self._held.append((connection, message))
+            return
+        self._answer(connection, message)
+
+    def _answer(self, connection: _Connection, message: dict[str, str]) -> None:
+        writer = connection.writer
+        action = message["Action"]
+        action_id = {"ActionID": message["ActionID"]} if "ActionID" in message else {}
         answers: Sequence[Message] | None = self._answers.get(
             action, [{"Response": "Error", "Message": "Invalid/unknown command"}]
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,7 +24,7 @@ from hotline.ami.client import (
 )
 from hotline.errors import HotlineError
 from tests.helpers import eventually
-from tests.unit.fake_ami import FakeAmi
+from tests.unit.fake_ami import DEFAULT_ANSWERS, FakeAmi
 
 SECRET = "fake-ami-secret-0123456789"
 BACKOFF_INITIAL = 0.05
@@ -79,6 +81,7 @@ class Client:
         on_connected: Callable[[AmiClient], Awaitable[None]] | None = None,
         action_timeout: float = ACTION_TIMEOUT,
         login_timeout: float = 1.0,
+        ping_interval: float = 10.0,
     ) -> None:
         self.events: list[ev.Event] = []
         self.ami = AmiClient(
@@ -89,6 +92,7 @@ class Client:
             login_timeout=login_timeout,
             backoff_initial=BACKOFF_INITIAL,
             backoff_max=BACKOFF_MAX,
+            ping_interval=ping_interval,
         )
 
     def of_type(self, kind: type[Any]) -> list[Any]:
@@ -398,3 +402,270 @@ async def test_a_failing_event_handler_does_not_drop_the_connection(fake: FakeAm
         assert client.connected and client.sessions == 1 and fake.sessions == 1
     finally:
         await client.stop()
+
+
+# --- the connection loop, the table of waiting actions, the framing, seen from the client --------
+
+CHANNELS_FOLLOW = {"Response": "Success", "EventList": "start", "Message": "Channels will follow"}
+CHANNELS_COMPLETE = {"Event": "CoreShowChannelsComplete", "EventList": "Complete", "ListItems": "0"}
+
+
+async def test_events_during_each_login_reach_on_event_in_order(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    """While on_connected waits for its snapshot, events keep coming, in stream order: none is held
+    back or reordered behind the answer, and the client is ready only once on_connected is done."""
+    fake.answer("CoreShowChannels", CHANNELS_FOLLOW, CHANNELS_COMPLETE)
+    fake.hold("CoreShowChannels")
+    answers: list[tuple[list[str], list[Any]]] = []
+
+    async def on_connected(ami: AmiClient) -> None:
+        answer = await ami.send(actions.core_show_channels())
+        answers.append(([e.uniqueid for e in client.of_type(ev.ChannelCreated)], answer))
+
+    client = clients(fake, on_connected=on_connected, action_timeout=5.0)
+    client.ami.start()
+    for session, ids in ((1, ["1714528800.1", "1714528800.2", "1714528800.3"]), (2, ["1714528800.4"])):
+        await eventually(
+            lambda session=session: len(fake.received("CoreShowChannels")) == session,  # type: ignore[misc]
+            timeout=2,
+            interval=0.01,
+            what=f"the snapshot of session {session} asked",
+        )
+        for uniqueid in ids:
+            fake.push(newchannel(uniqueid))
+        await eventually(
+            lambda ids=ids: [e.uniqueid for e in client.of_type(ev.ChannelCreated)][-len(ids) :] == ids,  # type: ignore[misc]
+            timeout=2,
+            interval=0.01,
+            what="the events delivered while on_connected waits",
+        )
+        with pytest.raises(HotlineError) as early:
+            await client.ami.wait_connected(0.05)
+        assert early.value.error_id == "ami-unavailable"
+        assert fake.release("CoreShowChannels") == 1
+        await client.ami.wait_connected(2)
+        assert client.ami.sessions == session == len(answers)
+        if session == 1:
+            fake.hold("CoreShowChannels")
+            fake.drop()
+            await eventually(lambda: not client.ami.connected, timeout=2, interval=0.01, what="the drop")
+
+    created = [e.uniqueid for e in client.of_type(ev.ChannelCreated)]
+    assert created == ["1714528800.1", "1714528800.2", "1714528800.3", "1714528800.4"]
+    assert [type(e) for e in client.events].count(ev.FullyBooted) == 2
+    # Each login's events come after its FullyBooted, before the next one.
+    kinds = [type(e).__name__ for e in client.events]
+    assert kinds == ["FullyBooted", *["ChannelCreated"] * 3, "FullyBooted", "ChannelCreated"]
+    (seen_first, first), (seen_second, second) = answers
+    assert seen_first == created[:3] and seen_second == created
+    assert [message["Response" if i == 0 else "Event"] for i, message in enumerate(first)] == [
+        "Success",
+        "CoreShowChannelsComplete",
+    ]
+    assert len(second) == 2
+
+
+async def test_a_list_action_refused_is_answered_at_once(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    """A list action answered with an Error (DBGetTree of an empty family) is answered, not left
+    waiting for items that never come."""
+    client = await connected(clients(fake, action_timeout=5.0), fake)
+    fake.answer("DBGetTree", {"Response": "Error", "Message": "Database entry not found"})
+    started = time.monotonic()
+    answer = await client.ami.send(actions.db_get_tree("hotline-rating"), tolerate=("not found",))
+    assert isinstance(answer, list) and [m["Message"] for m in answer] == ["Database entry not found"]
+    with pytest.raises(AmiActionFailed, match="Database entry not found"):
+        await client.ami.send(actions.db_get_tree("hotline-rating"))
+    assert time.monotonic() - started < 1.0
+
+
+async def test_a_late_answer_is_dropped_whole_and_not_taken_for_another_action(
+    fake: FakeAmi, clients: Callable[..., Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    """QueueStatus times out; its answer comes later, items and all: none of it is delivered as an
+    event or taken as the answer to the next action."""
+    client = await connected(clients(fake), fake)
+    item = {**newchannel("1714528800.6"), "Event": "Newchannel"}  # an item that would decode
+    fake.answer(
+        "QueueStatus",
+        {"Response": "Success", "EventList": "start", "Message": "Queue status will follow"},
+        item,
+        {"Event": "QueueStatusComplete", "EventList": "Complete", "ListItems": "1"},
+    )
+    fake.hold("QueueStatus")
+    with pytest.raises(HotlineError) as raised:
+        await client.ami.send(actions.queue_status(), timeout=0.2)
+    assert raised.value.error_id == "ami-action-timeout"
+
+    caplog.set_level("INFO", logger="hotline.ami.client")
+    assert fake.release("QueueStatus") == 1
+    await eventually(
+        lambda: "answered QueueStatus after its timeout" in caplog.text, timeout=2, interval=0.01, what="late"
+    )
+    assert not client.of_type(ev.ChannelCreated), "an item of the late answer was taken for an event"
+    pong = await client.ami.send(actions.ping())
+    assert pong["Ping"] == "Pong"
+    assert client.ami.malformed_events == 0 and client.ami.connected and client.ami.sessions == 1
+
+
+async def test_damaged_frames_are_counted_and_skipped_and_the_stream_goes_on(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    client = await connected(clients(fake), fake)
+    good = b"".join(f"{key}: {value}\r\n".encode() for key, value in newchannel("1714528800.8").items())
+    # A message with a stray line, one with neither Event nor Response, both cut across writes.
+    fake.push_raw(b"Event: Newchannel\r\nCallerIDNum: 5551\r\nHotline")
+    fake.push_raw(b"Probe\r\nUniqueid: 1.1\r\n\r\nCallerIDName: x\r\n")
+    fake.push_raw(b"Linkedid: 1.1\r\n\r\n" + good[:20])
+    fake.push_raw(good[20:] + b"\r\n")
+    created = await eventually(
+        lambda: client.of_type(ev.ChannelCreated), timeout=2, interval=0.01, what="the next event"
+    )
+    assert [event.uniqueid for event in created] == ["1714528800.8"]
+    assert client.ami.malformed_events == 2
+    assert client.ami.connected and client.ami.sessions == 1 and fake.sessions == 1
+
+
+async def test_a_peer_that_never_ends_a_message_is_cut_off(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    client = await connected(clients(fake), fake)
+    fake.push_raw(b"Event: Newchannel\r\nX: " + b"x" * (1 << 20))
+    await eventually(lambda: client.ami.sessions == 2, timeout=5, interval=0.01, what="a new session")
+    assert client.ami.connected
+
+
+async def test_stop_fails_the_waiting_actions_at_once(fake: FakeAmi, clients: Callable[..., Client]) -> None:
+    client = await connected(clients(fake, action_timeout=5.0), fake)
+    fake.never_answer("QueueAdd")
+    pending = asyncio.ensure_future(client.ami.send(actions.queue_add("legal", "8001", member_name="8001")))
+    await eventually(lambda: fake.received("QueueAdd"), timeout=2, interval=0.01, what="QueueAdd sent")
+    started = time.monotonic()
+    await client.ami.stop()
+    with pytest.raises(HotlineError) as raised:
+        await pending
+    assert raised.value.error_id == "ami-unavailable" and "QueueAdd" in raised.value.message
+    assert time.monotonic() - started < 1.0
+    assert not client.ami.connected
+    await eventually(lambda: fake.connected_clients == 0, timeout=2, interval=0.01, what="the socket closed")
+
+
+async def test_an_idle_connection_that_answers_no_ping_is_replaced(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    client = await connected(clients(fake, action_timeout=0.2, ping_interval=0.05), fake)
+    fake.never_answer("Ping")
+    await eventually(lambda: client.ami.sessions >= 2, timeout=3, interval=0.01, what="a new session")
+    assert fake.received("Ping")
+    fake.answer("Ping", *DEFAULT_ANSWERS["Ping"])
+    await eventually(lambda: client.ami.connected, timeout=3, interval=0.01, what="connected again")
+    sessions, pings = client.ami.sessions, len(fake.received("Ping"))
+    await eventually(
+        lambda: len(fake.received("Ping")) >= pings + 5, timeout=3, interval=0.01, what="pings answered"
+    )
+    assert client.ami.sessions == sessions and client.ami.connected
+
+
+async def test_a_busy_connection_is_not_pinged(fake: FakeAmi, clients: Callable[..., Client]) -> None:
+    """Asterisk answers a connection's actions in turn: a Ping would wait behind a slow action."""
+    client = await connected(clients(fake, action_timeout=0.2, ping_interval=0.05), fake)
+    fake.never_answer("QueueStatus")
+    with pytest.raises(HotlineError) as raised:
+        await client.ami.send(actions.queue_status(), timeout=0.6)
+    assert raised.value.error_id == "ami-action-timeout"
+    assert not fake.received("Ping"), "pinged while an action was waiting"
+    assert client.ami.sessions == 1 and client.ami.connected
+
+
+async def test_an_asterisk_that_keeps_sending_is_not_cut_for_a_late_ping(
+    fake: FakeAmi, clients: Callable[..., Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await connected(clients(fake, action_timeout=0.2, ping_interval=0.05), fake)
+    fake.never_answer("Ping")
+    stop = asyncio.Event()
+
+    async def talk() -> None:
+        for n in itertools.count():
+            fake.push(newchannel(f"1714528900.{n}"))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.02):
+                    await stop.wait()
+            if stop.is_set():
+                return
+
+    talking = asyncio.ensure_future(talk())
+    try:
+        await eventually(
+            lambda: "answered no Ping" in caplog.text, timeout=3, interval=0.01, what="the late Ping"
+        )
+    finally:
+        stop.set()
+        await talking
+    assert client.ami.sessions == 1 and client.ami.connected
+    assert len(client.of_type(ev.ChannelCreated)) >= 5
+
+
+async def test_a_secret_with_a_line_break_is_never_sent(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    client = clients(fake, secret="abc\r\nAction: Originate")
+    client.ami.start()
+    error = await eventually(lambda: client.ami.last_error, timeout=2, interval=0.01, what="the error")
+    assert error.error_id == "ami-authentication-failed" and "line break" in error.message
+    assert "Originate" not in str(error) and "abc" not in str(error)
+    assert fake.login_attempts == [] and fake.actions == []
+
+
+async def test_a_cli_session_connects_once_and_closes(fake: FakeAmi) -> None:
+    client = AmiClient(AmiEndpoint("127.0.0.1", fake.port, "hotline", SECRET), on_event=lambda _e: None)
+    await client.connect_once()
+    assert client.connected and (await client.send(actions.ping()))["Ping"] == "Pong"
+    await client.close()
+    assert not client.connected
+    with pytest.raises(HotlineError) as raised:
+        await client.send(actions.ping())
+    assert raised.value.error_id == "ami-unavailable"
+
+    wrong = AmiClient(AmiEndpoint("127.0.0.1", fake.port, "hotline", "wrong"), on_event=lambda _e: None)
+    with pytest.raises(HotlineError) as refused:
+        await wrong.connect_once()
+    assert refused.value.error_id == "ami-unavailable" and "refused the AMI login" in refused.value.message
+    assert not wrong.connected
+
+
+async def test_the_stream_is_saved_as_received(fake: FakeAmi) -> None:
+    saved = io.BytesIO()
+    client = AmiClient(
+        AmiEndpoint("127.0.0.1", fake.port, "hotline", SECRET), on_event=lambda _e: None, save_stream=saved
+    )
+    client.start()
+    try:
+        await client.wait_connected(2)
+        fake.push(newchannel("1714528800.3"))
+        await eventually(lambda: b"1714528800.3" in saved.getvalue(), timeout=2, interval=0.01, what="saved")
+    finally:
+        await client.stop()
+    data = saved.getvalue()
+    assert data.startswith(b"Asterisk Call Manager/11.0.0\r\nResponse: Success\r\n")
+    assert SECRET.encode() not in data
+
+
+async def test_a_failing_on_connected_is_retried_on_a_new_connection(
+    fake: FakeAmi, clients: Callable[..., Client]
+) -> None:
+    """State re-synced from snapshots is what makes events trustworthy again: when that work fails
+    (a bug, a slow answer), the client does not report ready but reconnects and runs it again."""
+    calls: list[int] = []
+
+    async def on_connected(ami: AmiClient) -> None:
+        calls.append(ami.sessions)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the re-sync")
+
+    client = clients(fake, on_connected=on_connected)
+    client.ami.start()
+    await client.ami.wait_connected(3)
+    assert calls == [1, 2] and client.ami.sessions == 2 and fake.sessions == 2
+    assert client.ami.connected and client.ami.last_error is None

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from panoramisk.message import Message
 
-from hotline.ami.framing import DAMAGE, is_damaged, message_of, parse_headers, parse_message
+from hotline.ami.framing import DAMAGE, is_damaged, parse_message
 from hotline.ami.trace import frame
 
 INJECTED = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "injected-caller-ids.ami"
@@ -50,31 +49,3 @@ def test_framing_of_injected_events_does_not_depend_on_how_the_socket_splits_the
     assert sum(1 for m in reference if DAMAGE in m) == 3
     for size in (1, 13, 1000):
         assert [dict(m.items()) for m in frame(data, chunk_size=size)] == reference
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Event: Newchannel\r\nPrivilege: call,all\r\nUniqueid: 1.1\r\nHotlinePath:",
-        "Event: QueueMember\r\nActionID: 7\r\nQueue: labour\r\nContent: x",
-        "Response: Success\r\nActionID: 8\r\nMessage: Pong",
-        "Response: Follows\r\nActionID: 9\r\nOutput line\r\n",
-        "Event: Newchannel\r\nUniqueid: 1.1\r\nuniqueid: 2.2\r\nHotlineProbe",
-    ],
-)
-def test_a_framed_message_is_the_one_panoramisk_builds(text: str) -> None:
-    """The framing fills panoramisk's message with the headers it parsed (see framing.message_of):
-    the message must be the one ``Message(headers, content=...)`` makes, for events, answers to
-    our actions (matched by ActionID), a command's output and a damaged message."""
-    message = message_of(*parse_headers(text))
-    headers, content = parse_message(text)
-    built = Message(headers, content=content)
-    assert list(message.items()) == list(built.items())
-    for key in ("event", "EVENT", "actionid", "uniqueid", "content", "missing"):
-        assert (key in message, message.get(key)) == (key in built, built.get(key))
-    assert (message.id, message.action_id, message.success, message.manager) == (
-        built.id,
-        built.action_id,
-        built.success,
-        built.manager,
-    )
