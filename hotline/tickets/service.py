@@ -81,9 +81,10 @@ class TicketDesk:
 
     # --- opening ------------------------------------------------------------------------------
 
-    def next_number(self, session: Session, moment: datetime) -> str:
-        day = moment.astimezone(ZoneInfo(self.calendar.timezone)).strftime("%Y%m%d")
-        stem = f"{self.prefix}-{day}-"
+    def _stem(self, moment: datetime) -> str:
+        return f"{self.prefix}-{moment.astimezone(ZoneInfo(self.calendar.timezone)):%Y%m%d}-"
+
+    def _last_sequence(self, session: Session, stem: str) -> int:
         last = session.scalar(
             select(func.max(Ticket.number)).where(
                 # The range reads the day's numbers from the index; LIKE alone reads every ticket.
@@ -92,8 +93,33 @@ class TicketDesk:
                 func.length(Ticket.number) == len(stem) + 4,
             )
         )
-        sequence = int(last[len(stem) :]) + 1 if last else 1
-        return f"{stem}{sequence:04d}"
+        return int(last[len(stem) :]) if last else 0
+
+    def next_number(self, session: Session, moment: datetime) -> str:
+        stem = self._stem(moment)
+        return f"{stem}{self._last_sequence(session, stem) + 1:04d}"
+
+    def open_all(self, session: Session, calls: Sequence[Call], now: datetime) -> list[Ticket]:
+        """The tickets of ``calls`` (none has one yet), opened together: one number query per day
+        and one insert. Should another opener take a number or call meanwhile, each call is
+        opened on its own instead (:meth:`open_for` looks again)."""
+        if not calls:
+            return []
+        try:
+            with session.begin_nested():
+                last: dict[str, int] = {}
+                tickets = []
+                for call in calls:
+                    stem = self._stem(call.started_at or now)
+                    if stem not in last:
+                        last[stem] = self._last_sequence(session, stem)
+                    last[stem] += 1
+                    tickets.append(self._new_ticket(session, call, now, f"{stem}{last[stem]:04d}"))
+                session.add_all(tickets)
+                session.flush()
+            return tickets
+        except IntegrityError:
+            return [self.open_for(session, call, now) for call in calls]
 
     def open_for(self, session: Session, call: Call, now: datetime | None = None) -> Ticket:
         """The ticket of ``call`` (answered or a voicemail), opened now if it has none.
@@ -115,12 +141,14 @@ class TicketDesk:
             "ticket-open-failed", f"Could not open a ticket for call {call.linkedid}; try again."
         )
 
-    def _new_ticket(self, session: Session, call: Call, moment: datetime) -> Ticket:
+    def _new_ticket(
+        self, session: Session, call: Call, moment: datetime, number: str | None = None
+    ) -> Ticket:
         voicemail = call.answered_at is None and call.voicemail_file is not None
         kind = TicketKind.voicemail if voicemail else TicketKind.call
         due, rule = self.deadline("voicemail" if voicemail else "unfinished", call.ended_at or moment)
         return Ticket(
-            number=self.next_number(session, call.started_at or moment),
+            number=number or self.next_number(session, call.started_at or moment),
             kind=kind,
             linkedid=call.linkedid,
             caller=call.caller,
@@ -151,7 +179,7 @@ class TicketDesk:
             )
             .order_by(Call.started_at, Call.id)
         ).all()
-        opened = [self.open_for(session, call, now) for call in calls]
+        opened = self.open_all(session, calls, now)
         self.take_ratings(session, now, linkedids=linkedids)
         return opened
 
