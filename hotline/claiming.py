@@ -8,11 +8,11 @@ tracked task, and on stop cancel what is in flight. Subclasses say how to claim 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
+from hotline.background import BackgroundTask
 from hotline.waiting import wait_set
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ class ClaimingLoop(Generic[J]):
     def __init__(self, *, poll_seconds: float) -> None:
         self._poll = poll_seconds
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask(self.name)
         self._in_flight: set[asyncio.Task[None]] = set()
 
     # --- what a subclass says -------------------------------------------------------------------
@@ -57,15 +57,10 @@ class ClaimingLoop(Generic[J]):
         self._wakeup.set()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name=self.name)
+        self._task.start(self._loop)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._task.stop()
         for job in list(self._in_flight):
             job.cancel()
         await asyncio.gather(*self._in_flight, return_exceptions=True)

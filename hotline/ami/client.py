@@ -19,7 +19,6 @@ what a controller needs around it:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from hotline.ami.protocol import (
     RemoteProtocolError,
     StrayAnswer,
 )
+from hotline.background import BackgroundTask
 from hotline.errors import HotlineError
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ class AmiClient:
         self._ping_interval = ping_interval
         self._save_stream = save_stream
         self._session: _Session | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("ami-connection")
         self._ready = asyncio.Event()
         self.last_error: HotlineError | None = None
         self.malformed_events = 0
@@ -232,15 +232,10 @@ class AmiClient:
 
     def start(self) -> None:
         """Run the supervised connection loop in the background (until :meth:`stop`)."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="ami-connection")
+        self._task.start(self._run)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._task.stop()
         self._close("The AMI client stopped before {action} was answered.")
 
     async def wait_connected(self, timeout: float) -> None:

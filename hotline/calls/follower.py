@@ -11,12 +11,12 @@ by linkedid; merging a line again changes nothing).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hotline.background import BackgroundTask
 from hotline.calls.service import CallStore
 from hotline.calls.summaries import Cursor, cursor_at, read_new
 
@@ -42,7 +42,7 @@ class SummaryFollower:
         self._clock = clock
         self._cursor: Cursor | None = None
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("call-summaries")
         self.merged = 0
         self.last_error: str | None = None
         # Called on the event loop with the linkedids just merged (the recorder drops them from live state).
@@ -75,15 +75,10 @@ class SummaryFollower:
                     return total
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="call-summaries")
+        self._task.start(self._run)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._task.stop()
 
     async def _run(self) -> None:
         while True:

@@ -12,7 +12,6 @@ again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from hotline.ami import actions
 from hotline.ami import events as ev
 from hotline.ami.caller_id import clean_number
 from hotline.ami.client import AmiClient
+from hotline.background import BackgroundTask
 from hotline.calls.models import Call, SummaryCursor
 from hotline.calls.record import FACTS, RECORD_COLUMNS, Fact
 from hotline.calls.state import (
@@ -319,8 +319,8 @@ class CallRecorder:
         self._buffer: list[ev.Event] | None = None
         self._flush_interval = flush_interval
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._members_task: asyncio.Task[None] | None = None
+        self._flushing = BackgroundTask("call-records")
+        self._members = BackgroundTask("queue-members")
         self.events_seen = 0
         self.flushes = 0
         self.last_flush_error: str | None = None
@@ -421,8 +421,7 @@ class CallRecorder:
                         self.on_change()
                     return
 
-        if self._members_task is None or self._members_task.done():
-            self._members_task = asyncio.get_running_loop().create_task(again(), name="queue-members")
+        self._members.start(again)
 
     def forget_ended(self, linkedids: Iterable[str]) -> None:
         """Drop calls whose summary was merged from live state (their hangup fell in a gap)."""
@@ -438,15 +437,11 @@ class CallRecorder:
     # --- persistence --------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._flush_loop(), name="call-records")
+        self._flushing.start(self._flush_loop)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._members.stop()
+        await self._flushing.stop()
         await self.flush()
 
     async def flush(self) -> None:

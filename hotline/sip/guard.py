@@ -12,7 +12,6 @@ supervised task does the writing, off the event loop, and lifts bans when their 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 
 from hotline.ami import events as ev
 from hotline.asterisk.layout import InstanceLayout
+from hotline.background import BackgroundTask
 from hotline.settings import Settings
 from hotline.sip.acl import apply_acl, render_acl
 from hotline.sip.policy import AclEntries, Ban, BanBook, BanPolicy, acl_entries
@@ -60,7 +60,7 @@ class SipGuard:
         self._min_interval = min_interval
         self._new: list[Ban] = []
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("sip-guard")
         self.failures_seen = 0
         self.synced = 0
         self.last_error: Exception | None = None
@@ -122,15 +122,10 @@ class SipGuard:
     # --- lifecycle --------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="sip-guard")
+        self._task.start(self._run)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._task.stop()
 
     async def _run(self) -> None:
         force = True  # at start the ACL is written and reloaded whatever Asterisk had before
