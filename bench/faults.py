@@ -58,9 +58,11 @@ from hotline.asterisk import process as asterisk_process
 from hotline.asterisk.layout import InstanceLayout
 from hotline.errors import HotlineError
 from hotline.ivr.catalog import Catalog, load_catalog
+from hotline.rehearsal.dtmf import key_press_pcap
+from hotline.rehearsal.ports import free_port, media_port
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # SIPp's helpers (DTMF pcaps, free ports) live with the tests
+if str(ROOT) not in sys.path:  # bench.fault_compare, when run as a script
     sys.path.insert(0, str(ROOT))
 
 from bench.fault_compare import (  # noqa: E402
@@ -72,8 +74,6 @@ from bench.fault_compare import (  # noqa: E402
     parse_sipp_stats,
     parse_summaries,
 )
-from tests.dtmf import key_press_pcap  # noqa: E402
-from tests.helpers import free_port, media_port  # noqa: E402
 
 T = TypeVar("T")
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
@@ -542,7 +542,7 @@ class Suite:
         if "HOTLINE_ASTERISK__ROOT" in os.environ:
             env["HOTLINE_ASTERISK__ROOT"] = os.environ["HOTLINE_ASTERISK__ROOT"]
         # Asterisk's RTP ports: two channels a call, an RTP and an RTCP port each; SIPp's media
-        # ports (tests.helpers.media_port) lie below 32000.
+        # ports (hotline.rehearsal.ports.media_port) lie below 32000.
         rtp_start = 40000 + (os.getpid() % 8) * 2500
         env.update(
             {

@@ -42,7 +42,6 @@ import json
 import multiprocessing
 import os
 import random
-import sys
 import tempfile
 import time
 import wave
@@ -54,6 +53,7 @@ from typing import Any
 import vosk
 
 from hotline.recordings.crypto import encrypt_file, new_key_line, parse_keyring
+from hotline.rehearsal.speech import KOREAN_WORDS, say, with_silence
 from hotline.transcription.engine import (
     Word,
     bundled_test_model_dir,
@@ -62,12 +62,6 @@ from hotline.transcription.engine import (
     transcribe_wav,
 )
 from hotline.transcription.worker import TranscriptionPool
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # the synthetic speech lives with the tests
-    sys.path.insert(0, str(ROOT))
-
-from tests.speech import KOREAN_WORDS, say, with_silence  # noqa: E402
 
 RATE = 8000
 CHUNK = 4000

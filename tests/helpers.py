@@ -1,4 +1,7 @@
-"""Helpers shared by the test tiers: polling with a deadline, free ports, databases, recordings."""
+"""Helpers shared by the test tiers: polling with a deadline, free ports, databases, recordings.
+
+Free ports and stopping a process by PID are the rehearsal's (``hotline.rehearsal``, which
+scripts/ and bench/ use too), re-exported here."""
 
 from __future__ import annotations
 
@@ -9,11 +12,7 @@ import io
 import itertools
 import math
 import os
-import random
-import signal
-import socket
 import struct
-import subprocess
 import time
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -37,6 +36,9 @@ from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import decrypt_file
 from hotline.recordings.models import Recording, RecordingFile, RecordingState
 from hotline.recordings.service import RecordingRegistry
+from hotline.rehearsal.ports import free_port as free_port
+from hotline.rehearsal.ports import media_port as media_port
+from hotline.rehearsal.sipp import stop_process as stop_process
 from hotline.secrets import ensure_secret
 from hotline.settings import AsteriskSettings, Settings
 
@@ -46,18 +48,6 @@ POSTGRES_URL = os.environ.get(
     "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 _counter = itertools.count(1)
-
-
-def stop_process(process: subprocess.Popen[bytes] | None) -> None:
-    """Stop a process this test started, by its PID: TERM, then KILL after 5 s."""
-    if process is None or process.poll() is not None:
-        return
-    os.kill(process.pid, signal.SIGTERM)
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(5)
 
 
 async def eventually(
@@ -80,37 +70,6 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not hold within {timeout:.0f} s (last value: {last!r})")
         await asyncio.sleep(interval)
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-_MEDIA_LOW, _MEDIA_SPAN = 20000, 12000  # below the kernel's ephemeral ports (32768-60999)
-_media_next = itertools.count(random.Random(os.getpid()).randrange(0, _MEDIA_SPAN, 4), 4)
-
-
-def media_port() -> int:
-    """Four free UDP ports from an even one, for a SIPp's media (audio, RTCP, video, RTCP).
-
-    They lie below the kernel's ephemeral range, so no socket that asks the system for any free
-    port (a SIP port from :func:`free_port`, a resolver) can take them meanwhile."""
-    for _ in range(_MEDIA_SPAN // 4):
-        base = _MEDIA_LOW + next(_media_next) % _MEDIA_SPAN
-        if all(_udp_free(base + offset) for offset in range(4)):
-            return base
-    raise RuntimeError("no four free UDP ports for SIPp media between 20000 and 32000")
-
-
-def _udp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def unique_number(prefix: str = "139") -> str:

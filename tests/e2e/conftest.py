@@ -28,12 +28,12 @@ from hotline.asterisk.provision import provision
 from hotline.auth.service import create_user
 from hotline.db.migrate import upgrade
 from hotline.kernel.compose import Runtime
+from hotline.rehearsal import sipp
 from hotline.routing.configure import apply_configuration
 from hotline.routing.models import Lawyer
 from hotline.routing.service import create_lawyer
 from hotline.settings import AmiSettings, AsteriskSettings, IvrSettings, RoutingSettings, Settings
 from hotline.staff.service import assign_phone, link_lawyer
-from tests import sipp
 from tests.helpers import (
     create_postgres_database,
     drop_postgres_database,

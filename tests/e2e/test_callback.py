@@ -11,10 +11,10 @@ from hotline.ami import actions
 from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.db.base import utcnow
+from hotline.rehearsal import sipp
+from hotline.rehearsal.dtmf import key_press_pcap
 from hotline.tickets.models import Ticket
 from hotline.tickets.service import TicketDesk
-from tests import sipp
-from tests.dtmf import key_press_pcap
 from tests.e2e.conftest import USER_PASSWORD, AsteriskUnderTest, Controller, Phones
 from tests.helpers import eventually, media_port, unique_number
 

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Page, expect
 
 from hotline.ami import actions
 from hotline.ami.events import decode_queue_member, headers_of
-from tests import sipp
+from hotline.rehearsal import sipp
 from tests.browser import chromium, screenshot, serve, signed_in_page
 from tests.e2e.conftest import (
     ADMIN_PASSWORD,

@@ -11,9 +11,9 @@ import pytest
 from hotline.app import create_app
 from hotline.db.base import utcnow
 from hotline.kernel.compose import Runtime
+from hotline.rehearsal import sipp
 from hotline.routing.applier import RosterApplier
 from hotline.routing.models import DutyShift, Lawyer
-from tests import sipp
 from tests.e2e.conftest import (
     LAWYERS,
     RATE_AT,

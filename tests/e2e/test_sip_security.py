@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from hotline.rehearsal import sipp
 from hotline.settings import SipGuardSettings
 from hotline.sip import admin
 from hotline.sip.guard import SipGuard
-from tests import sipp
 from tests.e2e.conftest import AsteriskUnderTest, CallerFactory, Controller, Phones
 from tests.helpers import eventually, free_port, media_port, unique_number
 

@@ -22,6 +22,7 @@ from hotline.quality.models import ReviewReason
 from hotline.recordings.crypto import MAGIC
 from hotline.recordings.models import Recording
 from hotline.recordings.service import RecordingRegistry
+from hotline.rehearsal.speech import korean_model_dir, say, speech_pcap
 from hotline.settings import TranscriptionSettings
 from tests.browser import chromium, serve, signed_in_page
 from tests.e2e.conftest import (
@@ -34,7 +35,6 @@ from tests.e2e.conftest import (
     menus,
 )
 from tests.helpers import eventually, sealed_legs, unique_number, wav_seconds
-from tests.speech import korean_model_dir, say, speech_pcap
 
 pytestmark = pytest.mark.e2e
 

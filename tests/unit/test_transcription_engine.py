@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from hotline.rehearsal.speech import KOREAN_WORDS, korean_model_dir, say, speech_pcap, with_silence
 from hotline.transcription.engine import (
     LegTranscript,
     Word,
@@ -31,7 +32,6 @@ from hotline.transcription.engine import (
     transcribe_pcm,
     transcribe_wav,
 )
-from tests.speech import KOREAN_WORDS, korean_model_dir, say, speech_pcap, with_silence
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

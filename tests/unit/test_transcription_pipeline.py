@@ -33,12 +33,12 @@ from hotline.recordings.audit import AuditLog
 from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.models import Recording, RecordingFile, RecordingState
 from hotline.recordings.service import RecordingRegistry
+from hotline.rehearsal.speech import KOREAN_WORDS, korean_model_dir, say, with_silence
 from hotline.settings import TranscriptionSettings, load_settings
 from hotline.transcription import service
 from hotline.transcription.models import JobState, Transcript, TranscriptionJob
 from hotline.transcription.worker import Transcriber, TranscriptionPool
 from tests.helpers import eventually, offline
-from tests.speech import KOREAN_WORDS, korean_model_dir, say, with_silence
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # PEP 594; present in 3.11

@@ -1,19 +1,35 @@
-"""Run SIPp scenarios (Debian's sip-tester) against the test Asterisk, and stop them by PID."""
+"""Run SIPp scenarios (Debian's sip-tester) against an Asterisk instance, and stop them by PID.
+
+The rehearsal call (:mod:`hotline.rehearsal.call`), the end-to-end tests and the fault bench drive
+their citizens and lawyer phones with these; the scenarios are in ``scenarios/``."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.dtmf import key_press_pcap
-from tests.helpers import stop_process
+from hotline.rehearsal.dtmf import key_press_pcap
 
-SCENARIOS = Path(__file__).resolve().parent / "sipp"
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 PCAPS = Path("/usr/share/sip-tester")
+
+
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a process we started, by its PID: TERM, then KILL after 5 s."""
+    if process is None or process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(5)
 
 
 def dtmf(digit: str) -> str:

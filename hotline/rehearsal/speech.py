@@ -33,7 +33,7 @@ SPEED_WPM = 120
 
 _PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)  # Ethernet link type
 _SSRC = 0x5EEC4A11
-_PCMA = 8  # the codec every SIPp scenario in tests/sipp offers (G.711 A-law)
+_PCMA = 8  # the codec every SIPp scenario in scenarios/ offers (G.711 A-law)
 _SAMPLES_PER_PACKET = 160  # 20 ms at 8 kHz
 
 
