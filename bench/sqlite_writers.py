@@ -55,6 +55,7 @@ from hotline.auth.models import Role
 from hotline.auth.service import Actor, create_user
 from hotline.calls.service import CallRecorder, CallStore, ended_calls_since
 from hotline.calls.state import CallChanged, CallProgress
+from hotline.db.base import utcnow
 from hotline.db.migrate import upgrade
 from hotline.db.session import in_transaction, make_engine, make_session_factory
 from hotline.ivr.calendar import load_calendar
@@ -427,11 +428,15 @@ async def drive(
         await asyncio.to_thread(queue_transcription, ids)
 
     store = TimedCallStore(sessions)
+    # As the tickets plugin wires it: a call's ticket is written with its record; the sweep is the
+    # back-fill, and the review a poor rating opens follows the sealing.
+    store.record_hooks.append(lambda session, linkedids: desk.on_records(session, linkedids, utcnow()))
     recorder = CallRecorder(store)
     tickets = TimedTicketJobs(sessions, desk)
     scheduler = AsyncIOScheduler(timezone=calendar.timezone)
     recording_jobs = RecordingJobs(registry)
     recording_jobs.sealed_hooks.append(on_sealed)
+    recording_jobs.sealed_hooks.append(tickets.review_sealed)
     for job in (*recording_jobs.jobs(purge_at=None, timezone="UTC"), *tickets.jobs(escalate_every=60)):
         scheduler.add_job(job.run, job.trigger, id=job.id, **job.options)
     load = Load(recorder, sessions, desk, audit, spool, tally, random.Random(seed))
