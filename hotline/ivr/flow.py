@@ -343,7 +343,9 @@ def load_flows(directory: Path, catalog: Catalog, trunks: Collection[str]) -> li
             )
         extensions[flow.extension] = flow.name
     if not flows and not problems:
-        problems.append(f"{directory}: no *{FLOW_SUFFIX} file. Fix: add the main flow (see README).")
+        problems.append(
+            f"{directory}: no *{FLOW_SUFFIX} file. Fix: add the main flow (docs/admin.md: Edit a flow)."
+        )
     if problems:
         raise InvalidInputError(
             "flow-invalid",

@@ -4,7 +4,7 @@ that bring Asterisk there.
 Penalties (lower rings first; Asterisk's ``QUEUE_MAX_PENALTY`` hides the higher ones):
 
 * skill: a lawyer with level L in the topic gets ``5 - L`` (level 5 -> 0, level 1 -> 4); without
-  the skill :data:`NO_SKILL_PENALTY`. In the default topic (``general``) every lawyer gets 0.
+  the skill :data:`NO_SKILL_PENALTY`. In the default topic (``other``) every lawyer gets 0.
 * language: a lawyer who does not speak the caller's language (only in a dialect queue) gets
   :data:`LANGUAGE_PENALTY` more.
 

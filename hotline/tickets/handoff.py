@@ -1,6 +1,6 @@
 """Hand-offs, pure: the payloads (case records, 12345), their schema check, the signature, the retry delays.
 
-The delivery contract (README, "Hand-off contract"): ``POST`` of the JSON payload with
+The delivery contract (docs/tickets.md, "Hand-off contract"): ``POST`` of the JSON payload with
 
 * ``Idempotency-Key``: ``<ticket number>:<destination>:<sequence>``, the same on every retry;
 * ``X-Hotline-Event``: the event (``referred``, ``updated``, ``transferred``);

@@ -44,6 +44,22 @@ def desk() -> TicketDesk:
     return TicketDesk.of(calendar, TicketSettings().deadlines, "12348")
 
 
+@pytest.fixture
+def registry(session_factory: sessionmaker[Session], tmp_path: Path) -> RecordingRegistry:
+    """Recordings sealed with test keys (a poorly rated call's review waits for its recording)."""
+    return RecordingRegistry(
+        session_factory,
+        spool=tmp_path / "spool",
+        store=tmp_path / "store",
+        keyring=parse_keyring(new_key_line("k1"), source="test"),
+        call_retention=timedelta(days=730),
+        voicemail_retention=timedelta(days=180),
+        audit=AuditLog(
+            session_factory, parse_keyring(new_key_line("a1"), source="test"), tmp_path / "audit_anchor.json"
+        ),
+    )
+
+
 def answered(linkedid: str, start: datetime, lawyer: str = "8001", rating: int | None = None) -> CallProgress:
     t = start.timestamp()
     return CallProgress(
@@ -204,19 +220,8 @@ def test_overdue_tickets_are_escalated_once_and_listed_by_due_date(
 
 
 def test_a_poor_rating_opens_a_quality_review_once_the_recording_is_sealed(
-    session_factory: sessionmaker[Session], desk: TicketDesk, tmp_path: Path
+    session_factory: sessionmaker[Session], desk: TicketDesk, registry: RecordingRegistry
 ) -> None:
-    registry = RecordingRegistry(
-        session_factory,
-        spool=tmp_path / "spool",
-        store=tmp_path / "store",
-        keyring=parse_keyring(new_key_line("k1"), source="test"),
-        call_retention=timedelta(days=730),
-        voicemail_retention=timedelta(days=180),
-        audit=AuditLog(
-            session_factory, parse_keyring(new_key_line("a1"), source="test"), tmp_path / "audit_anchor.json"
-        ),
-    )
     with session_factory.begin() as session:
         create_user(session, "reviewer-li", "reviewer-password", "reviewer")
     now = utcnow()
@@ -401,19 +406,8 @@ def test_a_failing_record_hook_keeps_the_records_and_the_sweep_back_fills(
 
 
 def test_a_poor_rating_opens_its_review_when_the_recording_is_sealed(
-    session_factory: sessionmaker[Session], desk: TicketDesk, tmp_path: Path
+    session_factory: sessionmaker[Session], desk: TicketDesk, registry: RecordingRegistry
 ) -> None:
-    registry = RecordingRegistry(
-        session_factory,
-        spool=tmp_path / "spool",
-        store=tmp_path / "store",
-        keyring=parse_keyring(new_key_line("k1"), source="test"),
-        call_retention=timedelta(days=730),
-        voicemail_retention=timedelta(days=180),
-        audit=AuditLog(
-            session_factory, parse_keyring(new_key_line("a1"), source="test"), tmp_path / "audit_anchor.json"
-        ),
-    )
     with session_factory.begin() as session:
         create_user(session, "reviewer-wu", "reviewer-password", "reviewer")
     now = utcnow()
