@@ -46,7 +46,7 @@ Reviewer = Annotated[Actor, Depends(require(Permission.review_calls))]
 Manager = Annotated[Actor, Depends(require(Permission.manage_reviews))]
 
 
-def _outs(session: Session, actor: Actor, reviews: list[Review], catalog: Catalog | None) -> list[ReviewOut]:
+def _outs(session: Session, actor: Actor, reviews: list[Review], catalog: Catalog) -> list[ReviewOut]:
     linkedids = {review.linkedid for review in reviews}
     calls = {c.linkedid: c for c in session.scalars(select(Call).where(Call.linkedid.in_(linkedids)))}
     names = dict(
@@ -77,7 +77,7 @@ def _outs(session: Session, actor: Actor, reviews: list[Review], catalog: Catalo
                 call=CallFacts(
                     started_at=call.started_at,
                     topic=call.topic,
-                    topic_label=catalog.topic_label(call.topic) if catalog else None,
+                    topic_label=catalog.topic_label(call.topic),
                     caller=caller_for(actor.role, call.caller),
                     rating=call.rating,
                     talk_seconds=call.talk_seconds,
@@ -89,10 +89,9 @@ def _outs(session: Session, actor: Actor, reviews: list[Review], catalog: Catalo
     return result
 
 
-def _detail(session: Session, actor: Actor, review: Review, catalog: Catalog | None) -> ReviewDetail:
+def _detail(session: Session, actor: Actor, review: Review, catalog: Catalog) -> ReviewDetail:
     [out] = _outs(session, actor, [review], catalog)
-    card = session.get(Scorecard, review.scorecard_id)
-    assert card is not None
+    card = session.get_one(Scorecard, review.scorecard_id)
     return ReviewDetail(
         **out.model_dump(),
         scorecard={"id": card.id, "name": card.name, "version": card.version, **card.definition},
