@@ -113,6 +113,7 @@ async def running(
     async with AsyncExitStack() as stack:
         # The state directories (private, with explicit modes) before anything is written in them.
         await asyncio.to_thread(secure_state, settings)
+        token_key = await asyncio.to_thread(ensure_secret, settings.secrets_dir / "token_key", nbytes=48)
         database = open_database(settings.resolved_database_url)
         stack.callback(database.dispose)
         await asyncio.to_thread(upgrade, database.engine)
@@ -138,7 +139,7 @@ async def running(
             engine=database.engine,
             session_factory=database.session_factory,
             clock=clock,
-            token_key=ensure_secret(settings.secrets_dir / "token_key", nbytes=48),
+            token_key=token_key,
             ami=ami,
             scheduler=AsyncIOScheduler(timezone="UTC"),
             events=events,
