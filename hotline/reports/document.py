@@ -1,0 +1,79 @@
+"""The monthly report as data: what every format (XLSX, PDF, the /reports page) shows, in order.
+
+Built by :mod:`hotline.reports.monthly` from the statistics; rendered by
+:mod:`hotline.reports.xlsx` and :mod:`hotline.reports.pdf`. Every label is zh-CN, ready to send.
+Values are real numbers (``None``: no figure, e.g. a rate with nothing to divide by); a column's
+``kind`` says how to show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+# int: a count; number: a decimal (1 place); percent: a share 0..1 shown as 95.2%; seconds: a
+# duration shown as seconds; hours: a duration in hours (1 place); change: a relative change (+0.12
+# shown as +12.0%); text.
+ColumnKind = Literal["int", "number", "percent", "seconds", "hours", "change", "text"]
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str  # zh-CN
+    kind: ColumnKind
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One table of the report; in the XLSX one sheet (named ``title``, at most 31 characters)."""
+
+    key: str  # stable id, e.g. "by_topic"
+    title: str  # zh-CN
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    note: str = ""  # zh-CN, shown under the table (e.g. how a figure is defined)
+
+
+@dataclass(frozen=True, slots=True)
+class HeatMap:
+    """Calls by weekday (rows, Monday first) and local hour (columns 0-23)."""
+
+    key: str
+    title: str  # zh-CN
+    values: tuple[tuple[int, ...], ...]  # 7 rows of 24
+
+
+WEEKDAYS_ZH: tuple[str, ...] = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+@dataclass(frozen=True, slots=True)
+class DailySeries:
+    """Calls per day of the month, for the chart (and its table)."""
+
+    days: tuple[str, ...]  # YYYY-MM-DD
+    offered: tuple[int, ...]
+    answered: tuple[int, ...]
+    abandoned: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyReport:
+    month: str  # YYYY-MM
+    bureau: str  # e.g. 温州市司法局
+    title: str  # e.g. 12348公共法律服务热线 2026年11月 服务情况月报
+    generated_at: datetime  # aware
+    timezone: str
+    # KPI, this month, previous month, change, same month last year, change.
+    summary: Table
+    daily: DailySeries
+    heatmaps: tuple[HeatMap, ...]  # offered, abandoned
+    # The rest in order: per day, per topic, per language, per lawyer, per firm, tickets and
+    # deadlines, referrals, hand-offs, alerts.
+    tables: tuple[Table, ...]
+
+    def all_tables(self) -> tuple[Table, ...]:
+        """Every table in report order (the summary first): the XLSX's sheets."""
+        return (self.summary, *self.tables)
