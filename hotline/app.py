@@ -37,6 +37,7 @@ from hotline.routing import plugin as routing
 from hotline.settings import Settings
 from hotline.sip import plugin as sip
 from hotline.staff import plugin as staff
+from hotline.stats import plugin as stats
 from hotline.tickets import plugin as tickets
 from hotline.transcription import plugin as transcription
 from hotline.web import pages as web_pages
@@ -51,6 +52,7 @@ PLUGINS: tuple[PluginSpec, ...] = (
     quality.PLUGIN,  # sampling, reviews, scorecards
     tickets.PLUGIN,  # tickets, deadlines, callback ratings, hand-offs
     routing.PLUGIN,  # roster -> queue members
+    stats.PLUGIN,  # KPIs of any period: the API, the report's and the wallboard's figures
     consoles.PLUGIN,  # wallboard, desk
     sip.PLUGIN,  # refused SIP requests -> bans
     auth.PLUGIN,  # bearer tokens

@@ -174,6 +174,13 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
     "flow-invalid": ErrorEntry(422, "语音导航流程有错误，请按提示修改后重试。"),
     "catalog-invalid": ErrorEntry(422, "咨询事项目录有错误，请按提示修改后重试。"),
     "calendar-invalid": ErrorEntry(422, "节假日日历有错误，请按提示修改后重试。"),
+    # --- statistics and reports (stats/, reports/) ----------------------------------------------------
+    "stats-range-invalid": ErrorEntry(422, "统计区间有误：结束日期须晚于开始日期，且区间不超过 400 天。"),
+    "stats-by-invalid": ErrorEntry(
+        422,
+        "分组有误：请从 day、week、month、hour、topic、lawyer 等中至多选两项。",
+    ),
+    "stats-not-linked": ErrorEntry(403, "您的账号尚未关联律师分机，无法查看个人统计；请联系管理员。"),
     # --- transcription (transcription/) ---------------------------------------------------------------
     "transcription-model-missing": ErrorEntry(
         500, "未配置语音识别模型，请管理员设置 HOTLINE_TRANSCRIPTION__MODEL_DIR。"

@@ -300,6 +300,21 @@ class SipGuardSettings(BaseModel):
         return self
 
 
+class StatsSettings(BaseModel):
+    # The bureau named on the monthly report's cover.
+    bureau: str = Field(default="温州市司法局", min_length=1, max_length=64)
+    # An abandoned call that waited less than this (seconds) is a short abandon: it leaves the
+    # service level and the abandon rate (hotline/stats/definitions.py).
+    short_abandon_seconds: int = Field(default=5, ge=0, le=120)
+    # The callback promised to voicemails and "需回访" tickets (hours).
+    callback_promise_hours: int = Field(default=24, ge=1, le=720)
+    # The previous month's report is generated on the 1st at this local time ...
+    report_at: str = Field(default="02:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    # ... and from this day of the month on, a previous month's report not yet submitted (上报)
+    # is a warning on the wallboard and in /api/v1/health.
+    submit_warning_day: int = Field(default=15, ge=1, le=28)
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -346,6 +361,7 @@ class Settings(BaseSettings):
     tickets: TicketSettings = Field(default_factory=TicketSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     sip_guard: SipGuardSettings = Field(default_factory=SipGuardSettings)
+    stats: StatsSettings = Field(default_factory=StatsSettings)
 
     @model_validator(mode="after")
     def _outside_lines_exist(self) -> Settings:

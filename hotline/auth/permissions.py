@@ -46,6 +46,14 @@ class Permission(enum.StrEnum):
     work_tickets = "work_tickets"
     # ... a supervisor every ticket: reassign, reopen, see the overdue ones.
     manage_tickets = "manage_tickets"
+    # Statistics (/api/v1/stats): a lawyer reads their own figures ...
+    read_stats = "read_stats"
+    # ... a supervisor or admin everyone's.
+    read_all_stats = "read_all_stats"
+    # Monthly reports: list, download and regenerate them (/reports) ...
+    view_reports = "view_reports"
+    # ... and mark a month's report submitted to the higher authority (上报).
+    submit_reports = "submit_reports"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -71,6 +79,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.manage_reviews: frozenset({Role.supervisor}),
     Permission.work_tickets: frozenset({Role.lawyer, Role.supervisor}),
     Permission.manage_tickets: frozenset({Role.supervisor}),
+    Permission.read_stats: frozenset({Role.admin, Role.supervisor, Role.lawyer}),
+    Permission.read_all_stats: frozenset({Role.admin, Role.supervisor}),
+    Permission.view_reports: frozenset({Role.admin, Role.supervisor}),
+    Permission.submit_reports: frozenset({Role.admin}),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db.base import Base, UTCDateTime, utcnow
@@ -40,6 +40,9 @@ class Call(Base):
     ivr_path: Mapped[str | None] = mapped_column(String(255))
     # The outside line that answered the caller (e.g. gov-12345), if the flow transferred the call.
     transferred_to: Mapped[str | None] = mapped_column(String(64))
+    # Whether the call arrived outside the on-duty hours of the holiday calendar (worked out from
+    # started_at when the record is written; None: not known, records written before it was kept).
+    after_hours: Mapped[bool | None] = mapped_column(Boolean)
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"))
     # When Asterisk's own summary of the call (hotline.calls.summaries) was merged in: from then on
     # the summary's facts stand, and what events say only fills what it left empty.

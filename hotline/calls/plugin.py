@@ -13,6 +13,8 @@ from hotline.asterisk.layout import instance_layout
 from hotline.calls import api
 from hotline.calls.follower import SummaryFollower
 from hotline.calls.service import CallRecorder, CallStore
+from hotline.ivr.calendar import is_open
+from hotline.ivr.service import IvrConfig
 from hotline.kernel.plugin import Consumer, OnConnect, Parts, Plugin, PluginSpec
 from hotline.kernel.shared import Shared
 
@@ -22,9 +24,10 @@ class CallsHealth(BaseModel):
     events_seen: Count
 
 
-async def build(shared: Shared, _parts: Parts) -> Plugin:
+async def build(shared: Shared, parts: Parts) -> Plugin:
     layout = instance_layout(shared.settings)
-    store = CallStore(shared.session_factory)
+    calendar = parts.get(IvrConfig).calendar
+    store = CallStore(shared.session_factory, closed_at=lambda moment: not is_open(calendar, moment))
     follower = SummaryFollower(store, layout.host(layout.summaries))
     recorder = CallRecorder(store, catch_up=follower.catch_up)
     follower.on_merged = recorder.forget_ended

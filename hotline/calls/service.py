@@ -138,7 +138,8 @@ def _summary_into(
 
 
 CALLS = cast(Table, Call.__table__)
-STORED_COLUMNS = (*RECORD_COLUMNS, "summarized_at")
+# Besides the facts: when Asterisk's summary was merged, and whether the call came after hours.
+STORED_COLUMNS = (*RECORD_COLUMNS, "summarized_at", "after_hours")
 _UPDATE_BY_ID = (
     CALLS.update()
     .where(CALLS.c.id == bindparam("row_id"))
@@ -178,8 +179,15 @@ class CallStore:
     own: one that fails is logged with the calls and undone alone, the records are still written,
     and the hook's own back-fill (the ticket sweep) catches up."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        closed_at: Callable[[datetime], bool] | None = None,
+    ) -> None:
         self._sessions = session_factory
+        # Whether the hotline is closed at a moment (the holiday calendar): a record's after_hours.
+        self._closed_at = closed_at
         self._writing = threading.Lock()
         self.record_hooks: list[RecordHook] = []
         self.hook_failures = 0
@@ -228,9 +236,16 @@ class CallStore:
             row = session.get(SummaryCursor, 1)
             return None if row is None else Cursor(row.file, row.offset)
 
-    @staticmethod
+    def _after_hours(self, values: Mapping[str, Any], current: Mapping[str, Any] | None) -> bool | None:
+        started = values["started_at"]
+        if self._closed_at is None or started is None:
+            return None if current is None else current["after_hours"]
+        return self._closed_at(started)
+
     def _upsert(
-        session: Session, changes: Sequence[tuple[str, Callable[[Mapping[str, Any] | None], dict[str, Any]]]]
+        self,
+        session: Session,
+        changes: Sequence[tuple[str, Callable[[Mapping[str, Any] | None], dict[str, Any]]]],
     ) -> list[str]:
         """Apply each change (linkedid, columns from the current ones) with bulk statements: several
         changes of one call in the same batch merge in order. Returns the linkedids whose record
@@ -250,6 +265,7 @@ class CallStore:
         inserts, updates, changed = [], [], []
         for linkedid, values in merged.items():
             current = existing.get(linkedid)
+            values["after_hours"] = self._after_hours(values, current)
             if current is None:
                 inserts.append({"linkedid": linkedid, "updated_at": now, **values})
             elif any(values[name] != current[name] for name in STORED_COLUMNS):

@@ -1,8 +1,8 @@
 """What the supervisor's wallboard and the lawyer's desk show, computed from live state (pure).
 
 Live figures (who waits, who rings, who talks) come from :class:`LiveState`; today's totals
-(answered, abandoned, service level, ratings, talk time) from the call records, summed by
-:func:`hotline.calls.service.day_totals` and passed in. Times are epoch seconds.
+(answered, abandoned, service level, ratings, talk time) are the statistics' figures of today
+(hotline/stats/definitions.py), passed in. Times are epoch seconds.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ _UNREACHABLE = frozenset({4, 5})  # invalid, unavailable: the phone is not regis
 
 @dataclass(frozen=True, slots=True)
 class QueueTotals:
-    """A queue's calls today: answered, abandoned (left unanswered: hung up or went to voicemail)."""
+    """A queue's figures today, as hotline/stats/definitions.py defines them."""
 
     answered: int = 0
     abandoned: int = 0
-    answered_in_time: int = 0  # within the service-level threshold
-    wait_seconds: int = 0  # summed over answered calls
-    ratings: int = 0
-    rating_sum: int = 0
+    service_level: float | None = None
+    average_wait: float | None = None  # of answered calls (ASA)
+    average_rating: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,41 +42,6 @@ class LawyerTotals:
 class DayTotals:
     queues: Mapping[str, QueueTotals] = field(default_factory=dict)
     lawyers: Mapping[str, LawyerTotals] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class EndedCall:
-    """What today's totals need of an ended call record."""
-
-    queue: str | None
-    lawyer: str | None
-    answered: bool
-    wait_seconds: int | None
-    talk_seconds: int | None
-    rating: int | None
-
-
-def day_totals(calls: Iterable[EndedCall], service_level_seconds: int) -> DayTotals:
-    """Sum today's ended calls per queue (queued calls only) and per lawyer (answered ones)."""
-    queues: dict[str, QueueTotals] = {}
-    lawyers: dict[str, LawyerTotals] = {}
-    for call in calls:
-        if call.queue:
-            q = queues.get(call.queue, QueueTotals())
-            wait = call.wait_seconds or 0
-            rated = call.rating is not None and call.answered
-            queues[call.queue] = QueueTotals(
-                answered=q.answered + call.answered,
-                abandoned=q.abandoned + (not call.answered),
-                answered_in_time=q.answered_in_time + (call.answered and wait <= service_level_seconds),
-                wait_seconds=q.wait_seconds + (wait if call.answered else 0),
-                ratings=q.ratings + rated,
-                rating_sum=q.rating_sum + (call.rating or 0 if rated else 0),
-            )
-        if call.answered and call.lawyer:
-            mine = lawyers.get(call.lawyer, LawyerTotals())
-            lawyers[call.lawyer] = LawyerTotals(mine.calls + 1, mine.talk_seconds + (call.talk_seconds or 0))
-    return DayTotals(queues, lawyers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +95,6 @@ def lawyer_state(
     if statuses <= _UNREACHABLE:
         return "unavailable", ""
     return "free", ""
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 3) if whole else None
 
 
 def _memberships(state: LiveState) -> dict[str, list[QueueMember]]:
@@ -200,9 +160,9 @@ def queue_rows(
                 oldest_since=since,
                 answered=today.answered,
                 abandoned=today.abandoned,
-                service_level=_ratio(today.answered_in_time, today.answered + today.abandoned),
-                average_wait=round(today.wait_seconds / today.answered, 1) if today.answered else None,
-                average_rating=round(today.rating_sum / today.ratings, 2) if today.ratings else None,
+                service_level=today.service_level,
+                average_wait=today.average_wait,
+                average_rating=today.average_rating,
             )
         )
     return tuple(rows)

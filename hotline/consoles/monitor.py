@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.calls.service import CallRecorder
 from hotline.consoles import board
-from hotline.consoles.queries import ended_calls_since, previous_calls
+from hotline.consoles.queries import previous_calls
 from hotline.http.live import ChangeFeed
 from hotline.ivr.catalog import Catalog
 from hotline.routing.models import Lawyer
+from hotline.stats import definitions
+from hotline.stats.service import Statistics
 
 # Names of lawyers are read again at least this often (seconds), changes or not.
 LAWYERS_TTL = 30.0
@@ -38,16 +40,15 @@ class Monitor:
         session_factory: sessionmaker[Session],
         recorder: CallRecorder,
         catalog: Catalog,
+        statistics: Statistics,
         *,
-        timezone: str,
-        service_level_seconds: int,
         pause_labels: dict[str, str],
     ) -> None:
         self._sessions = session_factory
         self._recorder = recorder
         self._catalog = catalog
-        self._timezone = timezone
-        self._service_level = service_level_seconds
+        self._statistics = statistics
+        self._timezone = statistics.timezone
         self._pause_labels = pause_labels
         self.feed = ChangeFeed()
         self._totals: tuple[tuple[int, datetime], board.DayTotals] | None = None
@@ -62,8 +63,28 @@ class Monitor:
         if self._totals is None or self._totals[0] != key:
 
             def read() -> board.DayTotals:
+                moment = datetime.fromtimestamp(now, UTC)
                 with self._sessions() as session:
-                    return board.day_totals(ended_calls_since(session, key[1]), self._service_level)
+                    queues = self._statistics.today(session, ("queue",), now=moment)
+                    lawyers = self._statistics.today(session, ("lawyer",), now=moment)
+                return board.DayTotals(
+                    queues={
+                        queue: board.QueueTotals(
+                            answered=tally.answered,
+                            abandoned=tally.abandoned,
+                            service_level=definitions.service_level(tally),
+                            average_wait=definitions.asa(tally),
+                            average_rating=definitions.average_rating(tally),
+                        )
+                        for (queue,), tally in queues.items()
+                        if queue is not None
+                    },
+                    lawyers={
+                        lawyer: board.LawyerTotals(tally.answered, tally.talk)
+                        for (lawyer,), tally in lawyers.items()
+                        if lawyer is not None
+                    },
+                )
 
             self._totals = (key, await asyncio.to_thread(read))
         return self._totals[1]

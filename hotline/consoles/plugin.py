@@ -10,6 +10,7 @@ from hotline.ivr.service import IvrConfig
 from hotline.kernel.plugin import Parts, Plugin, PluginSpec
 from hotline.kernel.shared import Shared
 from hotline.routing.changes import LawyerChanges
+from hotline.stats.service import Statistics
 
 
 async def build(shared: Shared, parts: Parts) -> Plugin:
@@ -20,8 +21,7 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
         shared.session_factory,
         recorder,
         ivr.catalog,
-        timezone=ivr.calendar.timezone,
-        service_level_seconds=settings.console.service_level_seconds,
+        parts.get(Statistics),
         pause_labels=settings.routing.pause_reasons,
     )
     recorder.on_change = monitor.feed.bump  # live pages follow every change

@@ -31,6 +31,7 @@ PASSWORD = {role: f"{role.value}-password-123" for role in Role}
 # Every protected route with the permission it names.
 ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/calls", Permission.read_calls),
+    ("GET", "/api/v1/stats?from=2026-11-01&until=2026-12-01&by=day", Permission.read_stats),
     ("GET", "/api/v1/health", Permission.view_health),
     ("POST", "/api/v1/lawyers/8001/login", Permission.manage_queue_membership),
     ("POST", "/api/v1/lawyers/8001/logout", Permission.manage_queue_membership),

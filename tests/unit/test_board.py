@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from hotline.ami import events as ev
 from hotline.calls.state import LiveState, QueueMember, reduce_all
-from hotline.consoles.board import EndedCall, build_board, day_totals, desk_call, lawyer_state
+from hotline.consoles.board import (
+    DayTotals,
+    LawyerTotals,
+    QueueTotals,
+    build_board,
+    desk_call,
+    lawyer_state,
+)
 
 T = 1_800_000_000.0
 CALLER = "1800000000.1"
@@ -34,7 +41,7 @@ def test_a_waiting_caller_shows_on_the_wallboard_and_leaves_it_when_answered() -
     state, _ = reduce_all(LiveState(), events)
     lawyers = [("8001", "甲"), ("8002", "乙"), ("8003", "丙")]
     board = build_board(
-        state, T + 25, queues=[("labour", "劳动争议 / 普通话")], lawyers=lawyers, totals=day_totals([], 20)
+        state, T + 25, queues=[("labour", "劳动争议 / 普通话")], lawyers=lawyers, totals=DayTotals()
     )
     (labour,) = board.queues
     assert (labour.waiting, labour.longest_wait) == (1, 20)
@@ -43,7 +50,7 @@ def test_a_waiting_caller_shows_on_the_wallboard_and_leaves_it_when_answered() -
     state, _ = reduce_all(
         state, [ev.AgentCalled(T + 26, CALLER, CALLER, "labour", "8001", "PJSIP/8001", "13900000001")]
     )
-    board = build_board(state, T + 26, queues=[("labour", "x")], lawyers=lawyers, totals=day_totals([], 20))
+    board = build_board(state, T + 26, queues=[("labour", "x")], lawyers=lawyers, totals=DayTotals())
     assert board.lawyers[0].state == "ringing" and board.lawyers[0].linkedid == CALLER
 
     state, _ = reduce_all(
@@ -55,7 +62,7 @@ def test_a_waiting_caller_shows_on_the_wallboard_and_leaves_it_when_answered() -
             ),
         ],
     )
-    board = build_board(state, T + 31, queues=[("labour", "x")], lawyers=lawyers, totals=day_totals([], 20))
+    board = build_board(state, T + 31, queues=[("labour", "x")], lawyers=lawyers, totals=DayTotals())
     assert board.queues[0].waiting == 0 and board.queues[0].oldest_since is None
     assert board.lawyers[0].state == "on_call" and board.lawyers[0].since == T + 30
     assert not state.offers
@@ -103,18 +110,17 @@ def test_lawyer_state_priorities() -> None:
     assert lawyer_state([unregistered], ringing=False, on_call=False) == ("unavailable", "")
 
 
-def test_todays_totals_service_level_and_ratings() -> None:
-    calls = [
-        EndedCall("labour", "8001", True, 5, 100, 5),
-        EndedCall("labour", "8001", True, 30, 200, 3),
-        EndedCall("labour", None, False, 40, None, None),  # abandoned
-        EndedCall("labour", None, False, 60, None, None),  # went to voicemail
-        EndedCall(None, None, False, None, None, None),  # never queued (transferred in the IVR)
-    ]
-    totals = day_totals(calls, service_level_seconds=20)
-    labour = totals.queues["labour"]
-    assert (labour.answered, labour.abandoned, labour.answered_in_time) == (2, 2, 1)
+def test_the_board_shows_todays_figures_per_queue_and_lawyer() -> None:
+    totals = DayTotals(
+        queues={
+            "labour": QueueTotals(
+                answered=2, abandoned=2, service_level=0.333, average_wait=17.5, average_rating=4.0
+            )
+        },
+        lawyers={"8001": LawyerTotals(calls=2, talk_seconds=300)},
+    )
     board = build_board(LiveState(), T, queues=[("labour", "x")], lawyers=[("8001", "甲")], totals=totals)
     row = board.queues[0]
-    assert (row.service_level, row.average_wait, row.average_rating) == (0.25, 17.5, 4.0)
+    assert (row.answered, row.abandoned) == (2, 2)
+    assert (row.service_level, row.average_wait, row.average_rating) == (0.333, 17.5, 4.0)
     assert (board.lawyers[0].calls_today, board.lawyers[0].talk_seconds) == (2, 300)

@@ -1,0 +1,1 @@
+"""Statistics: the hotline's KPIs, defined once, for any period and grouping."""
