@@ -451,6 +451,30 @@ def _transcribe(args: argparse.Namespace, settings: Settings, registry: Recordin
         print("Queued jobs wait for their retry time; `--retry-failed` queues failed ones again.")
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from hotline.db.session import database_of
+    from hotline.ivr.service import load_ivr
+    from hotline.reports.monthly import MonthlyBuilder
+    from hotline.reports.plugin import renderers
+    from hotline.reports.service import check_month
+    from hotline.stats.plugin import thresholds_of
+    from hotline.stats.service import Statistics
+
+    settings = _settings()
+    month = check_month(args.month)
+    ivr = load_ivr(settings)
+    stats = Statistics(thresholds_of(settings), ivr.calendar.timezone, lambda: datetime.now(UTC))
+    builder = MonthlyBuilder(stats, ivr.catalog, settings.stats.bureau)
+    out = Path(args.out or f"12348-monthly-{month}.{args.format}")
+    with database_of(settings) as db, db.session_factory() as session:
+        report = builder.build(session, month, generated_at=datetime.now(UTC))
+    render = renderers()[args.format]
+    out.write_bytes(render(report))  # type: ignore[operator]
+    print(f"Wrote the report of {month} to {out}.")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -579,6 +603,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     first = sub.add_parser("first-run", help="create the first admin and lawyer (passwords shown once)")
     first.set_defaults(func=cmd_first_run)
+
+    report = sub.add_parser("report", help="reports: the monthly report (月报)")
+    report_sub = report.add_subparsers(dest="action", required=True)
+    monthly = report_sub.add_parser("monthly", help="write a month's report (XLSX or PDF) to a file")
+    monthly.add_argument("month", help="YYYY-MM, e.g. 2026-11 (local calendar month)")
+    monthly.add_argument("--format", choices=["xlsx", "pdf"], default="pdf")
+    monthly.add_argument("--out", help="the file to write (default: 12348-monthly-<month>.<format>)")
+    monthly.set_defaults(func=cmd_report)
 
     serve = sub.add_parser("serve", help="run the controller (API + AMI)")
     serve.add_argument("--host")

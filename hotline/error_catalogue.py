@@ -181,6 +181,11 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
         "分组有误：请从 day、week、month、hour、topic、lawyer 等中至多选两项。",
     ),
     "stats-not-linked": ErrorEntry(403, "您的账号尚未关联律师分机，无法查看个人统计；请联系管理员。"),
+    "report-month-invalid": ErrorEntry(422, "月份格式有误，请写成 YYYY-MM，如 2026-11。"),
+    "report-not-found": ErrorEntry(404, "该月的月报尚未生成，请先生成。"),
+    "report-failed": ErrorEntry(
+        500, "月报生成失败，已保留上一次生成的版本；请联系管理员查看原因后重新生成。"
+    ),
     # --- transcription (transcription/) ---------------------------------------------------------------
     "transcription-model-missing": ErrorEntry(
         500, "未配置语音识别模型，请管理员设置 HOTLINE_TRANSCRIPTION__MODEL_DIR。"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,8 @@ from hotline.stats.service import Statistics
 
 # Names of lawyers are read again at least this often (seconds), changes or not.
 LAWYERS_TTL = 30.0
+# Notices are read again at most this often (seconds).
+NOTICES_TTL = 60.0
 
 
 def start_of_day(now: float, timezone: str) -> datetime:
@@ -55,6 +58,10 @@ class Monitor:
         self._lawyers: tuple[float, list[tuple[str, str]]] | None = None
         self._history: dict[str, list[dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
+        # Notices for the wallboard from other plugins (e.g. a monthly report to submit): each
+        # returns a zh-CN sentence or None; read off the event loop, at most once a minute.
+        self.notices: list[Callable[[], str | None]] = []
+        self._notices: tuple[float, list[str]] | None = None
 
     # --- database reads (cached) ------------------------------------------------------------
 
@@ -148,7 +155,17 @@ class Monitor:
         data = asdict(view)
         for row in data["lawyers"]:
             row["pause_label"] = self._pause_labels.get(row["pause_reason"], row["pause_reason"])
+        data["notices"] = await self._current_notices()
         return data
+
+    async def _current_notices(self) -> list[str]:
+        if self._notices is None or time.monotonic() - self._notices[0] > NOTICES_TTL:
+
+            def read() -> list[str]:
+                return [text for notice in self.notices if (text := notice())]
+
+            self._notices = (time.monotonic(), await asyncio.to_thread(read))
+        return self._notices[1]
 
     async def desk(self, extension: str) -> dict[str, Any]:
         async with self._lock:

@@ -5,6 +5,7 @@ from hotline.calls.models import Call, SummaryCursor
 from hotline.db.base import Base
 from hotline.quality.models import Review, Scorecard
 from hotline.recordings.models import AuditEntry, Recording, RecordingFile
+from hotline.reports.models import StoredReport
 from hotline.routing.models import DutyShift, Lawyer
 from hotline.tickets.models import OutboxMessage, Ticket, TicketCall
 from hotline.transcription.models import KeywordAlert, Transcript, TranscriptGram, TranscriptionJob
@@ -24,6 +25,7 @@ __all__ = [
     "Review",
     "Scorecard",
     "SignInFailures",
+    "StoredReport",
     "SummaryCursor",
     "Ticket",
     "TicketCall",

@@ -14,8 +14,9 @@ from typing import Literal
 
 # int: a count; number: a decimal (1 place); percent: a share 0..1 shown as 95.2%; seconds: a
 # duration shown as seconds; hours: a duration in hours (1 place); change: a relative change (+0.12
-# shown as +12.0%); text.
-ColumnKind = Literal["int", "number", "percent", "seconds", "hours", "change", "text"]
+# shown as +12.0%); text; row: the row's own kind (``Table.row_kinds``), for a table whose rows are
+# different figures (the summary: a count, then a rate...).
+ColumnKind = Literal["int", "number", "percent", "seconds", "hours", "change", "text", "row"]
 Cell = str | int | float | None
 
 
@@ -35,6 +36,13 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""  # zh-CN, shown under the table (e.g. how a figure is defined)
+    # The kind of each row, for the columns of kind "row".
+    row_kinds: tuple[ColumnKind, ...] = ()
+
+    def kind_of(self, row: int, column: int) -> ColumnKind:
+        """How the cell at (row, column) is shown."""
+        kind = self.columns[column].kind
+        return self.row_kinds[row] if kind == "row" else kind
 
 
 @dataclass(frozen=True, slots=True)

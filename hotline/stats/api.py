@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from hotline.api_types import Count, IsoDate
 from hotline.auth.deps import require
 from hotline.auth.models import Role
 from hotline.auth.permissions import Permission, allowed
@@ -20,7 +21,7 @@ from hotline.errors import HotlineError, InvalidInputError
 from hotline.ivr.catalog import Catalog
 from hotline.ivr.service import IvrConfig
 from hotline.kernel.deps import SessionDep, part
-from hotline.stats.definitions import KPI_KEYS, Figure
+from hotline.stats.definitions import KPI_KEYS
 from hotline.stats.service import BY_DIMENSIONS, MAX_BY, Statistics, lawyer_names
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
@@ -40,8 +41,8 @@ class StatsOut(BaseModel):
     timezone: str
     by: list[str]
     lawyer: str | None
-    thresholds: dict[str, int]
-    total: dict[str, Figure]
+    thresholds: dict[str, Count]
+    total: dict[str, Count | float | None]
     rows: list[dict[str, Any]]
     labels: dict[str, dict[str, str]]
 
@@ -126,8 +127,8 @@ def read_stats(
     stats: StatisticsDep,
     ivr: IvrDep,
     actor: Annotated[Actor, Depends(require(Permission.read_stats))],
-    first: Annotated[date, Query(alias="from", description="The first local day counted (YYYY-MM-DD)")],
-    until: Annotated[date, Query(description="The first local day not counted (YYYY-MM-DD)")],
+    first: Annotated[IsoDate, Query(alias="from", description="The first local day counted (YYYY-MM-DD)")],
+    until: Annotated[IsoDate, Query(description="The first local day not counted (YYYY-MM-DD)")],
     by: Annotated[
         str | None, Query(description=f"Up to {MAX_BY} of {', '.join(BY_DIMENSIONS)}, comma-separated")
     ] = None,

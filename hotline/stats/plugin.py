@@ -6,13 +6,13 @@ from __future__ import annotations
 from hotline.ivr.service import IvrConfig
 from hotline.kernel.plugin import Parts, Plugin, PluginSpec
 from hotline.kernel.shared import Shared
+from hotline.settings import Settings
 from hotline.stats import api
 from hotline.stats.definitions import Thresholds
 from hotline.stats.service import Statistics
 
 
-def thresholds_of(shared: Shared) -> Thresholds:
-    settings = shared.settings
+def thresholds_of(settings: Settings) -> Thresholds:
     return Thresholds(
         service_level_seconds=settings.console.service_level_seconds,
         short_abandon_seconds=settings.stats.short_abandon_seconds,
@@ -23,7 +23,7 @@ def thresholds_of(shared: Shared) -> Thresholds:
 
 async def build(shared: Shared, parts: Parts) -> Plugin:
     timezone = parts.get(IvrConfig).calendar.timezone
-    return Plugin("stats", parts=(Statistics(thresholds_of(shared), timezone, shared.clock),))
+    return Plugin("stats", parts=(Statistics(thresholds_of(shared.settings), timezone, shared.clock),))
 
 
 PLUGIN = PluginSpec("stats", build, routers=(api.router,))

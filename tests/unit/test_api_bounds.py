@@ -83,12 +83,15 @@ def time_query_parameters(document: dict[str, Any]) -> set[tuple[str, str]]:
     }
 
 
-# Each time query parameter, with a role that may call the route and a valid time for it.
-TIME_PARAMETERS = {
-    ("/api/v1/calls", "since"): (Role.supervisor, "2026-12-01T09:00:00+08:00"),
-    ("/api/v1/roster", "from"): (Role.admin, "2026-12-01T00:00:00+08:00"),
-    ("/api/v1/audit", "since"): (Role.admin, "2026-12-01T09:00:00Z"),
-    ("/api/v1/tickets", "due_before"): (Role.supervisor, "2026-12-01T09:00:00+08:00"),
+# Each time query parameter, with a role that may call the route, a valid time for it and the
+# route's other required parameters.
+TIME_PARAMETERS: dict[tuple[str, str], tuple[Role, str, dict[str, str]]] = {
+    ("/api/v1/calls", "since"): (Role.supervisor, "2026-12-01T09:00:00+08:00", {}),
+    ("/api/v1/roster", "from"): (Role.admin, "2026-12-01T00:00:00+08:00", {}),
+    ("/api/v1/audit", "since"): (Role.admin, "2026-12-01T09:00:00Z", {}),
+    ("/api/v1/tickets", "due_before"): (Role.supervisor, "2026-12-01T09:00:00+08:00", {}),
+    ("/api/v1/stats", "from"): (Role.supervisor, "2026-11-01", {"until": "2026-12-01"}),
+    ("/api/v1/stats", "until"): (Role.supervisor, "2026-12-01", {"from": "2026-11-01"}),
 }
 
 
@@ -169,11 +172,11 @@ async def test_the_largest_id_is_a_plain_not_found(api: Api) -> None:
 @pytest.mark.parametrize("number", ["1700000000", "1700000000.5", "-5", "2026", "1e9"])
 @pytest.mark.parametrize(("path", "name"), sorted(TIME_PARAMETERS))
 async def test_a_number_is_not_taken_for_a_time(api: Api, path: str, name: str, number: str) -> None:
-    role, good = TIME_PARAMETERS[(path, name)]
-    refused = await api.http.get(path, params={name: number}, headers=api.auth(role))
+    role, good, others = TIME_PARAMETERS[(path, name)]
+    refused = await api.http.get(path, params={**others, name: number}, headers=api.auth(role))
     body = assert_invalid(refused, name)
     assert "ISO 8601" in body["message"], body
-    accepted = await api.http.get(path, params={name: good}, headers=api.auth(role))
+    accepted = await api.http.get(path, params={**others, name: good}, headers=api.auth(role))
     assert accepted.status_code == 200, accepted.text
 
 

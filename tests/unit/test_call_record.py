@@ -35,7 +35,8 @@ def test_the_stored_record_has_a_column_of_the_right_type_for_every_fact() -> No
     kinds = {"time": UTCDateTime, "number": String, "text": String, "count": Integer}
     for fact in FACTS:
         assert isinstance(columns[fact.name].type, kinds[fact.kind]), fact.name
-    bookkeeping = {"id", "linkedid", "recording_id", "summarized_at", "updated_at"}
+    # Keys and bookkeeping, and after_hours: worked out from started_at and the holiday calendar.
+    bookkeeping = {"id", "linkedid", "recording_id", "summarized_at", "updated_at", "after_hours"}
     assert set(columns.keys()) == set(RECORD_COLUMNS) | bookkeeping, (
         "a column the record table does not define"
     )

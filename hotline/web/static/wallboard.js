@@ -82,9 +82,23 @@ function lawyerName(extension) {
 }
 
 const tickets = canManageTickets ? watchTickets(lawyerName) : null;
+// Notices from the other parts of the hotline (e.g. a monthly report still to be submitted).
+function renderNotices() {
+  const list = byId("notices");
+  list.replaceChildren(
+    ...(board.notices || []).map((text) => {
+      const item = document.createElement("li");
+      item.textContent = text;
+      return item;
+    }),
+  );
+  list.hidden = list.children.length === 0;
+}
+
 live("/api/v1/wallboard/stream", (data) => {
   const first = !board;
   board = data;
+  renderNotices();
   renderQueues();
   renderLawyers();
   if (first && tickets) tickets.renderOverdue();  // the lawyers' names arrived
