@@ -9,7 +9,8 @@ repeated with rewritten channel ids so every copy is a new set of calls, through
   controller's path: typed decoding, the event dispatcher with the handlers the plugins subscribe
   (the recorder takes every event; the callback ratings and the SIP guard their own types), the
   pure reducer, and the call records written to a SQLite file in batches every 100 ms (as
-  CallRecorder does) with the tickets written in the same transactions (the record hook).
+  CallRecorder does), each ended record counted for the metrics (the store's ended hook), with
+  the tickets written in the same transactions (the record hook).
 
 Prints events per CPU-second of this process (one core; CPU time rather than wall time, so that
 other load on a shared machine does not blur the figures) for both, and the ratio.
@@ -37,6 +38,7 @@ from hotline.db.migrate import upgrade
 from hotline.db.session import make_engine, make_session_factory
 from hotline.ivr.calendar import load_calendar
 from hotline.kernel.dispatch import EventDispatcher
+from hotline.metrics.collector import EndedCalls
 from hotline.settings import TicketSettings
 from hotline.tickets.service import TicketDesk
 
@@ -81,6 +83,8 @@ def hotline(data: bytes, database: Path, *, tickets: bool) -> tuple[float, int]:
     engine = make_engine(f"sqlite:///{database}")
     upgrade(engine)
     store = CallStore(make_session_factory(engine))
+    ended = EndedCalls()
+    store.ended_hooks.append(ended.add)  # as the metrics plugin does
     desk = TicketDesk.of(
         load_calendar(FLOWS / "calendar.yaml", FLOWS / "holidays"), TicketSettings().deadlines, "12348"
     )
@@ -112,6 +116,7 @@ def hotline(data: bytes, database: Path, *, tickets: bool) -> tuple[float, int]:
 
         rows = connection.execute(text("SELECT count(*) FROM calls")).scalar_one()
     engine.dispose()
+    assert sum(ended.calls().values()) == rows, "every call of the trace ends, and is counted once"
     return elapsed, int(rows)
 
 

@@ -53,9 +53,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.auth.models import Role
 from hotline.auth.service import Actor, create_user
-from hotline.calls.service import CallRecorder, CallStore, ended_calls_since
+from hotline.calls.service import CallRecorder, CallStore
 from hotline.calls.state import CallChanged, CallProgress
 from hotline.db.base import utcnow
+from hotline.stats.definitions import Thresholds
+from hotline.stats.service import Statistics
 from hotline.db.migrate import upgrade
 from hotline.db.session import in_transaction, make_engine, make_session_factory
 from hotline.ivr.calendar import load_calendar
@@ -382,8 +384,10 @@ class Load:
             await asyncio.sleep(0.5)
 
     def _read_console(self, since: datetime) -> int:
+        """The wallboard's read: today's figures per queue (``since`` is within today)."""
+        statistics = Statistics(Thresholds(), "Asia/Shanghai", utcnow)
         with self.sessions() as session:
-            return len(ended_calls_since(session, since))
+            return len(statistics.today(session, ("queue",)))
 
 
 def write_wav(path: Path, seconds: float) -> None:

@@ -30,9 +30,11 @@ from hotline.kernel.compose import Runtime, running
 from hotline.kernel.deps import get_runtime, missing_parts
 from hotline.kernel.health import health_model
 from hotline.kernel.plugin import PluginOrderError, PluginSpec
+from hotline.metrics import plugin as metrics
 from hotline.private_files import restrict_umask
 from hotline.quality import plugin as quality
 from hotline.recordings import plugin as recordings
+from hotline.reports import plugin as reports
 from hotline.routing import plugin as routing
 from hotline.settings import Settings
 from hotline.sip import plugin as sip
@@ -54,10 +56,12 @@ PLUGINS: tuple[PluginSpec, ...] = (
     routing.PLUGIN,  # roster -> queue members
     stats.PLUGIN,  # KPIs of any period: the API, the report's and the wallboard's figures
     consoles.PLUGIN,  # wallboard, desk
+    reports.PLUGIN,  # the monthly report: kept, scheduled, downloaded, submitted
     sip.PLUGIN,  # refused SIP requests -> bans
     auth.PLUGIN,  # bearer tokens
     staff.PLUGIN,  # users, desk accounts, supervisors' phones
     web.PLUGIN,  # pages
+    metrics.PLUGIN,  # /metrics for Prometheus
 )
 
 

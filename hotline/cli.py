@@ -508,6 +508,20 @@ def cmd_sip(args: argparse.Namespace) -> None:
         print(f"Lifted the ban of {lifted.address}; Asterisk answers it again.")
 
 
+def cmd_metrics(args: argparse.Namespace) -> None:
+    """A new scrape token for Prometheus, shown once; it replaces the previous one at once."""
+    from hotline.metrics.token import issue_scrape_token, scrape_token_path
+
+    settings = _settings()
+    path = scrape_token_path(settings)
+    replaced = path.exists()
+    token = issue_scrape_token(path)
+    print(f"Scrape token for /metrics: {token}  (shown once; only its SHA-256 is kept, in {path})")
+    print("Put it in the file Prometheus reads as its bearer token (docs/prometheus.md).")
+    if replaced:
+        print("The previous scrape token no longer works.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description="12348 public legal service hotline")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -600,6 +614,11 @@ def build_parser() -> argparse.ArgumentParser:
     unban = sip_sub.add_parser("unban", help="lift an address's ban now")
     unban.add_argument("address")
     sip.set_defaults(func=cmd_sip)
+
+    metrics = sub.add_parser("metrics", help="the Prometheus metrics at /metrics")
+    metrics_sub = metrics.add_subparsers(dest="action", required=True)
+    metrics_sub.add_parser("token", help="make a new scrape token (shown once; replaces the old one)")
+    metrics.set_defaults(func=cmd_metrics)
 
     first = sub.add_parser("first-run", help="create the first admin and lawyer (passwords shown once)")
     first.set_defaults(func=cmd_first_run)

@@ -34,6 +34,9 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
     "csrf-failed": ErrorEntry(403, "页面已过期，请刷新页面后重试。"),
     "forbidden": ErrorEntry(403, "您的角色无权进行此操作；如需权限，请联系管理员。"),
     "auth-failed": ErrorEntry(401, "用户名或密码错误，或登录已过期，请重新登录。"),
+    "metrics-auth-failed": ErrorEntry(
+        401, "查看运行指标需要抓取令牌（hotline metrics token 生成），或以有权查看指标的账号登录。"
+    ),
     "auth-locked": ErrorEntry(429, "登录失败次数过多，请稍后再试，或请管理员解除锁定。"),
     "user-exists": ErrorEntry(422, "该用户名已存在，请换一个用户名。"),
     "user-name-invalid": ErrorEntry(422, "用户名须为 1-64 位字母、数字、“-”或“_”。"),
@@ -133,6 +136,9 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
         503, "AMI 用户的权限过大（可修改配置或执行命令），请管理员按提示收回。"
     ),
     "call-summary-malformed": ErrorEntry(502, "通话记录文件格式有误，请联系管理员。"),
+    "queue-log-line-malformed": ErrorEntry(
+        502, "队列日志（queue_log）中有无法识别的行，已跳过；如反复出现，请联系管理员。"
+    ),
     "asterisk-root-missing": ErrorEntry(
         503, "尚未准备 Asterisk 运行环境，请管理员运行 hotline asterisk provision。"
     ),
@@ -190,6 +196,8 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
     "transcription-model-missing": ErrorEntry(
         500, "未配置语音识别模型，请管理员设置 HOTLINE_TRANSCRIPTION__MODEL_DIR。"
     ),
+    # --- the monthly report (reports/) ----------------------------------------------------------------
+    "report-font-missing": ErrorEntry(503, "缺少生成报表所需的中文字体，请管理员运行 scripts/setup 安装。"),
 }
 
 

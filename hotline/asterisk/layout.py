@@ -88,6 +88,13 @@ class InstanceLayout:
         return self.spool / "hotline-calls"
 
     @property
+    def queue_log(self) -> PurePosixPath:
+        """app_queue's log of member and call events (``epoch|callid|queue|agent|event|data...``);
+        logger.conf names it (Asterisk puts it in the log directory), the routing follows it for
+        the lawyers' hours on duty (hotline/routing/presence.py)."""
+        return self.log / "queue_log"
+
+    @property
     def config_file(self) -> PurePosixPath:
         return self.etc / "asterisk.conf"
 

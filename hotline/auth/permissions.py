@@ -12,6 +12,8 @@ from hotline.auth.models import Role
 
 class Permission(enum.StrEnum):
     view_health = "view_health"
+    # /metrics as a person reads it (Prometheus uses the scrape token: hotline/metrics/token.py).
+    view_metrics = "view_metrics"
     read_calls = "read_calls"
     manage_queue_membership = "manage_queue_membership"
     view_roster = "view_roster"
@@ -58,6 +60,7 @@ class Permission(enum.StrEnum):
 
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.view_health: frozenset(Role),
+    Permission.view_metrics: frozenset({Role.admin, Role.supervisor}),
     Permission.read_calls: frozenset({Role.admin, Role.supervisor, Role.reviewer}),
     Permission.manage_queue_membership: frozenset({Role.admin, Role.supervisor}),
     Permission.view_roster: frozenset({Role.admin, Role.supervisor}),

@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -166,6 +166,19 @@ def progress_of(row: Call) -> CallProgress:
 RecordHook = Callable[[Session, Sequence[str]], object]
 
 
+class EndedRecord(NamedTuple):
+    """A call whose record says for the first time that it ended (once per call)."""
+
+    linkedid: str
+    queue: str | None
+    outcome: str
+    ended_at: datetime
+
+
+# Told, after the commit, of the records that ended in it and of the commit's moment (epoch seconds).
+EndedHook = Callable[[Sequence[EndedRecord], float], object]
+
+
 class CallStore:
     """Synchronous persistence of call records and their recordings.
 
@@ -177,19 +190,26 @@ class CallStore:
     record changed: what follows from a record is written with it (the call's ticket, its rating,
     the review a poor rating opens: hotline/tickets/plugin.py). Each hook has a savepoint of its
     own: one that fails is logged with the calls and undone alone, the records are still written,
-    and the hook's own back-fill (the ticket sweep) catches up."""
+    and the hook's own back-fill (the ticket sweep) catches up.
+
+    ``ended_hooks`` run once that transaction is committed, with the records that ended in it
+    (whether events or Asterisk's summary said so first) and the moment of the commit by ``clock``
+    (the metrics: hotline/metrics/plugin.py). One that fails is logged; the records stand."""
 
     def __init__(
         self,
         session_factory: sessionmaker[Session],
         *,
+        clock: Callable[[], float] = time.time,
         closed_at: Callable[[datetime], bool] | None = None,
     ) -> None:
         self._sessions = session_factory
+        self._clock = clock
         # Whether the hotline is closed at a moment (the holiday calendar): a record's after_hours.
         self._closed_at = closed_at
         self._writing = threading.Lock()
         self.record_hooks: list[RecordHook] = []
+        self.ended_hooks: list[EndedHook] = []
         self.hook_failures = 0
 
     def _after_write(self, session: Session, changed: Sequence[str]) -> None:
@@ -207,29 +227,49 @@ class CallStore:
                     list(changed)[:5],
                 )
 
+    def _after_commit(self, ended: Sequence[EndedRecord]) -> None:
+        if not ended or not self.ended_hooks:
+            return
+        committed_at = self._clock()
+        for hook in self.ended_hooks:
+            try:
+                hook(ended, committed_at)
+            except Exception:
+                log.exception(
+                    "%s failed for ended calls %s; the records are written",
+                    getattr(hook, "__qualname__", hook),
+                    [record.linkedid for record in ended[:5]],
+                )
+
     def write(self, calls: Sequence[CallProgress]) -> None:
         """Upsert the records of ``calls`` (what events said) in one transaction."""
         if not calls:
             return
-        with self._writing, self._sessions.begin() as session:
-            changed = self._upsert(session, [(call.linkedid, partial(_events_into, call)) for call in calls])
-            self._after_write(session, changed)
+        with self._writing:
+            with self._sessions.begin() as session:
+                changed, ended = self._upsert(
+                    session, [(call.linkedid, partial(_events_into, call)) for call in calls]
+                )
+                self._after_write(session, changed)
+            self._after_commit(ended)
 
     def merge_summaries(self, summaries: Sequence[CallSummary], cursor: Cursor) -> None:
         """Merge Asterisk's summaries into the records and move the cursor past them, in one
         transaction (merging again after a crash changes nothing)."""
         now = utcnow()
-        with self._writing, self._sessions.begin() as session:
-            changed = self._upsert(
-                session,
-                [(s.linkedid, partial(_summary_into, s.progress(), now)) for s in summaries],
-            )
-            self._after_write(session, changed)
-            row = session.get(SummaryCursor, 1)
-            if row is None:
-                session.add(SummaryCursor(id=1, file=cursor.file, offset=cursor.offset))
-            else:
-                row.file, row.offset = cursor.file, cursor.offset
+        with self._writing:
+            with self._sessions.begin() as session:
+                changed, ended = self._upsert(
+                    session,
+                    [(s.linkedid, partial(_summary_into, s.progress(), now)) for s in summaries],
+                )
+                self._after_write(session, changed)
+                row = session.get(SummaryCursor, 1)
+                if row is None:
+                    session.add(SummaryCursor(id=1, file=cursor.file, offset=cursor.offset))
+                else:
+                    row.file, row.offset = cursor.file, cursor.offset
+            self._after_commit(ended)
 
     def summary_cursor(self) -> Cursor | None:
         with self._sessions() as session:
@@ -246,10 +286,10 @@ class CallStore:
         self,
         session: Session,
         changes: Sequence[tuple[str, Callable[[Mapping[str, Any] | None], dict[str, Any]]]],
-    ) -> list[str]:
+    ) -> tuple[list[str], list[EndedRecord]]:
         """Apply each change (linkedid, columns from the current ones) with bulk statements: several
         changes of one call in the same batch merge in order. Returns the linkedids whose record
-        was inserted or changed."""
+        was inserted or changed, and the records among them that ended in this change."""
         table = CALLS
         columns = [table.c.id, table.c.linkedid, *(table.c[name] for name in STORED_COLUMNS)]
         ids = list({linkedid for linkedid, _ in changes})
@@ -262,7 +302,7 @@ class CallStore:
         for linkedid, change in changes:
             merged[linkedid] = change(merged.get(linkedid) or existing.get(linkedid))
         now = utcnow()
-        inserts, updates, changed = [], [], []
+        inserts, updates, changed, ended = [], [], [], []
         for linkedid, values in merged.items():
             current = existing.get(linkedid)
             values["after_hours"] = self._after_hours(values, current)
@@ -273,12 +313,14 @@ class CallStore:
             else:
                 continue
             changed.append(linkedid)
+            if values["ended_at"] is not None and (current is None or current["ended_at"] is None):
+                ended.append(EndedRecord(linkedid, values["queue"], values["outcome"], values["ended_at"]))
         # Core executemany: one statement per batch (ORM bulk statements split it up).
         if inserts:
             session.execute(table.insert(), inserts)
         if updates:
             session.execute(_UPDATE_BY_ID, updates)
-        return changed
+        return changed, ended
 
     def unknown(self, linkedids: Sequence[str]) -> set[str]:
         """The linkedids that have no record yet."""

@@ -14,15 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.calls.service import CallRecorder
 from hotline.consoles import board
-from hotline.consoles.queries import previous_calls
+from hotline.consoles.queries import active_lawyers, previous_calls
 from hotline.http.live import ChangeFeed
 from hotline.ivr.catalog import Catalog
-from hotline.routing.models import Lawyer
 from hotline.stats import definitions
 from hotline.stats.service import Statistics
 
@@ -101,12 +99,7 @@ class Monitor:
 
             def read() -> list[tuple[str, str]]:
                 with self._sessions() as session:
-                    rows = session.execute(
-                        select(Lawyer.extension, Lawyer.name)
-                        .where(Lawyer.active.is_(True))
-                        .order_by(Lawyer.extension)
-                    )
-                    return [(extension, name) for extension, name in rows]
+                    return active_lawyers(session)
 
             self._lawyers = (time.monotonic(), await asyncio.to_thread(read))
         return self._lawyers[1]

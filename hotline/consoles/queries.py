@@ -1,4 +1,5 @@
-"""What the consoles read from the call records: a caller's earlier calls."""
+"""What the consoles read from the database: a caller's earlier calls, the lawyers the
+wallboard lists."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.calls.models import Call
+from hotline.routing.models import Lawyer
 
 
 def previous_calls(session: Session, caller: str, *, excluding: str, limit: int = 5) -> list[Call]:
@@ -18,3 +20,11 @@ def previous_calls(session: Session, caller: str, *, excluding: str, limit: int 
             .limit(limit)
         )
     )
+
+
+def active_lawyers(session: Session) -> list[tuple[str, str]]:
+    """The active lawyers (extension, name), by extension: the wallboard's rows."""
+    rows = session.execute(
+        select(Lawyer.extension, Lawyer.name).where(Lawyer.active.is_(True)).order_by(Lawyer.extension)
+    )
+    return [(extension, name) for extension, name in rows]

@@ -6,7 +6,7 @@ from hotline.db.base import Base
 from hotline.quality.models import Review, Scorecard
 from hotline.recordings.models import AuditEntry, Recording, RecordingFile
 from hotline.reports.models import StoredReport
-from hotline.routing.models import DutyShift, Lawyer
+from hotline.routing.models import DutyPresence, DutyShift, Lawyer, PresenceCursor
 from hotline.tickets.models import OutboxMessage, Ticket, TicketCall
 from hotline.transcription.models import KeywordAlert, Transcript, TranscriptGram, TranscriptionJob
 
@@ -16,10 +16,12 @@ __all__ = [
     "AuditEntry",
     "BrowserSession",
     "Call",
+    "DutyPresence",
     "DutyShift",
     "KeywordAlert",
     "Lawyer",
     "OutboxMessage",
+    "PresenceCursor",
     "Recording",
     "RecordingFile",
     "Review",

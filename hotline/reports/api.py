@@ -72,11 +72,11 @@ def download_report(
     month, fmt = name.split(".")
     if fmt not in FORMATS:  # the pattern allows only these; kept for the type checker
         raise NotFoundError("report-not-found", f"No report format {fmt!r}: ask for .xlsx or .pdf.")
-    content = shelf.file(month, fmt)  # type: ignore[arg-type]
+    content = shelf.file(month, fmt)
     filename = f"12348-monthly-{month}.{fmt}"
     return Response(
         content,
-        media_type=MEDIA_TYPES[fmt],  # type: ignore[index]
+        media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

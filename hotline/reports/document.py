@@ -14,9 +14,8 @@ from typing import Literal
 
 # int: a count; number: a decimal (1 place); percent: a share 0..1 shown as 95.2%; seconds: a
 # duration shown as seconds; hours: a duration in hours (1 place); change: a relative change (+0.12
-# shown as +12.0%); text; row: the row's own kind (``Table.row_kinds``), for a table whose rows are
-# different figures (the summary: a count, then a rate...).
-ColumnKind = Literal["int", "number", "percent", "seconds", "hours", "change", "text", "row"]
+# shown as +12.0%); text.
+ColumnKind = Literal["int", "number", "percent", "seconds", "hours", "change", "text"]
 Cell = str | int | float | None
 
 
@@ -36,13 +35,17 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""  # zh-CN, shown under the table (e.g. how a figure is defined)
-    # The kind of each row, for the columns of kind "row".
+    # For a table with one measure a row (the summary: calls, answer rate, average wait...): each
+    # row's kind, which replaces the kind of every column that is not "text" or "change" in that
+    # row. Empty: every column keeps its own kind.
     row_kinds: tuple[ColumnKind, ...] = ()
 
-    def kind_of(self, row: int, column: int) -> ColumnKind:
-        """How the cell at (row, column) is shown."""
+    def kind_at(self, row: int, column: int) -> ColumnKind:
+        """How the cell at ``rows[row][column]`` is shown."""
         kind = self.columns[column].kind
-        return self.row_kinds[row] if kind == "row" else kind
+        if self.row_kinds and kind not in ("text", "change"):
+            return self.row_kinds[row]
+        return kind
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from hotline.reports.document import (
     MonthlyReport,
     Table,
 )
+from hotline.routing.duty_hours import hours_on_duty, rostered_hours
 from hotline.routing.models import Lawyer
 from hotline.stats.definitions import KPI_BY_KEY, TICKET_OUTCOMES, Figure, Tally
 from hotline.stats.periods import Period, add_months, month_period
@@ -127,6 +128,8 @@ class MonthlyBuilder:
         by_topic = stats.grouped(session, period, ["topic"], waits=False)
         by_language = stats.grouped(session, period, ["language"], waits=False)
         by_lawyer = stats.grouped(session, period, ["lawyer"], waits=False)
+        if hours is None:
+            hours = lawyer_hours(session, period, generated_at)
         lawyers = {
             extension: (name, firm)
             for extension, name, firm in session.execute(select(Lawyer.extension, Lawyer.name, Lawyer.firm))
@@ -145,8 +148,8 @@ class MonthlyBuilder:
                 self._per_day(period, by_day.groups),
                 self._per_dimension("by_topic", "咨询事项", by_topic.groups, self._catalog.topic_label),
                 self._per_dimension("by_language", "语种", by_language.groups, self._catalog.language_label),
-                self._per_lawyer(by_lawyer.groups, lawyers, hours or {}),
-                self._per_firm(by_lawyer.groups, lawyers, hours or {}),
+                self._per_lawyer(by_lawyer.groups, lawyers, hours),
+                self._per_firm(by_lawyer.groups, lawyers, hours),
                 self._tickets(totals[0]),
                 self._referrals(totals[0]),
                 self._alerts(session, period),
@@ -175,10 +178,10 @@ class MonthlyBuilder:
             "主要指标",
             (
                 Column("kpi", "指标", "text"),
-                Column("month", "本月", "row"),
-                Column("previous", "上月", "row"),
+                Column("month", "本月", "number"),
+                Column("previous", "上月", "number"),
                 Column("mom", "环比", "change"),
-                Column("last_year", "去年同月", "row"),
+                Column("last_year", "去年同月", "number"),
                 Column("yoy", "同比", "change"),
             ),
             tuple(rows),
@@ -342,7 +345,7 @@ class MonthlyBuilder:
         return Table(
             "tickets",
             "工单与限时办结",
-            (Column("item", "项目", "text"), Column("value", "数值", "row")),
+            (Column("item", "项目", "text"), Column("value", "数值", "number")),
             tuple((KPI_BY_KEY[k].label, figures[k]) for k in keys),
             note="限时办结率 = 按期办结 ÷ 已到期工单；超期未办结以报表生成时为准。",
             row_kinds=tuple(_kind(k) for k in keys),
@@ -388,6 +391,20 @@ class MonthlyBuilder:
                 for category, count, acknowledged in rows
             ),
         )
+
+
+def lawyer_hours(session: Session, period: Period, now: datetime) -> dict[str, Hours]:
+    """Each lawyer's rostered hours and hours available in the queues (logged in, not paused:
+    Asterisk's queue_log) within the period."""
+    rostered = rostered_hours(session, period.start, period.end)
+    on_duty = hours_on_duty(session, period.start, period.end, now=now)
+    return {
+        extension: Hours(
+            rostered=round(rostered[extension], 2) if extension in rostered else None,
+            on_duty=round(on_duty[extension].available_hours, 2) if extension in on_duty else None,
+        )
+        for extension in set(rostered) | set(on_duty)
+    }
 
 
 def _plus(a: float | None, b: float | None) -> float | None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from hotline.errors import HotlineError, InvalidInputError, NotFoundError
 from hotline.reports.models import StoredReport
-from hotline.reports.monthly import Hours, MonthlyBuilder
+from hotline.reports.monthly import MonthlyBuilder
 from hotline.stats.periods import add_months
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,6 @@ def _state(row: StoredReport) -> ReportState:
 
 
 Renderers = Mapping[Format, Callable[..., bytes]]
-HoursOf = Callable[[Session, str], Mapping[str, Hours]]
 
 
 class ReportShelf:
@@ -94,7 +93,6 @@ class ReportShelf:
         timezone: str,
         clock: Callable[[], datetime],
         submit_warning_day: int,
-        hours_of: HoursOf | None = None,
     ) -> None:
         self._sessions = session_factory
         self._builder = builder
@@ -102,7 +100,6 @@ class ReportShelf:
         self._timezone = timezone
         self._clock = clock
         self._warning_day = submit_warning_day
-        self._hours_of = hours_of
         self.last_scheduled_error: str | None = None
 
     def generate(self, month: str, by: str) -> ReportState:
@@ -111,8 +108,7 @@ class ReportShelf:
         now = self._clock()
         try:
             with self._sessions() as session:
-                hours = self._hours_of(session, month) if self._hours_of else None
-                report = self._builder.build(session, month, generated_at=now, hours=hours)
+                report = self._builder.build(session, month, generated_at=now)
             files = {fmt: render(report) for fmt, render in self._renderers.items()}
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"

@@ -1,11 +1,12 @@
-"""Lawyers (softphones registered as PJSIP endpoints, with skills and dialects) and their shifts."""
+"""Lawyers (softphones registered as PJSIP endpoints, with skills and dialects), their shifts, and
+when they were actually on duty (read from Asterisk's queue_log)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db.base import Base, UTCDateTime, utcnow
@@ -58,3 +59,35 @@ class QueueSetting(Base):
     value: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class DutyPresence(Base):
+    """A closed interval of a lawyer's presence in Asterisk's queues, read from its queue_log
+    (hotline/routing/presence.py): ``logged_in`` from joining a first queue to leaving the last,
+    ``paused`` while paused in every queue (within a ``logged_in`` interval). ``starts_at``
+    inclusive, ``ends_at`` exclusive; the intervals still open are kept with the cursor."""
+
+    __tablename__ = "duty_presence"
+    __table_args__ = (
+        Index("ix_duty_presence_span", "starts_at", "ends_at"),
+        CheckConstraint("state IN ('logged_in', 'paused')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    extension: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PresenceCursor(Base):
+    """How far the queue_log has been read (one row): the file (its inode) and the byte offset after
+    the last complete line, with the presence of the members in a queue there (their intervals
+    still open). Written in the same transaction as the intervals the reading closed."""
+
+    __tablename__ = "duty_presence_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inode: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    members: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

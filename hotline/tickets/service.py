@@ -51,6 +51,10 @@ def _no_label(_topic: str | None) -> str | None:
     return None
 
 
+# The widths of a day's sequence numbers, widest first (0001 ... 9999, 10000 ... 999999).
+SEQUENCE_WIDTHS = (6, 5, 4)
+
+
 @dataclass(frozen=True, slots=True)
 class TicketDesk:
     calendar: Calendar
@@ -85,15 +89,21 @@ class TicketDesk:
         return f"{self.prefix}-{moment.astimezone(ZoneInfo(self.calendar.timezone)):%Y%m%d}-"
 
     def _last_sequence(self, session: Session, stem: str) -> int:
-        last = session.scalar(
-            select(func.max(Ticket.number)).where(
-                # The range reads the day's numbers from the index; LIKE alone reads every ticket.
-                Ticket.number.between(f"{stem}0000", f"{stem}9999"),
-                Ticket.number.like(f"{stem}%"),
-                func.length(Ticket.number) == len(stem) + 4,
+        """The day's highest sequence. Numbers are four digits up to 9999 and grow a digit past
+        it (a province's busy day has tens of thousands of tickets), so the widest are read first:
+        as text, ``-10000`` sorts before ``-9999``."""
+        for width in SEQUENCE_WIDTHS:
+            last = session.scalar(
+                select(func.max(Ticket.number)).where(
+                    # The range reads the day's numbers from the index; LIKE alone reads every ticket.
+                    Ticket.number.between(f"{stem}{'0' * width}", f"{stem}{'9' * width}"),
+                    Ticket.number.like(f"{stem}%"),
+                    func.length(Ticket.number) == len(stem) + width,
+                )
             )
-        )
-        return int(last[len(stem) :]) if last else 0
+            if last:
+                return int(last[len(stem) :])
+        return 0
 
     def next_number(self, session: Session, moment: datetime) -> str:
         stem = self._stem(moment)

@@ -1,7 +1,9 @@
-"""Call records on SQLite and PostgreSQL: migrations, idempotent merging, open calls."""
+"""Call records on SQLite and PostgreSQL: migrations, idempotent merging, open calls, the calls that
+ended told once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.calls.models import Call
-from hotline.calls.service import RECORD_COLUMNS, CallStore
+from hotline.calls.service import RECORD_COLUMNS, CallStore, EndedRecord
 from hotline.calls.state import CallProgress
 from hotline.db.migrate import upgrade
 from hotline.db.models import metadata
@@ -261,3 +263,40 @@ def test_open_calls_are_those_without_an_end(store: CallStore) -> None:
 
 
 # --- recordings -----------------------------------------------------------------------------------
+
+
+# --- ended records --------------------------------------------------------------------------------
+
+
+def test_ended_hooks_hear_of_each_call_once_after_its_record_is_committed(
+    session_factory: sessionmaker[Session],
+) -> None:
+    store = CallStore(session_factory, clock=lambda: BASE + 300.0)
+    heard: list[tuple[list[EndedRecord], float]] = []
+
+    def hook(ended: Sequence[EndedRecord], committed_at: float) -> None:
+        with session_factory() as session:  # committed: another session sees the ended record
+            for record in ended:
+                assert session.scalar(select(Call.ended_at).where(Call.linkedid == record.linkedid))
+        heard.append((list(ended), committed_at))
+
+    def failing(_ended: Sequence[EndedRecord], _committed_at: float) -> None:
+        raise RuntimeError("a hook that fails")
+
+    store.ended_hooks.extend([failing, hook])
+    stages = answered_call("1714528800.30")
+    for stage in stages[:-1]:
+        store.write([stage])
+    assert heard == []
+    store.write([stages[-1]])
+    store.write(stages)  # replayed: the record ended already
+    store.write([stages[-1]._replace(rating=5)])  # a fact learnt after the end
+    store.write(
+        [CallProgress(linkedid="1714528800.31", caller="13800000006", started_at=BASE, ended_at=BASE + 3)]
+    )
+
+    assert heard == [
+        ([EndedRecord("1714528800.30", "legal", "answered", at(BASE + 206.75))], BASE + 300.0),
+        ([EndedRecord("1714528800.31", None, "abandoned", at(BASE + 3))], BASE + 300.0),
+    ]
+    assert rows(session_factory)["1714528800.30"]["rating"] == 5  # the failing hook undid nothing

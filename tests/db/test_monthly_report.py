@@ -38,7 +38,7 @@ def test_the_report_of_november(session_factory: sessionmaker[Session], builder:
     assert summary["服务水平"][0] == NOVEMBER["service_level"]
     assert summary["满意率"][:2] == (NOVEMBER["satisfaction_rate"], None)
     assert summary["限时办结率"][0] == NOVEMBER["on_time_rate"]
-    assert report.summary.kind_of(0, 1) == "int" and report.summary.kind_of(6, 1) == "percent"
+    assert report.summary.kind_at(0, 1) == "int" and report.summary.kind_at(6, 1) == "percent"
 
     assert len(report.daily.days) == 30 and report.daily.days[1] == "2026-11-02"
     assert (report.daily.offered[1], report.daily.answered[1], report.daily.abandoned[1]) == (4, 2, 2)

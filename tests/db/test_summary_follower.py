@@ -172,3 +172,19 @@ def test_a_summary_merged_while_events_are_written_is_not_lost(
     other.join(timeout=10)
     call = record(session_factory, "1.1")
     assert call.summarized_at is not None and call.rating == 4 and call.outcome == "answered"
+
+
+def test_a_call_ended_by_its_summary_is_told_once_whatever_comes_after(
+    session_factory: sessionmaker[Session],
+) -> None:
+    from hotline.calls.service import EndedRecord
+    from hotline.calls.summaries import Cursor, parse_line
+
+    store = CallStore(session_factory, clock=lambda: START + 60)
+    heard: list[EndedRecord] = []
+    store.ended_hooks.append(lambda ended, _committed_at: heard.extend(ended))
+    store.write([PARTIAL._replace(ended_at=None)])
+    store.merge_summaries([parse_line(summary_line("1.1"))], Cursor(DAY_FILE, 100))
+    store.write([PARTIAL])  # the events' end, after the summary's
+    store.merge_summaries([parse_line(summary_line("1.1"))], Cursor(DAY_FILE, 200))
+    assert heard == [EndedRecord("1.1", "labour", "answered", at(START + 45.0))]

@@ -125,6 +125,20 @@ def test_every_answered_call_and_voicemail_gets_one_numbered_ticket(
     assert message.due_at == FRIDAY + timedelta(hours=10, seconds=90) + timedelta(hours=24)
 
 
+def test_a_day_s_numbers_go_on_past_9999(session_factory: sessionmaker[Session], desk: TicketDesk) -> None:
+    """A province's busy day opens tens of thousands of tickets: after -9999 comes -10000, then
+    -10001 (as text -10000 sorts before -9999, so the widest numbers are read first)."""
+    with session_factory.begin() as session:
+        assert desk.next_number(session, FRIDAY) == "12348-20261127-0001"
+        session.add(Ticket(number="12348-20261127-9999", kind="call", linkedid="busy-1"))
+        session.flush()
+        assert desk.next_number(session, FRIDAY) == "12348-20261127-10000"
+        session.add(Ticket(number="12348-20261127-10000", kind="call", linkedid="busy-2"))
+        session.flush()
+        assert desk.next_number(session, FRIDAY) == "12348-20261127-10001"
+        assert desk.next_number(session, FRIDAY + timedelta(days=1)) == "12348-20261128-0001"
+
+
 def test_the_lawyer_writes_the_ticket_and_the_outcome_sets_the_deadline(
     session_factory: sessionmaker[Session], desk: TicketDesk
 ) -> None:

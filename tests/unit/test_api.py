@@ -19,6 +19,7 @@ from hotline.auth.service import create_user, issue_token
 from hotline.calls.service import CallRecorder, CallStore
 from hotline.calls.state import CallProgress, Leg
 from hotline.kernel.compose import Runtime
+from hotline.metrics.token import issue_scrape_token, scrape_token_path
 from hotline.quality import service as quality
 from hotline.quality.models import ReviewReason
 from hotline.recordings.service import RecordingRegistry
@@ -32,7 +33,12 @@ PASSWORD = {role: f"{role.value}-password-123" for role in Role}
 ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/calls", Permission.read_calls),
     ("GET", "/api/v1/stats?from=2026-11-01&until=2026-12-01&by=day", Permission.read_stats),
+    ("GET", "/api/v1/reports", Permission.view_reports),
+    ("GET", "/api/v1/reports/monthly/2020-01.pdf", Permission.view_reports),
+    ("POST", "/api/v1/reports/monthly/2020-02/generate", Permission.view_reports),
+    ("POST", "/api/v1/reports/monthly/2020-01/submit", Permission.submit_reports),
     ("GET", "/api/v1/health", Permission.view_health),
+    ("GET", "/metrics", Permission.view_metrics),
     ("POST", "/api/v1/lawyers/8001/login", Permission.manage_queue_membership),
     ("POST", "/api/v1/lawyers/8001/logout", Permission.manage_queue_membership),
     ("POST", "/api/v1/lawyers/8001/pause", Permission.manage_queue_membership),
@@ -327,7 +333,8 @@ async def test_routes_refuse_requests_without_a_valid_token(
 ) -> None:
     response = await api.http.request(method, path, headers=bad_tokens(api)[kind])
     assert response.status_code == 401, response.text
-    assert response.json()["error_id"] == "auth-failed"
+    # /metrics also takes the scrape token, and says so.
+    assert response.json()["error_id"] == ("metrics-auth-failed" if path == "/metrics" else "auth-failed")
     assert response.headers["www-authenticate"] == "Bearer"
 
 
@@ -347,6 +354,9 @@ def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
             .replace("/by-call/1714528800.1", "/by-call/{linkedid}")
             .replace("/tickets/12348-20000101-0001", "/tickets/{number}")
             .replace("/handoffs/999/", "/handoffs/{message_id}/")
+            .replace("/monthly/2020-01.pdf", "/monthly/{name}")
+            .replace("/monthly/2020-02/", "/monthly/{month}/")
+            .replace("/monthly/2020-01/", "/monthly/{month}/")
             .split("?")[0],
         )
         for method, path, _ in ROUTES
@@ -373,6 +383,10 @@ async def test_permission_matrix(
         assert status == 200 and first.startswith(b"data: {"), first
         return
     response = await api.http.request(method, path, headers=api.auth(role))
+    if path == "/metrics" and role in MATRIX[permission]:
+        assert response.status_code == 200, response.text
+        assert response.text.startswith("# HELP hotline_"), response.text[:200]
+        return
     body = response.json()
     if role not in MATRIX[permission]:
         assert response.status_code == 403, response.text
@@ -388,12 +402,16 @@ async def test_permission_matrix(
         assert response.status_code == 200, response.text
         assert body["applied"] is False
     elif (
-        path.endswith(("/acknowledge", "/reviews/1", "/calibrations/cal-1", "-0001", "/retry"))
+        path.endswith(
+            ("/acknowledge", "/reviews/1", "/calibrations/cal-1", "-0001", "/retry", ".pdf", "/submit")
+        )
         and method != "PUT"
     ):
         assert response.status_code == 404, response.text  # allowed, but there is no such thing
         assert body["error_id"].endswith("-not-found")
-    elif method in ("POST", "PUT", "PATCH") and not path.endswith(("/resume", "/sip-password", "/callback")):
+    elif method in ("POST", "PUT", "PATCH") and not path.endswith(
+        ("/resume", "/sip-password", "/callback", "/generate")
+    ):
         assert response.status_code == 422, response.text  # allowed, but no body was sent
     elif "/audio/" in path or path.endswith("/transcript"):
         assert response.status_code == 403, response.text  # allowed, but no grant was asked for
@@ -412,6 +430,38 @@ async def test_permission_matrix(
 def test_matrix_gives_lawyers_no_access_to_call_records() -> None:
     assert Role.lawyer not in MATRIX[Permission.read_calls]
     assert MATRIX[Permission.view_health] == frozenset(Role)
+    assert MATRIX[Permission.view_metrics] == frozenset({Role.admin, Role.supervisor})
+
+
+# --- /metrics and its scrape token ----------------------------------------------------------------
+
+
+async def test_prometheus_scrapes_with_the_scrape_token_and_sees_the_calls(api: Api) -> None:
+    path = scrape_token_path(api.runtime.settings)
+    path.unlink(missing_ok=True)
+    refused = await api.http.get("/metrics", headers={"Authorization": "Bearer a-guessed-token"})
+    token = issue_scrape_token(path)
+    wrong = await api.http.get("/metrics", headers={"Authorization": "Bearer a-guessed-token"})
+    # The same answer with a scrape token made or none: a wrong token tells nothing.
+    assert (refused.status_code, wrong.status_code) == (401, 401)
+    assert refused.json() == wrong.json() and wrong.json()["error_id"] == "metrics-auth-failed"
+    assert wrong.headers["www-authenticate"] == "Bearer"
+
+    response = await api.http.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    # The module's three ended calls, counted as the fixture wrote their records.
+    assert 'hotline_calls_total{outcome="answered",queue="labour"} 1.0' in response.text
+    assert 'hotline_calls_total{outcome="voicemail",queue="family-wenzhou"} 1.0' in response.text
+    assert "hotline_event_to_record_seconds_count 3.0" in response.text
+    assert "hotline_ami_connected 0.0" in response.text  # this app has no AMI connection
+    # 8001 is an active lawyer with no queue membership here.
+    assert 'hotline_lawyers{state="logged_out"} 1.0' in response.text
+
+    newer = issue_scrape_token(path)  # rotated: the old token stops working at once
+    old = await api.http.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert old.status_code == 401 and old.json() == wrong.json()
+    assert (await api.http.get("/metrics", headers={"Authorization": f"Bearer {newer}"})).status_code == 200
 
 
 # --- call records ---------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Metrics for Prometheus: live calls, lawyers, the AMI edge, record latency and the work queues."""
