@@ -56,8 +56,6 @@ from hotline.auth.service import Actor, create_user
 from hotline.calls.service import CallRecorder, CallStore
 from hotline.calls.state import CallChanged, CallProgress
 from hotline.db.base import utcnow
-from hotline.stats.definitions import Thresholds
-from hotline.stats.service import Statistics
 from hotline.db.migrate import upgrade
 from hotline.db.session import in_transaction, make_engine, make_session_factory
 from hotline.ivr.calendar import load_calendar
@@ -66,6 +64,8 @@ from hotline.recordings.crypto import new_key_line, parse_keyring
 from hotline.recordings.jobs import RecordingJobs
 from hotline.recordings.service import RecordingRegistry
 from hotline.settings import TicketSettings
+from hotline.stats.definitions import Thresholds
+from hotline.stats.service import Statistics
 from hotline.tickets.jobs import TicketJobs
 from hotline.tickets.models import Outcome, Ticket
 from hotline.tickets.service import TicketDesk
