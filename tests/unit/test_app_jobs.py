@@ -10,7 +10,7 @@ from hotline.kernel.compose import Runtime
 from hotline.settings import AsteriskSettings, Settings
 from tests.helpers import app_without_asterisk
 
-DAILY = {"quality-sample", "recordings-purge"}
+DAILY = {"quality-sample", "recordings-purge", "monthly-report"}
 
 
 def job_ids(runtime: Runtime) -> set[str]:
@@ -30,3 +30,15 @@ async def test_the_tests_apps_leave_the_hour_of_day_jobs_out(tmp_path: Path) -> 
         ids = job_ids(runtime)
         assert not DAILY & ids
         assert {"recordings-sweep", "tickets-sweep"} <= ids  # the every-second work goes on
+
+
+async def test_the_monthly_report_runs_on_the_first_at_two_local_time(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path, asterisk=AsteriskSettings(root=tmp_path / "asterisk-root"))
+    app = create_app(settings, connect_ami=False)
+    async with app.router.lifespan_context(app):
+        scheduler = app.state.runtime.scheduler
+        assert scheduler is not None
+        trigger = scheduler.get_job("monthly-report").trigger
+        fields = {field.name: str(field) for field in trigger.fields}
+        assert (fields["day"], fields["hour"], fields["minute"]) == ("1", "2", "0")
+        assert str(trigger.timezone) == "Asia/Shanghai"
