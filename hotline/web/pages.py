@@ -1,4 +1,5 @@
-"""The pages: sign-in, the start page, the lawyer's desk, the wallboard, quality review, admin.
+"""The pages: sign-in, the start page, the lawyer's desk, the wallboard, quality review, reports,
+admin.
 
 Pages speak Chinese; forms are CSRF-checked, and so are the pages' own calls to the API (the
 ``X-CSRF-Token`` header). Every page names its permission, checked like the API's: without a
@@ -11,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Cookie, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -37,8 +38,11 @@ from hotline.auth.sessions import (
 from hotline.auth.throttle import SignInThrottled
 from hotline.db.session import in_transaction
 from hotline.http.proxies import client_address
-from hotline.kernel.deps import SharedDep
+from hotline.kernel.deps import SharedDep, part
 from hotline.kernel.shared import Shared
+from hotline.reports.service import previous_month
+from hotline.stats.definitions import KPI_BY_KEY
+from hotline.stats.service import Statistics
 from hotline.tickets.schemas import OUTCOME_LABELS
 
 router = APIRouter(include_in_schema=False)
@@ -57,8 +61,27 @@ PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/desk", "律师工作台", Permission.use_desk),
     ("/wallboard", "监控大屏", Permission.view_wallboard),
     ("/review", "质量评查", Permission.review_calls),
+    ("/reports", "统计报表", Permission.view_reports),
     ("/admin", "系统管理", Permission.manage_users),
 )
+
+
+# The reports page's tiles: KPIs of hotline/stats/definitions.py, and those where less is better.
+REPORT_TILES: Final = (
+    "calls",
+    "answered",
+    "answer_rate",
+    "abandon_rate",
+    "service_level",
+    "asa",
+    "satisfaction_rate",
+    "on_time_rate",
+    "overdue",
+    "callback_in_time_rate",
+    "qa_average",
+    "alerts",
+)
+LOWER_IS_BETTER: Final = frozenset({"abandon_rate", "asa", "overdue", "alerts"})
 
 
 class PageDenied(Exception):
@@ -288,4 +311,35 @@ def review_page(
         request,
         "review.html",
         _context(request, user, can_manage=allowed(user.actor.role, Permission.manage_reviews)),
+    )
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request,
+    shared: SharedDep,
+    stats: Annotated[Statistics, part(Statistics)],
+    user: Annotated[PageUser, Depends(page(Permission.view_reports))],
+) -> Response:
+    """Statistics of a month (last month by default) or of chosen days: KPI tiles, charts, tables;
+    the monthly report's downloads, regeneration and submission."""
+    tiles = [
+        {
+            "key": key,
+            "label": KPI_BY_KEY[key].label.removesuffix("(秒)"),
+            "kind": KPI_BY_KEY[key].kind,
+            "better": "lower" if key in LOWER_IS_BETTER else "higher",
+        }
+        for key in REPORT_TILES
+    ]
+    return templates.TemplateResponse(
+        request,
+        "reports.html",
+        _context(
+            request,
+            user,
+            tiles=tiles,
+            default_month=previous_month(shared.clock(), stats.timezone),
+            can_submit=allowed(user.actor.role, Permission.submit_reports),
+        ),
     )

@@ -1,16 +1,22 @@
 """The pages' JavaScript is native ES modules (no build step) with one place for each shared concern:
 only http.js sends requests (with the CSRF header) and words their errors, only format.js formats
 times and numbers; every module is loaded by a page, every import names a module that exists.
-The browser tests (tests/web) show the pages work; these read the files."""
+Vendored libraries (static/vendor/) keep their version, origin and licenses beside them and are
+package data. The browser tests (tests/web) show the pages work; these read the files."""
 
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 from hotline.web.pages import STATIC_DIR
 
 TEMPLATES = STATIC_DIR.with_name("templates")
 IMPORT = re.compile(r'^import\s[^;]*?\sfrom\s"\./([a-z-]+\.js)";', re.MULTILINE)
+VENDOR_IMPORT = re.compile(r'^import\s[^;]*?\sfrom\s"\./(vendor/[a-z0-9./-]+\.js)";', re.MULTILINE)
+VENDOR_DIR = STATIC_DIR / "vendor"
+PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
 SCRIPT = re.compile(r"<script\b([^>]*)>")
 # What only one module may do: pattern -> the module.
 OWNED = {
@@ -41,7 +47,7 @@ def entry_points() -> set[str]:
 def test_every_import_names_a_module_and_every_module_is_loaded() -> None:
     sources = modules()
     entries = entry_points()
-    assert entries == {"admin.js", "desk.js", "review.js", "wallboard.js"}
+    assert entries == {"admin.js", "desk.js", "reports.js", "review.js", "wallboard.js"}
     loaded, todo = set(), list(entries)
     while todo:
         name = todo.pop()
@@ -61,4 +67,19 @@ def test_requests_errors_and_formats_have_one_home() -> None:
             if name != home:
                 assert not re.search(pattern, text), f"{name} does what {home} is for ({pattern})"
     folders = [path.name for path in STATIC_DIR.iterdir() if path.is_dir()]
-    assert folders == [], "keep static/ flat: the package data (pyproject.toml) is web/static/*"
+    assert folders == ["vendor"], "keep static/ flat but for vendor/: the package data is web/static/*"
+
+
+def test_vendored_libraries_are_imported_licensed_and_packaged() -> None:
+    imported = {path for text in modules().values() for path in VENDOR_IMPORT.findall(text)}
+    assert imported == {"vendor/echarts/echarts.esm.min.js"}
+    package_data = tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]["package-data"]["hotline"]
+    for library in VENDOR_DIR.iterdir():
+        files = {path.name for path in library.iterdir()}
+        assert {"README.md", "LICENSE"} <= files, library.name
+        assert all(path.is_file() for path in library.iterdir()), "one folder per library, flat"
+        assert f"web/static/vendor/{library.name}/*" in package_data, library.name
+    for path in imported:
+        assert (STATIC_DIR / path).is_file(), path
+    libraries = {library.name for library in VENDOR_DIR.iterdir()}
+    assert {path.split("/")[1] for path in imported} == libraries, "every vendored library is used"

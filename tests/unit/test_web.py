@@ -118,6 +118,7 @@ PAGES: dict[str, frozenset[Role]] = {
     "/wallboard": frozenset({Role.supervisor, Role.admin}),
     "/admin": frozenset({Role.admin}),
     "/review": frozenset({Role.reviewer, Role.supervisor}),
+    "/reports": frozenset({Role.supervisor, Role.admin}),
 }
 
 

@@ -37,6 +37,13 @@ READY: dict[str, tuple[frozenset[Role], dict[Role, str]]] = {
         frozenset({Role.supervisor, Role.reviewer}),
         {Role.supervisor: "#sample-day:not([value=''])", Role.reviewer: "#no-reviews:visible"},
     ),
+    "/reports": (
+        frozenset({Role.admin, Role.supervisor}),
+        {  # the charts drawn by the vendored ECharts; the month's report read from the API
+            Role.supervisor: '#chart-hours[data-drawn="true"] svg',
+            Role.admin: '#report-state:text-is("尚未生成")',
+        },
+    ),
     "/admin": (frozenset({Role.admin}), {Role.admin: '#users td:text-is("管理员")'}),  # the role labels
 }
 

@@ -60,3 +60,31 @@ export function points(total) {
 export function rating(value) {
   return missing(value) ? "未评价" : `${value} 分`;
 }
+
+// 2026-11 -> 2026年11月
+export function monthLabel(month) {
+  const [year, number] = month.split("-");
+  return `${Number(year)}年${Number(number)}月`;
+}
+
+// A statistic as the reports page shows it, by its kind (hotline/stats/definitions.py):
+// 1,234 (int), 60.0% (percent), 18.8 秒 (seconds), 0.3 小时 (hours), 72.5 (number).
+export function figure(value, kind) {
+  if (missing(value)) return NONE;
+  if (kind === "percent") return `${(value * 100).toFixed(1)}%`;
+  if (kind === "seconds") return `${value.toFixed(1)} 秒`;
+  if (kind === "hours") return `${value.toFixed(1)} 小时`;
+  if (kind === "number") return value.toFixed(1);
+  return value.toLocaleString("zh-CN");
+}
+
+// How a statistic moved from ``before`` to ``now``: { direction: 1 | 0 | -1, text: "▲ 2" }, a rate
+// in percentage points ("▼ 5.0 个百分点"); null when either is missing.
+export function figureChange(now, before, kind) {
+  if (missing(now) || missing(before)) return null;
+  const delta = kind === "percent" ? (now - before) * 100 : now - before;
+  const amount = kind === "int" ? Math.abs(delta).toLocaleString("zh-CN") : Math.abs(delta).toFixed(1);
+  if (Number(amount.replace(/,/g, "")) === 0) return { direction: 0, text: "持平" };
+  const unit = { percent: " 个百分点", seconds: " 秒", hours: " 小时" }[kind] || "";
+  return { direction: Math.sign(delta), text: `${delta > 0 ? "▲" : "▼"} ${amount}${unit}` };
+}
