@@ -2,9 +2,10 @@
 
 Every figure is a KPI of :mod:`hotline.stats.definitions`, computed by
 :class:`~hotline.stats.service.Statistics` for the month (local calendar days), the month before
-and the same month a year earlier. The database is asked once per grouping; tables are then
-rolled up in memory (a firm from its lawyers), so a month of a million calls is a handful of
-grouped queries.
+and the same month a year earlier. The database is asked for the month twice: by local hour (rolled
+up to the days, the month's total and the heat maps) and by topic, language and lawyer together
+(rolled up to each); tables are then rolled up in memory (a firm from its lawyers), so a month of
+a million calls is a handful of grouped queries.
 """
 
 from __future__ import annotations
@@ -122,12 +123,12 @@ class MonthlyBuilder:
         period = month_period(month, stats.timezone)
         previous = month_period(add_months(period.first, -1).isoformat()[:7], stats.timezone)
         last_year = month_period(f"{period.first.year - 1}-{period.first.month:02d}", stats.timezone)
-        totals = [stats.grouped(session, p).total for p in (period, previous, last_year)]
-        by_day = stats.grouped(session, period, ["day"])
-        heat = stats.grouped(session, period, ["weekday", "hour"], sources=["calls"], waits=False)
-        by_topic = stats.grouped(session, period, ["topic"], waits=False)
-        by_language = stats.grouped(session, period, ["language"], waits=False)
-        by_lawyer = stats.grouped(session, period, ["lawyer"], waits=False)
+        # One reading by the hour gives the days and the heat maps; the month's total is the days'.
+        by_day, heat = stats.grouped_each(session, period, (["day"], ["weekday", "hour"]))
+        totals = [by_day.total, *(stats.grouped(session, p).total for p in (previous, last_year))]
+        by_topic, by_language, by_lawyer = stats.grouped_each(
+            session, period, (["topic"], ["language"], ["lawyer"]), waits=False
+        )
         if hours is None:
             hours = lawyer_hours(session, period, generated_at)
         lawyers = {

@@ -31,14 +31,23 @@ SOURCES: Final = ("calls", "tickets", "handoffs", "reviews", "alerts")
 GroupKey = tuple[Any, ...]  # (local time bucket if asked, then the asked DIMENSIONS in order)
 
 
-def local_text(column: ColumnElement[Any], offset_minutes: int, grain: TimeGrain, dialect: str) -> Any:
-    """``YYYY-MM-DD`` (day) or ``YYYY-MM-DD HH`` (hour) of a UTC column, in local time."""
-    width = 10 if grain == "day" else 13
+def local_bucket(
+    column: ColumnElement[Any], offset_minutes: int, grain: TimeGrain, dialect: str
+) -> tuple[Any, Any]:
+    """The local ``YYYY-MM-DD`` (day) or ``YYYY-MM-DD HH`` (hour) of a UTC column: the expression to
+    group by, and its text. On PostgreSQL the rows are grouped by the truncated timestamp and only
+    the groups are formatted (``to_char`` on every row costs more than the grouping itself)."""
     if dialect == "sqlite":
         # Stored as fixed-width ISO text in UTC (hotline/db/base.py).
-        return func.substr(func.datetime(column, f"{offset_minutes:+d} minutes"), 1, width)
+        shift = f"{offset_minutes:+d} minutes"
+        if grain == "day":
+            day = func.date(column, shift)
+            return day, day
+        hour = func.substr(func.datetime(column, shift), 1, 13)
+        return hour, hour
     shifted = func.timezone("UTC", column) + text(f"interval '{offset_minutes:d} minutes'")
-    return func.to_char(shifted, "YYYY-MM-DD" if grain == "day" else "YYYY-MM-DD HH24")
+    truncated = func.date_trunc(grain, shifted)
+    return truncated, func.to_char(truncated, "YYYY-MM-DD" if grain == "day" else "YYYY-MM-DD HH24")
 
 
 def seconds_between(later: Any, earlier: Any, dialect: str) -> Any:
@@ -247,13 +256,19 @@ class Query:
     waits: bool = True  # the wait distribution (for percentiles)
 
 
-def _group_columns(source: Source, query: Query, span: Span, dialect: str) -> list[Any]:
-    columns: list[Any] = []
+def _group_columns(source: Source, query: Query, span: Span, dialect: str) -> tuple[list[Any], list[Any]]:
+    """What a source's statement selects for its groups (labelled), and what it groups by."""
+    selected: list[Any] = []
+    grouping: list[Any] = []
     if query.grain != "none":
-        columns.append(local_text(source.time(), span.offset_minutes, query.grain, dialect).label("t"))
+        group, local = local_bucket(source.time(), span.offset_minutes, query.grain, dialect)
+        selected.append(local.label("t"))
+        grouping.append(group)
     dimensions = source.dimensions()
-    columns += [dimensions[name].label(name) for name in query.dimensions]
-    return columns
+    for name in query.dimensions:
+        selected.append(dimensions[name].label(name))
+        grouping.append(dimensions[name])
+    return selected, grouping
 
 
 def _filters(source: Source, query: Query, span: Span) -> list[ColumnElement[bool]]:
@@ -277,34 +292,37 @@ def tallies(session: Session, query: Query, thresholds: Thresholds, as_of: datet
     for span in query.spans:
         for name in query.sources:
             source = SOURCE_BY_NAME[name]
-            groups = _group_columns(source, query, span, dialect)
+            groups, grouping = _group_columns(source, query, span, dialect)
             counts = source.counts(thresholds, as_of, dialect)
             statement = (
                 select(*groups, *(value.label(f"c{n}") for n, value in enumerate(counts.values())))
                 .select_from(source.rows())
                 .where(*_filters(source, query, span))
             )
-            if groups:
-                statement = statement.group_by(*groups)
+            if grouping:
+                statement = statement.group_by(*grouping)
             width = len(groups)
             for row in session.execute(statement):
                 into(tuple(row[:width]), _tally_of(dict(zip(counts, row[width:], strict=True))))
             if name == "calls" and query.waits:
-                _add_waits(session, query, span, dialect, into)
+                for key, waits in _waits(session, query, span, dialect).items():
+                    into(key, Tally(waits=waits))
     return result
 
 
-def _add_waits(
-    session: Session, query: Query, span: Span, dialect: str, into: Callable[[GroupKey, Tally], None]
-) -> None:
-    """The distribution of offered calls' waits per group (one row per group and wait)."""
-    groups = _group_columns(CALLS, query, span, dialect)
+def _waits(session: Session, query: Query, span: Span, dialect: str) -> dict[GroupKey, dict[int, int]]:
+    """The distribution of offered calls' waits per group (read as one row per group and wait)."""
+    groups, grouping = _group_columns(CALLS, query, span, dialect)
     wait = Call.wait_seconds.label("w")
     statement = (
         select(*groups, wait, func.count())
         .where(*_filters(CALLS, query, span), Call.queued_at.is_not(None), Call.wait_seconds.is_not(None))
-        .group_by(*groups, Call.wait_seconds)
+        .group_by(*grouping, Call.wait_seconds)
     )
     width = len(groups)
+    result: dict[GroupKey, dict[int, int]] = {}
     for row in session.execute(statement):
-        into(tuple(row[:width]), Tally(waits={int(row[width]): int(row[width + 1])}))
+        histogram = result.setdefault(tuple(row[:width]), {})
+        wait_seconds = int(row[width])
+        histogram[wait_seconds] = histogram.get(wait_seconds, 0) + int(row[width + 1])
+    return result

@@ -114,6 +114,27 @@ def test_lawyers_firms_topics_and_a_lawyer_s_own_figures(
     assert set(own.groups) == {("labour",)}
 
 
+@pytest.mark.parametrize(
+    ("groupings", "waits"),
+    [
+        ((["day"], ["weekday", "hour"], []), True),
+        ((["topic"], ["language"], ["lawyer"], ["firm"]), False),
+        ((["week", "queue"], ["lawyer"], ["hour"]), True),
+    ],
+)
+def test_groupings_from_one_reading_equal_each_read_alone(
+    month: sessionmaker[Session], stats: Statistics, groupings: tuple[list[str], ...], waits: bool
+) -> None:
+    """The report reads several groupings at once (the finest they need together, rolled up to
+    each): every figure equals the grouping's own reading."""
+    period = stats.period(*NOV)
+    with month() as session:
+        together = stats.grouped_each(session, period, groupings, waits=waits)
+        alone = [stats.grouped(session, period, by, waits=waits) for by in groupings]
+    assert [(g.by, g.groups, g.total) for g in together] == [(g.by, g.groups, g.total) for g in alone]
+    assert bool(together[0].total.waits) == waits
+
+
 def test_a_late_record_counts_as_soon_as_it_is_written(
     month: sessionmaker[Session], stats: Statistics
 ) -> None:
