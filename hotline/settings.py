@@ -313,6 +313,9 @@ class StatsSettings(BaseModel):
     # ... and from this day of the month on, a previous month's report not yet submitted (上报)
     # is a warning on the wallboard and in /api/v1/health.
     submit_warning_day: int = Field(default=15, ge=1, le=28)
+    # Past days' tallies are stored (hotline/stats/rollup.py) and refreshed this often (minutes);
+    # between refreshes a changed day is read from the facts, so figures are always current.
+    rollup_minutes: int = Field(default=10, ge=1, le=1440)
 
 
 class WebSettings(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING_CONVENTION = {
@@ -58,6 +58,17 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Touched:
+    """A row the statistics' roll-ups follow (``hotline/stats/rollup.py``): ``touched_at`` is when it
+    was last inserted or updated, by this machine's clock (never the injected business clock, never
+    set by hand), so that the days whose figures a change alters are found again. Rows written
+    before it existed have none (their days are computed when the roll-ups start)."""
+
+    touched_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, index=True
+    )
 
 
 def from_epoch(seconds: float | None) -> datetime | None:

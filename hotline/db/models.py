@@ -7,6 +7,7 @@ from hotline.quality.models import Review, Scorecard
 from hotline.recordings.models import AuditEntry, Recording, RecordingFile
 from hotline.reports.models import StoredReport
 from hotline.routing.models import DutyPresence, DutyShift, Lawyer, PresenceCursor
+from hotline.stats.models import RollupDay, RollupMark, rollup_rows, rollup_waits
 from hotline.tickets.models import OutboxMessage, Ticket, TicketCall
 from hotline.transcription.models import KeywordAlert, Transcript, TranscriptGram, TranscriptionJob
 
@@ -25,6 +26,8 @@ __all__ = [
     "Recording",
     "RecordingFile",
     "Review",
+    "RollupDay",
+    "RollupMark",
     "Scorecard",
     "SignInFailures",
     "StoredReport",
@@ -36,4 +39,6 @@ __all__ = [
     "TranscriptionJob",
     "User",
     "metadata",
+    "rollup_rows",
+    "rollup_waits",
 ]

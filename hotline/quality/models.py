@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db.base import Base, UTCDateTime, utcnow
+from hotline.db.base import Base, Touched, UTCDateTime, utcnow
 
 
 class ReviewReason(enum.StrEnum):
@@ -45,7 +45,7 @@ class Scorecard(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Review(Base):
+class Review(Touched, Base):
     __tablename__ = "reviews"
     __table_args__ = (UniqueConstraint("recording_id", "reviewer"),)
 

@@ -225,7 +225,25 @@ ALERTS = Source(
     counts=lambda _th, _as_of, _d: {"alerts": func.count()},
 )
 
-SOURCE_BY_NAME: Final[Mapping[str, Source]] = {s.name: s for s in (CALLS, TICKETS, HANDOFFS, REVIEWS, ALERTS)}
+# The clock-dependent part of the tickets' counts: the open tickets past their deadline as of now
+# (overdue; and due, which counts closed tickets and those). The stored roll-ups keep the tickets'
+# counts without it (as of the epoch: nothing open is past due) and add this, read live.
+OPEN_DEADLINES = Source(
+    "open-deadlines",
+    rows=lambda: Ticket.__table__.outerjoin(Call.__table__, Call.linkedid == Ticket.linkedid),
+    time=TICKETS.time,
+    dimensions=TICKETS.dimensions,
+    counts=lambda _th, as_of, _d: {
+        "due": _count(Ticket.due_at < as_of),
+        "overdue": _count(Ticket.due_at < as_of),
+    },
+    # Open tickets (an open ticket has no closed_at: closing sets both) with a deadline.
+    where=lambda: (Ticket.state == TicketState.open, Ticket.due_at.is_not(None)),
+)
+
+SOURCE_BY_NAME: Final[Mapping[str, Source]] = {
+    s.name: s for s in (CALLS, TICKETS, HANDOFFS, REVIEWS, ALERTS, OPEN_DEADLINES)
+}
 
 
 # --- running them --------------------------------------------------------------------------------
@@ -305,12 +323,12 @@ def tallies(session: Session, query: Query, thresholds: Thresholds, as_of: datet
             for row in session.execute(statement):
                 into(tuple(row[:width]), _tally_of(dict(zip(counts, row[width:], strict=True))))
             if name == "calls" and query.waits:
-                for key, waits in _waits(session, query, span, dialect).items():
-                    into(key, Tally(waits=waits))
+                for key, histogram in waits(session, query, span, dialect).items():
+                    into(key, Tally(waits=histogram))
     return result
 
 
-def _waits(session: Session, query: Query, span: Span, dialect: str) -> dict[GroupKey, dict[int, int]]:
+def waits(session: Session, query: Query, span: Span, dialect: str) -> dict[GroupKey, dict[int, int]]:
     """The distribution of offered calls' waits per group (read as one row per group and wait)."""
     groups, grouping = _group_columns(CALLS, query, span, dialect)
     wait = Call.wait_seconds.label("w")

@@ -19,6 +19,7 @@ from hotline.routing.models import Lawyer
 from hotline.stats import queries
 from hotline.stats.definitions import Figure, Tally, Thresholds, kpis, total
 from hotline.stats.periods import TIME_DIMENSIONS, Period, bucket, grain_for, spans, today
+from hotline.stats.rollup import Rollups
 
 BY_DIMENSIONS: Final = (
     "hour",
@@ -92,10 +93,18 @@ def roll_up(
 class Statistics:
     """The figures of any period, grouped by up to two dimensions."""
 
-    def __init__(self, thresholds: Thresholds, timezone: str, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        thresholds: Thresholds,
+        timezone: str,
+        clock: Callable[[], datetime],
+        rollups: Rollups | None = None,
+    ) -> None:
         self.thresholds = thresholds
         self.timezone = timezone
         self._clock = clock
+        # Past days read from their stored roll-ups (None: every read counts the facts).
+        self.rollups = rollups
 
     def period(self, first: Any, until: Any) -> Period:
         return Period(first, until, self.timezone)
@@ -142,7 +151,10 @@ class Statistics:
             lawyer=lawyer,
             waits=waits,
         )
-        raw = queries.tallies(session, query, self.thresholds, self._clock())
+        if self.rollups is not None:
+            raw = self.rollups.tallies(session, period, query, self._clock())
+        else:
+            raw = queries.tallies(session, query, self.thresholds, self._clock())
         firms = firms_of(session) if "firm" in names else {}
         everything = total(raw.values())
         return [

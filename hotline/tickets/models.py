@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.db.base import Base, UTCDateTime, utcnow
+from hotline.db.base import Base, Touched, UTCDateTime, utcnow
 
 
 class TicketKind(enum.StrEnum):
@@ -37,7 +37,7 @@ class TicketState(enum.StrEnum):
     closed = "closed"
 
 
-class Ticket(Base):
+class Ticket(Touched, Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_state_due", "state", "due_at"),
@@ -73,7 +73,7 @@ class Ticket(Base):
     )
 
 
-class TicketCall(Base):
+class TicketCall(Touched, Base):
     """A call of a ticket: the one that opened it, a callback, a transfer's onward call."""
 
     __tablename__ = "ticket_calls"
@@ -98,7 +98,7 @@ class DeliveryState(enum.StrEnum):
     dead = "dead"  # gave up (too many failures, or refused by the receiver): retried by hand
 
 
-class OutboxMessage(Base):
+class OutboxMessage(Touched, Base):
     """A hand-off waiting to be delivered, written in the same transaction as the ticket change.
 
     Messages of one ticket to one destination go in ``sequence`` order: a message is sent only

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db.base import Base, UTCDateTime, utcnow
+from hotline.db.base import Base, Touched, UTCDateTime, utcnow
 
 
 class JobState(enum.StrEnum):
@@ -72,7 +72,7 @@ class TranscriptGram(Base):
     __table_args__ = (Index("ix_transcript_grams_gram", "gram"),)
 
 
-class KeywordAlert(Base):
+class KeywordAlert(Touched, Base):
     """A watched phrase heard in a call (e.g. 家暴): shown to supervisors until acknowledged."""
 
     __tablename__ = "keyword_alerts"

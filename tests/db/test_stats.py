@@ -14,6 +14,7 @@ from hotline.calls.service import CallStore
 from hotline.calls.state import CallProgress
 from hotline.ivr.calendar import is_open, load_calendar
 from hotline.stats.definitions import KPI_KEYS
+from hotline.stats.rollup import Rollups
 from hotline.stats.service import Statistics
 from tests import stats_month
 from tests.stats_month import AS_OF, NOVEMBER, NOVEMBER_BY_DAY, THRESHOLDS, local
@@ -24,16 +25,24 @@ IVR_FLOWS = Path(__file__).resolve().parents[2] / "ivr_flows"
 NOV = (date(2026, 11, 1), date(2026, 12, 1))
 
 
+@pytest.fixture(params=["facts", "stored"])
+def stats(request: pytest.FixtureRequest) -> Statistics:
+    """Every figure read from the facts, and from the stored roll-ups of the past days."""
+    rollups = Rollups(THRESHOLDS, "Asia/Shanghai", lambda: AS_OF, margin=timedelta(0))
+    return Statistics(
+        THRESHOLDS, "Asia/Shanghai", lambda: AS_OF, rollups if request.param == "stored" else None
+    )
+
+
 @pytest.fixture
-def month(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+def month(session_factory: sessionmaker[Session], stats: Statistics) -> sessionmaker[Session]:
     with session_factory.begin() as session:
         stats_month.fill(session)
+    if stats.rollups is not None:
+        with session_factory.begin() as session:
+            stored = stats.rollups.refresh(session).days
+        assert stored[0] == "2026-10-31" and stored[-1] == "2026-11-30"  # up to today, 1 December
     return session_factory
-
-
-@pytest.fixture
-def stats() -> Statistics:
-    return Statistics(THRESHOLDS, "Asia/Shanghai", lambda: AS_OF)
 
 
 def test_every_kpi_of_the_month_is_as_counted_by_hand(

@@ -3,12 +3,17 @@ left out of the tests' apps, so no test's outcome depends on the hour the suite 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from hotline.app import create_app
 from hotline.kernel.compose import Runtime
 from hotline.settings import AsteriskSettings, Settings
-from tests.helpers import app_without_asterisk
+from hotline.calls.models import Call
+from hotline.stats.models import RollupDay
+from tests.helpers import ManualClock, app_without_asterisk
 
 DAILY = {"quality-sample", "recordings-purge", "monthly-report"}
 
@@ -42,3 +47,20 @@ async def test_the_monthly_report_runs_on_the_first_at_two_local_time(tmp_path: 
         fields = {field.name: str(field) for field in trigger.fields}
         assert (fields["day"], fields["hour"], fields["minute"]) == ("1", "2", "0")
         assert str(trigger.timezone) == "Asia/Shanghai"
+
+
+async def test_the_past_days_statistics_are_stored_every_ten_minutes(tmp_path: Path) -> None:
+    clock = ManualClock(datetime.fromisoformat("2026-11-20T10:00:00+08:00"))
+    async with app_without_asterisk(tmp_path, clock) as (_app, runtime):
+        assert runtime.scheduler is not None
+        job = runtime.scheduler.get_job("stats-rollup")
+        assert job.trigger.interval == timedelta(minutes=10)
+        with runtime.session_factory.begin() as session:
+            session.add(
+                Call(linkedid="yesterday", started_at=clock.now - timedelta(days=1), outcome="answered")
+            )
+        await job.func()
+        with runtime.session_factory() as session:
+            days = list(session.scalars(select(RollupDay.day)))
+    # Every day from the first call's up to today (20 November, local): today is never stored.
+    assert days == ["2026-11-19"]

@@ -290,9 +290,7 @@ async def test_a_dead_hand_off_shows_on_the_ticket_and_the_supervisor_sends_it_a
 ) -> None:
     now = utcnow().timestamp()
     linkedid = "1795800000.10"
-    site.runtime.part(CallStore).write(
-        [answered(linkedid, "8002", now - 300, caller="13500004444")]
-    )
+    site.runtime.part(CallStore).write([answered(linkedid, "8002", now - 300, caller="13500004444")])
     number = open_ticket(site.runtime, linkedid)
     async with await site.api(OTHER_LAWYER) as lawyer:
         referred = await lawyer.put(
