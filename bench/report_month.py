@@ -305,8 +305,7 @@ def store_rollups(sessions: sessionmaker[Session], settings: Settings) -> None:
     timezone = load_calendar(flows / "calendar.yaml", flows / "holidays").timezone
     rollups = Rollups(thresholds_of(settings), timezone, lambda: NOW)
     for what in ("refresh", "refresh again"):
-        with sessions.begin() as session:
-            done = rollups.refresh(session)
+        done = rollups.refresh(sessions)
         print(
             f"  roll-ups, {what}: {len(done.days)} days stored, {done.rows:,} rows"
             f" in {_duration(done.seconds)}"

@@ -34,9 +34,7 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
 
     async def refresh() -> None:
         def run() -> None:
-            with shared.session_factory() as session:
-                done = rollups.refresh(session)
-                session.commit()
+            done = rollups.refresh(shared.session_factory)
             if done.days:
                 log.info(
                     "stats roll-ups: %d days stored again (%d rows) in %.1f s",

@@ -34,7 +34,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.calls.models import Call
 from hotline.db.base import utcnow
@@ -59,8 +59,9 @@ from hotline.transcription.models import KeywordAlert
 MARGIN: Final = timedelta(minutes=10)
 # "Now" for the stored ticket counts: no open ticket is past its deadline.
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-# Rows are written in batches of this many.
+# Rows are written in batches of this many, days stored this many at a time.
 BATCH: Final = 2000
+STORE_DAYS: Final = 7
 
 assert tuple(ROLLUP_DIMENSIONS) == tuple(queries.DIMENSIONS)
 
@@ -293,34 +294,42 @@ class Rollups:
 
     # --- storing ---------------------------------------------------------------------------------
 
-    def refresh(self, session: Session) -> Refreshed:
+    def refresh(self, sessions: sessionmaker[Session]) -> Refreshed:
         """Store every past day not stored yet, and again every stored day a fact of which was
-        touched since the last refresh (or all of them, if the thresholds changed). The caller
-        commits."""
+        touched since the last refresh (or all of them, if the thresholds changed). Days are
+        stored a week at a time, each week in its own transaction (on SQLite, other writers wait
+        only for a week's rows); the watermark moves once all are stored."""
         started, clock = self._wallclock(), time.perf_counter()
         today = self._today()
-        mark = session.get(RollupMark, 1)
-        if mark is not None and mark.thresholds != self._fingerprint:
-            session.execute(delete(RollupDay))
-            computed: set[str] = set()
-        else:
+        with sessions.begin() as session:
+            mark = session.get(RollupMark, 1)
+            if mark is not None and mark.thresholds != self._fingerprint:
+                # Counted with other thresholds: every day again (read from the facts meanwhile).
+                session.execute(delete(RollupDay))
+                mark.thresholds = self._fingerprint
             computed = set(session.scalars(select(RollupDay.day)))
-        first = self._first_day(session)
-        wanted: set[str] = set()
-        if first is not None and first < today:
-            history = Period(first, today, self.timezone)
-            wanted = {day for day in history.days() if day not in computed}
-            if mark is not None and computed:
-                wanted |= self.touched_days(session, history, mark.watermark) & computed
+            first = self._first_day(session)
+            wanted: set[str] = set()
+            if first is not None and first < today:
+                history = Period(first, today, self.timezone)
+                wanted = {day for day in history.days() if day not in computed}
+                if mark is not None and computed:
+                    wanted |= self.touched_days(session, history, mark.watermark) & computed
         rows = 0
         for run in runs(sorted(wanted), self.timezone):
-            rows += self._store(session, run, started)
-        watermark = started - self._margin
-        if mark is None:
-            session.add(RollupMark(id=1, watermark=watermark, thresholds=self._fingerprint))
-        else:
-            mark.watermark, mark.thresholds = watermark, self._fingerprint
-        session.flush()
+            cursor = run.first
+            while cursor < run.until:
+                week = Period(cursor, min(cursor + timedelta(days=STORE_DAYS), run.until), self.timezone)
+                with sessions.begin() as session:
+                    rows += self._store(session, week, started)
+                cursor = week.until
+        with sessions.begin() as session:
+            watermark = started - self._margin
+            mark = session.get(RollupMark, 1)
+            if mark is None:
+                session.add(RollupMark(id=1, watermark=watermark, thresholds=self._fingerprint))
+            else:
+                mark.watermark, mark.thresholds = watermark, self._fingerprint
         return Refreshed(tuple(sorted(wanted)), rows, time.perf_counter() - clock)
 
     def _first_day(self, session: Session) -> date | None:

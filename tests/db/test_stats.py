@@ -39,8 +39,7 @@ def month(session_factory: sessionmaker[Session], stats: Statistics) -> sessionm
     with session_factory.begin() as session:
         stats_month.fill(session)
     if stats.rollups is not None:
-        with session_factory.begin() as session:
-            stored = stats.rollups.refresh(session).days
+        stored = stats.rollups.refresh(session_factory).days
         assert stored[0] == "2026-10-31" and stored[-1] == "2026-11-30"  # up to today, 1 December
     return session_factory
 

@@ -65,8 +65,7 @@ def _both(clock: Clock, thresholds: Thresholds = THRESHOLDS) -> tuple[Statistics
 
 
 def _refresh(factory: sessionmaker[Session], rollups: Rollups) -> tuple[str, ...]:
-    with factory.begin() as session:
-        return rollups.refresh(session).days
+    return rollups.refresh(factory).days
 
 
 def _view(grouped: Grouped) -> tuple[object, ...]:

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hotline.app import create_app
+from hotline.calls.models import Call
 from hotline.kernel.compose import Runtime
 from hotline.settings import AsteriskSettings, Settings
-from hotline.calls.models import Call
 from hotline.stats.models import RollupDay
 from tests.helpers import ManualClock, app_without_asterisk
 
