@@ -70,8 +70,9 @@ class Monitor:
             def read() -> board.DayTotals:
                 moment = datetime.fromtimestamp(now, UTC)
                 with self._sessions() as session:
-                    queues = self._statistics.today(session, ("queue",), now=moment)
-                    lawyers = self._statistics.today(session, ("lawyer",), now=moment)
+                    queues, lawyers = self._statistics.today_each(
+                        session, (("queue",), ("lawyer",)), now=moment
+                    )
                 return board.DayTotals(
                     queues={
                         queue: board.QueueTotals(

@@ -174,5 +174,14 @@ class Statistics:
     ) -> Mapping[Key, Tally]:
         """Today's tallies (the local day of ``now``) from the call records, grouped by ``by``: the
         wallboard's figures."""
+        (groups,) = self.today_each(session, (by,), now=now)
+        return groups
+
+    def today_each(
+        self, session: Session, groupings: Sequence[Sequence[str]], *, now: datetime | None = None
+    ) -> list[Mapping[Key, Tally]]:
+        """Today's tallies in each of ``groupings`` (as :meth:`today`), from one reading."""
         moment = now or self._clock()
-        return self.grouped(session, today(moment, self.timezone), by, sources=("calls",), waits=False).groups
+        period = today(moment, self.timezone)
+        grouped = self.grouped_each(session, period, groupings, sources=("calls",), waits=False)
+        return [one.groups for one in grouped]
