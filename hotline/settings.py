@@ -231,6 +231,7 @@ class TicketSettings(BaseModel):
     deadlines: dict[str, str] = Field(
         default_factory=lambda: {
             "voicemail": "24h",
+            "abandoned": "24h",
             "unfinished": "1d",
             "callback": "24h",
             "legal-aid": "3wd",
@@ -244,6 +245,11 @@ class TicketSettings(BaseModel):
     number_prefix: str = Field(default="12348", pattern=r"^[0-9A-Za-z]{1,12}$")
     # How often overdue tickets are looked for (seconds).
     escalate_every_seconds: float = Field(default=60.0, gt=0)
+    # A caller who hung up after waiting in a queue at least this long (seconds) gets a callback
+    # task (未接回拨; deadline "abandoned"), one per number a day, from a number that can be called:
+    # at least callable_min_digits digits and not a lawyer's extension.
+    abandon_callback_seconds: int = Field(default=10, ge=0, le=3600)
+    callable_min_digits: int = Field(default=7, ge=1, le=20)
 
     @model_validator(mode="after")
     def _rules_parse(self) -> TicketSettings:

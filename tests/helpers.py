@@ -12,10 +12,13 @@ import io
 import itertools
 import math
 import os
+import sqlite3
 import struct
+import subprocess
+import sys
 import time
 import wave
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -226,3 +229,35 @@ async def sealed_legs(
 def wav_seconds(data: bytes) -> float:
     with wave.open(io.BytesIO(data), "rb") as audio:
         return audio.getnframes() / audio.getframerate()
+
+
+@dataclass
+class Receiver:
+    """A hand-off receiver (tests/receiver.py) running on loopback, and the SQLite file it keeps."""
+
+    url: str
+    db: Path
+
+    def rows(self, query: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.db) as connection:
+            return list(connection.execute(query))
+
+    def count(self, query: str) -> int:
+        return int(self.rows(query)[0][0])  # type: ignore[call-overload]
+
+
+@contextlib.contextmanager
+def running_receiver(
+    port: int, db: Path, secret: str, options: Iterable[str] = (), *, path: str = "/cases"
+) -> Iterator[Receiver]:
+    """tests/receiver.py as a process on ``port`` until the block ends (``path``: /gov-12345 for the
+    12345 hotline's documents)."""
+    script = Path(__file__).with_name("receiver.py")
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(port), str(db), secret, *options], stdout=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
+        yield Receiver(f"http://127.0.0.1:{port}{path}", db)
+    finally:
+        stop_process(process)

@@ -1,4 +1,5 @@
-"""A case-records receiver for the hand-off tests: a real HTTP server on loopback that misbehaves.
+"""A case-records (and 12345) receiver for the hand-off tests: a real HTTP server on loopback that
+misbehaves.
 
 Run as a process: ``python tests/receiver.py PORT DB SECRET [--fail 0.33] [--slow 0.1] [--slow-seconds 2]``.
 It checks each POST's signature (401 if wrong) and schema (422 with the problems), then — by a
@@ -83,7 +84,9 @@ def main() -> None:
                 return
             try:
                 document = json.loads(body)
-                check_payload(Destination.case_records, document)
+                # /gov-12345 takes the 12345 hotline's documents; any other path case records'.
+                destination = Destination.gov_12345 if self.path == "/gov-12345" else Destination.case_records
+                check_payload(destination, document)
             except Exception as exc:
                 self.answer(422, {"error": str(exc)}, key)
                 return

@@ -123,6 +123,11 @@ def fill(session: Session) -> None:
         _call("c9", local(1, 0, 10, month=12), **labour, lawyer="8001", wait=5, talk=60, outcome="answered"),
         _call("c10", local(31, 23, 50, month=10), **labour, wait=50, outcome="abandoned", after_hours=True),
     ]
+    # The callback of the voicemail c6 (4 November, from lawyer 8002's phone): a call the hotline
+    # placed, not one it received; no count below includes it (its ticket counts the callback).
+    callback = _call("cb3", local(4, 10, 0), lawyer="8002", talk=240, outcome="answered", rating=2)
+    callback.answered_at, callback.direction = local(4, 10, 0), "callback"
+    calls.append(callback)
     session.add_all(calls)
     t1 = Ticket(
         number="T1",

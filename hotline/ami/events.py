@@ -248,6 +248,27 @@ class CallbackRated(NamedTuple):
     rating: int | None
 
 
+class CallbackStarted(NamedTuple):
+    """The lawyer answered a callback's first ring: the hotline now calls the citizen (the call is
+    the lawyer's channel, its linkedid fixed by the originate)."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    ticket: str
+    number: str | None
+    lawyer: str
+
+
+class CallbackAnswered(NamedTuple):
+    """The citizen answered a callback (the call from the lawyer's phone through the outside line)."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    ticket: str
+
+
 # --- system -------------------------------------------------------------------------------------
 
 
@@ -299,6 +320,8 @@ Event = (
     | VoicemailStarted
     | CallerRated
     | CallbackRated
+    | CallbackStarted
+    | CallbackAnswered
     | RouteChosen
     | CallTransferred
     | FullyBooted
@@ -646,6 +669,14 @@ EVENTS: tuple[EventDecoding, ...] = (
     ours("HotlineTransfer", CallTransferred, target=text("hotlinetarget")),
     ours("HotlineRating", CallerRated, rating=RATING),
     ours("HotlineCallbackRating", CallbackRated, ticket=text("hotlineticket"), rating=RATING),
+    ours(
+        "HotlineCallbackStarted",
+        CallbackStarted,
+        ticket=text("hotlineticket"),
+        number=Field("hotlinenumber", clean_number, default=None),
+        lawyer=text("hotlinelawyer"),
+    ),
+    ours("HotlineCallbackAnswered", CallbackAnswered, ticket=text("hotlineticket")),
     on("FullyBooted", FullyBooted, timestamp=Field("timestamp", float, default=None)),
     on("Shutdown", AsteriskShutdown, timestamp=TIMESTAMP),
     *(

@@ -40,6 +40,9 @@ class Call(Base):
     ivr_path: Mapped[str | None] = mapped_column(String(255))
     # The outside line that answered the caller (e.g. gov-12345), if the flow transferred the call.
     transferred_to: Mapped[str | None] = mapped_column(String(64))
+    # None: a citizen called the hotline; "callback": the hotline called a citizen back (回访), from
+    # the lawyer's phone (not counted among the calls received; hotline/stats/queries.py).
+    direction: Mapped[str | None] = mapped_column(String(16))
     # Whether the call arrived outside the on-duty hours of the holiday calendar (worked out from
     # started_at when the record is written; None: not known, records written before it was kept).
     after_hours: Mapped[bool | None] = mapped_column(Boolean)

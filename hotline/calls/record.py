@@ -52,6 +52,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("topic", "text", "latest", "topic"),
     Fact("ivr_path", "text", "latest", "path"),
     Fact("transferred_to", "text", "latest", "transferred"),
+    # None: a citizen called the hotline; "callback": the hotline called a citizen back (回访).
+    Fact("direction", "text", "kept", None),
 )
 
 FACT_NAMES: tuple[str, ...] = tuple(fact.name for fact in FACTS)

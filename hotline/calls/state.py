@@ -21,7 +21,8 @@ from immutables import Map
 
 from hotline.ami import events as ev
 
-Outcome = Literal["answered", "transferred", "voicemail", "abandoned"]
+# unanswered: a callback the citizen did not answer (the hotline called; nobody was lost).
+Outcome = Literal["answered", "transferred", "voicemail", "abandoned", "unanswered"]
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -51,6 +52,7 @@ class CallProgress(NamedTuple):
     topic: str | None = None
     ivr_path: str | None = None
     transferred_to: str | None = None
+    direction: str | None = None
 
     @property
     def outcome(self) -> Outcome | None:
@@ -67,6 +69,8 @@ def classify(call: CallProgress) -> Outcome | None:
         return "transferred"
     if call.voicemail_file is not None:
         return "voicemail"
+    if call.direction == "callback":
+        return "unanswered"
     return "abandoned"
 
 
@@ -347,6 +351,37 @@ def _call_transferred(state: LiveState, event: ev.CallTransferred) -> Result:
     return (state, []) if call is None else _update_call(state, call._replace(transferred_to=event.target))
 
 
+def _callback_started(state: LiveState, event: ev.CallbackStarted) -> Result:
+    """A callback's call: the lawyer's channel (the originate fixed its linkedid), to the citizen."""
+    if event.uniqueid != event.linkedid or event.linkedid in state.calls:
+        return state, []
+    call = CallProgress(
+        linkedid=event.linkedid,
+        caller=event.number,
+        started_at=event.timestamp,
+        lawyer=event.lawyer or None,
+        direction="callback",
+    )
+    return _update_call(state, call)
+
+
+def _callback_answered(state: LiveState, event: ev.CallbackAnswered) -> Result:
+    # Sent from the citizen's channel: the call is found by its linkedid.
+    call = state.calls.get(event.linkedid)
+    if call is None or call.answered_at is not None:
+        return state, []
+    return _update_call(state, call._replace(answered_at=event.timestamp))
+
+
+def _callback_rated(state: LiveState, event: ev.CallbackRated) -> Result:
+    # The citizen rates after the lawyer hung up: on the record if it is still being followed
+    # (otherwise the ticket's rating writes it, hotline/tickets/service.py:rate_callback).
+    call = state.calls.get(event.linkedid)
+    if call is None or call.direction != "callback" or event.rating is None:
+        return state, []
+    return _update_call(state, call._replace(rating=event.rating))
+
+
 def _intake_started(state: LiveState, event: ev.IntakeStarted) -> Result:
     """The dialplan's intake, sent once the dialplan has cleaned the caller ID: its number is the
     call's. It also adopts a call whose Newchannel never arrived intact (text injected through the
@@ -384,6 +419,9 @@ _TRANSITIONS: dict[type, Callable[[LiveState, Any], Result]] = {
     ev.IntakeStarted: _intake_started,
     ev.RouteChosen: _route_chosen,
     ev.CallTransferred: _call_transferred,
+    ev.CallbackStarted: _callback_started,
+    ev.CallbackAnswered: _callback_answered,
+    ev.CallbackRated: _callback_rated,
 }
 
 

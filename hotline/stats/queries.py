@@ -115,6 +115,8 @@ CALLS = Source(
         "lawyer": Call.lawyer,
     },
     counts=_call_counts,
+    # The calls the hotline received: not the callbacks it placed (counted with their tickets).
+    where=lambda: (Call.direction.is_(None),),
 )
 
 

@@ -88,6 +88,7 @@ def _outs(
             updated_at=t.updated_at,
             updated_by=t.updated_by,
             closed_at=t.closed_at,
+            closed_note=t.closed_note,
             calls=[
                 TicketCallOut(
                     linkedid=link.linkedid,

@@ -1,14 +1,17 @@
-"""What the tickets take from Asterisk: the citizen's rating after a callback.
+"""What the tickets take from Asterisk after a callback: that the citizen answered (a callback task
+of an abandoned call closes itself) and the citizen's rating.
 
-It arrives as a ``CallbackRated`` event; the dialplan also keeps it in AstDB
-(``hotline-rating/<ticket>`` = ``<linkedid>/<digit>``), read back after every (re)connect, so a
-rating given while the controller was away is not lost (a rating already taken stays: one per ticket).
+They arrive as ``CallbackAnswered`` and ``CallbackRated`` events; the dialplan also keeps them in
+AstDB (``hotline-callback/<ticket>`` = ``<linkedid>/<epoch>``, ``hotline-rating/<ticket>`` =
+``<linkedid>/<digit>``), read back after every (re)connect, so what happened while the controller was
+away is not lost (a rating already taken stays: one per ticket; a closed task stays closed).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,25 +19,48 @@ from hotline.ami import actions
 from hotline.ami import events as ev
 from hotline.ami.client import AmiClient
 from hotline.kernel.tasks import TaskSupervisor
-from hotline.tickets.service import rate_callback
+from hotline.tickets.service import TicketDesk, rate_callback, rate_callback_record
 
 log = logging.getLogger(__name__)
 
 RATINGS_FAMILY = "hotline-rating"
+ANSWERS_FAMILY = "hotline-callback"
 
 
 class CallbackRatings:
-    """Stores each ``CallbackRated`` on its ticket, off the event loop; a failure is logged with the call."""
+    """Stores each ``CallbackRated`` on its ticket and each ``CallbackAnswered`` on its task, off the
+    event loop; a failure is logged with the call."""
 
-    def __init__(self, sessions: sessionmaker[Session], tasks: TaskSupervisor) -> None:
+    def __init__(self, sessions: sessionmaker[Session], tasks: TaskSupervisor, desk: TicketDesk) -> None:
         self._sessions = sessions
         self._tasks = tasks
+        self._desk = desk
 
     def on_event(self, event: ev.Event) -> None:
         if type(event) is ev.CallbackRated:
             self._tasks.spawn(
                 self._store(event), name=f"rating-{event.ticket}", about=f"call {event.linkedid}"
             )
+        elif type(event) is ev.CallbackAnswered:
+            self._tasks.spawn(
+                self._answered(event), name=f"callback-{event.ticket}", about=f"call {event.linkedid}"
+            )
+
+    async def _answered(self, event: ev.CallbackAnswered) -> None:
+        at = datetime.fromtimestamp(event.timestamp, UTC)
+        try:
+            closed = await asyncio.to_thread(self._close, [(event.ticket, event.linkedid, at)])
+        except Exception:
+            log.exception(
+                "Noting the answered callback of ticket %s (call %s) failed", event.ticket, event.linkedid
+            )
+            return
+        if closed:
+            log.info("Callback task %s closed: the citizen answered call %s", event.ticket, event.linkedid)
+
+    def _close(self, answered: list[tuple[str, str, datetime]]) -> int:
+        with self._sessions.begin() as session:
+            return sum(self._desk.callback_answered(session, *one) for one in answered)
 
     async def _store(self, event: ev.CallbackRated) -> None:
         try:
@@ -47,6 +73,8 @@ class CallbackRatings:
                 event.linkedid,
             )
             return
+        if event.rating is not None:
+            await self._on_record(event.linkedid, event.rating)
         log.info(
             "Callback rating %s for ticket %s (call %s) %s",
             event.rating,
@@ -55,16 +83,49 @@ class CallbackRatings:
             "stored" if taken else "not taken (no rating, another rating first, or not this ticket's call)",
         )
 
+    async def _on_record(self, linkedid: str, rating: int, *, tries: int = 10, pause: float = 1.0) -> None:
+        """The rating on the callback's record, once it is written (the record of a call that
+        ended just before may still be on its way to the database)."""
+
+        def write() -> bool:
+            with self._sessions.begin() as session:
+                return rate_callback_record(session, linkedid, rating)
+
+        for _ in range(tries):
+            if await asyncio.to_thread(write):
+                return
+            await asyncio.sleep(pause)
+        log.warning("Call %s has no record to take its callback rating %s", linkedid, rating)
+
     def _write(self, event: ev.CallbackRated) -> bool:
         with self._sessions.begin() as session:
-            return rate_callback(session, event.ticket, event.linkedid, event.rating)
+            taken = rate_callback(session, event.ticket, event.linkedid, event.rating)
+            if taken:
+                self._desk.review_rated(session, event.linkedid, datetime.fromtimestamp(event.timestamp, UTC))
+            return taken
 
     async def on_connected(self, ami: AmiClient) -> int:
-        """Take the ratings Asterisk kept while the controller was away; returns how many were new."""
+        """Take the answers and ratings Asterisk kept while the controller was away; returns how
+        many ratings were new."""
+        closed = await self.take_kept_answers(ami)
+        if closed:
+            log.info("Closed %d callback tasks answered while the controller was away", closed)
         taken = await self.take_kept(ami)
         if taken:
             log.info("Took %d callback ratings given while the controller was away", taken)
         return taken
+
+    async def take_kept_answers(self, ami: AmiClient) -> int:
+        answer = await ami.send(actions.db_get_tree(ANSWERS_FAMILY), tolerate=("not found",))
+        kept = []
+        for message in answer if isinstance(answer, list) else []:
+            if message.get("Event") != "DBGetTreeResponse":
+                continue
+            key, value = str(message.get("Key", "")), str(message.get("Val", ""))
+            linkedid, _, epoch = value.rpartition("/")
+            if linkedid and epoch.isdigit():
+                kept.append((key.rsplit("/", 1)[-1], linkedid, datetime.fromtimestamp(int(epoch), UTC)))
+        return await asyncio.to_thread(self._close, kept)
 
     async def take_kept(self, ami: AmiClient) -> int:
         answer = await ami.send(actions.db_get_tree(RATINGS_FAMILY), tolerate=("not found",))

@@ -18,6 +18,7 @@ import hmac
 import json
 import random
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -26,13 +27,15 @@ from typing import Any
 import jsonschema
 
 from hotline.errors import InvalidInputError
-from hotline.tickets.models import Destination, Outcome, Ticket
+from hotline.tickets.models import Destination, Outcome, Ticket, TicketKind
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "recordings_schema"
+# The version each destination is sent now; older published versions stay readable (check_payload).
 SCHEMA_FILES = {
     Destination.case_records: "case-handoff.v1.json",
-    Destination.gov_12345: "gov-12345-handoff.v1.json",
+    Destination.gov_12345: "gov-12345-handoff.v2.json",
 }
+SCHEMA_STEMS = {Destination.case_records: "case-handoff", Destination.gov_12345: "gov-12345-handoff"}
 CASE_REFERRALS = {Outcome.legal_aid, Outcome.mediation, Outcome.notary, Outcome.arbitration}
 RETRYABLE_STATUS = frozenset({408, 425, 429})
 
@@ -53,6 +56,17 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+@dataclass(frozen=True, slots=True)
+class OriginCall:
+    """The call a ticket was opened for, as the 12345 hand-off describes it."""
+
+    linkedid: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    ivr_path: str | None
+    transferred_to: str | None
+
+
 def payload(
     ticket: Ticket,
     destination: Destination,
@@ -62,17 +76,29 @@ def payload(
     sent_at: datetime,
     topic_label: str | None,
     calls: Sequence[tuple[str, str, datetime | None]],
+    origin: OriginCall | None = None,
 ) -> dict[str, Any]:
-    """The document a receiver gets; ``calls``: (linkedid, role, started_at) of the ticket's calls."""
+    """The document a receiver gets; ``calls``: (linkedid, role, started_at) of the ticket's calls;
+    ``origin``: the call the ticket was opened for."""
     key = idempotency_key(ticket.number, destination, sequence)
     if destination == Destination.gov_12345:
         return {
             "schema": "12348.gov-12345-handoff",
-            "version": 1,
+            "version": 2,
             "event": event,
             "idempotency_key": key,
             "sequence": sequence,
             "sent_at": _iso(sent_at),
+            "reason": "ivr-menu" if ticket.kind == TicketKind.transfer else "lawyer",
+            "call": None
+            if origin is None
+            else {
+                "linkedid": origin.linkedid,
+                "started_at": _iso(origin.started_at),
+                "ended_at": _iso(origin.ended_at),
+                "ivr_path": origin.ivr_path,
+                "transferred_to": origin.transferred_to,
+            },
             "ticket": {
                 "number": ticket.number,
                 "opened_at": _iso(ticket.created_at),
@@ -108,22 +134,33 @@ def payload(
     }
 
 
+def schema_file(destination: Destination, version: object = None) -> str:
+    """The schema of ``destination``'s documents of ``version`` (None: the one sent now)."""
+    if isinstance(version, int) and not isinstance(version, bool) and version >= 1:
+        candidate = f"{SCHEMA_STEMS[destination]}.v{version}.json"
+        if (SCHEMAS / candidate).is_file():
+            return candidate
+    return SCHEMA_FILES[destination]
+
+
 @cache
-def _validator(destination: Destination) -> jsonschema.Draft202012Validator:
-    schema = json.loads((SCHEMAS / SCHEMA_FILES[destination]).read_text())
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((SCHEMAS / name).read_text())
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
 def check_payload(destination: Destination, document: Mapping[str, Any]) -> None:
-    """Refuse a payload its schema does not allow, naming each field and what is wrong with it."""
-    errors = sorted(_validator(destination).iter_errors(document), key=lambda e: list(e.absolute_path))
+    """Refuse a payload its schema (of the document's version) does not allow, naming each field
+    and what is wrong with it."""
+    name = schema_file(destination, document.get("version"))
+    errors = sorted(_validator(name).iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         problems = [
             f"{'.'.join(str(p) for p in e.absolute_path) or '(document)'}: {e.message}" for e in errors
         ]
         raise InvalidInputError(
             "handoff-payload-invalid",
-            f"The hand-off to {destination} would not be valid ({SCHEMA_FILES[destination]}): "
+            f"The hand-off to {destination} would not be valid ({name}): "
             + "; ".join(problems)
             + ". Complete the ticket (e.g. the summary) and save again.",
             problems=problems,

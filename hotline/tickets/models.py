@@ -20,6 +20,10 @@ from hotline.db.base import Base, Touched, UTCDateTime, utcnow
 class TicketKind(enum.StrEnum):
     call = "call"
     voicemail = "voicemail"
+    # 未接回拨: a caller who hung up after waiting in a queue, to be called back (one per number a day).
+    abandoned = "abandoned"
+    # 转12345: the menus put the caller through to the 12345 hotline (its hand-off follows).
+    transfer = "transfer"
 
 
 class Outcome(enum.StrEnum):
@@ -68,6 +72,8 @@ class Ticket(Touched, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How a ticket that closed itself was closed (e.g. 再次来电已接通), for the people who read it.
+    closed_note: Mapped[str | None] = mapped_column(String(255))
     calls: Mapped[list[TicketCall]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="TicketCall.id", lazy="selectin"
     )
@@ -82,7 +88,10 @@ class TicketCall(Touched, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     linkedid: Mapped[str] = mapped_column(String(64), index=True)
-    role: Mapped[str] = mapped_column(String(16))  # origin | callback
+    # origin | callback | abandoned (another abandon of the number that day) | answered-again
+    role: Mapped[str] = mapped_column(String(16))
+    # The citizen's rating given on this call (a callback), whether or not the ticket took it.
+    rating: Mapped[int | None] = mapped_column(Integer)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ticket: Mapped[Ticket] = relationship(back_populates="calls")
 

@@ -17,10 +17,21 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from hotline.calls.models import Call
 from hotline.db.base import utcnow
 from hotline.errors import HotlineError, NotFoundError
 from hotline.tickets import handoff
 from hotline.tickets.models import DeliveryState, Destination, OutboxMessage, Ticket, TicketState
+
+
+def origin_call(session: Session, linkedid: str) -> handoff.OriginCall | None:
+    """The call a ticket was opened for, as hand-offs describe it."""
+    row = session.execute(
+        select(Call.linkedid, Call.started_at, Call.ended_at, Call.ivr_path, Call.transferred_to).where(
+            Call.linkedid == linkedid
+        )
+    ).first()
+    return None if row is None else handoff.OriginCall(*row)
 
 
 def enqueue(
@@ -48,6 +59,7 @@ def enqueue(
         sent_at=moment,
         topic_label=topic_label(ticket.topic),
         calls=[(link.linkedid, link.role, link.added_at) for link in ticket.calls],
+        origin=origin_call(session, ticket.linkedid),
     )
     handoff.check_payload(destination, document)
     message = OutboxMessage(

@@ -30,6 +30,8 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
         settings.tickets.number_prefix,
         ivr.catalog.topic_label,
         settings.quality.low_rating_max,
+        abandon_seconds=settings.tickets.abandon_callback_seconds,
+        callable_min_digits=settings.tickets.callable_min_digits,
     )
     deliverer = Deliverer(
         shared.session_factory,
@@ -38,7 +40,7 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
         settings.handoff,
     )
     jobs = TicketJobs(shared.session_factory, desk, clock=shared.clock)
-    ratings = CallbackRatings(shared.session_factory, shared.tasks)
+    ratings = CallbackRatings(shared.session_factory, shared.tasks, desk)
 
     def follow_records(session: Session, linkedids: Sequence[str]) -> None:
         desk.on_records(session, linkedids, shared.clock())
@@ -50,8 +52,8 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
     return Plugin(
         "tickets",
         parts=(desk, deliverer, jobs, ratings),
-        consumes=(Consumer("callback-ratings", ratings.on_event, (ev.CallbackRated,)),),
-        on_connect=(OnConnect("ratings kept in Asterisk", ratings.on_connected),),
+        consumes=(Consumer("callbacks", ratings.on_event, (ev.CallbackRated, ev.CallbackAnswered)),),
+        on_connect=(OnConnect("callbacks kept in Asterisk", ratings.on_connected),),
         running=lifetime(deliverer.start, deliverer.stop),
         jobs=jobs.jobs(escalate_every=settings.tickets.escalate_every_seconds),
     )

@@ -75,6 +75,8 @@ class TicketOut(BaseModel):
     updated_at: datetime
     updated_by: str | None
     closed_at: datetime | None
+    # How a ticket that closed itself was closed (再次来电已接通, 律师回拨已接通).
+    closed_note: str | None = None
     calls: list[TicketCallOut]
     deliveries: list[DeliveryOut]
 

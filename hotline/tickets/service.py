@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from hotline.ivr.calendar import Calendar
 from hotline.quality.models import Review
 from hotline.quality.service import review_low_rating, reviewers
 from hotline.recordings.models import Recording, RecordingState
+from hotline.routing.models import Lawyer
 from hotline.tickets import handoff, outbox
 from hotline.tickets.deadlines import Rule, due_at, parse_rule
 from hotline.tickets.models import (
@@ -64,6 +65,10 @@ class TicketDesk:
     topic_label: Callable[[str | None], str | None] = _no_label
     # A rating this low opens a quality review (HOTLINE_QUALITY__LOW_RATING_MAX).
     low_rating_max: int = 2
+    # A caller who hung up after waiting this long in a queue gets a callback task (seconds)...
+    abandon_seconds: int = 10
+    # ... if their number can be called back: this many digits at least, not a lawyer's extension.
+    callable_min_digits: int = 7
 
     @classmethod
     def of(
@@ -73,9 +78,12 @@ class TicketDesk:
         prefix: str,
         topic_label: Callable[[str | None], str | None] = _no_label,
         low_rating_max: int = 2,
+        *,
+        abandon_seconds: int = 10,
+        callable_min_digits: int = 7,
     ) -> TicketDesk:
         rules = {name: parse_rule(rule) for name, rule in deadlines.items()}
-        return cls(calendar, rules, prefix, topic_label, low_rating_max)
+        return cls(calendar, rules, prefix, topic_label, low_rating_max, abandon_seconds, callable_min_digits)
 
     def deadline(self, name: str, start: datetime) -> tuple[datetime | None, str | None]:
         rule = self.rules.get(name)
@@ -127,6 +135,8 @@ class TicketDesk:
                     tickets.append(self._new_ticket(session, call, now, f"{stem}{last[stem]:04d}"))
                 session.add_all(tickets)
                 session.flush()
+                for opened in tickets:
+                    self._hand_over_transfer(session, opened, now)
             return tickets
         except IntegrityError:
             return [self.open_for(session, call, now) for call in calls]
@@ -144,6 +154,8 @@ class TicketDesk:
                 with session.begin_nested():
                     ticket = self._new_ticket(session, call, now or utcnow())
                     session.add(ticket)
+                    session.flush()
+                    self._hand_over_transfer(session, ticket, now or utcnow())
                 return ticket
             except IntegrityError:
                 continue
@@ -155,9 +167,19 @@ class TicketDesk:
         self, session: Session, call: Call, moment: datetime, number: str | None = None
     ) -> Ticket:
         voicemail = call.answered_at is None and call.voicemail_file is not None
-        kind = TicketKind.voicemail if voicemail else TicketKind.call
-        due, rule = self.deadline("voicemail" if voicemail else "unfinished", call.ended_at or moment)
-        return Ticket(
+        transfer = call.answered_at is None and not voicemail and call.transferred_to == Destination.gov_12345
+        if transfer:
+            kind, outcome, rule = TicketKind.transfer, Outcome.gov_12345, str(Outcome.gov_12345)
+        elif voicemail:
+            kind, outcome, rule = TicketKind.voicemail, Outcome.callback, "voicemail"
+        else:
+            kind, outcome, rule = TicketKind.call, None, "unfinished"
+        due, rule_text = self.deadline(rule, call.ended_at or moment)
+        summary = ""
+        if transfer:  # nothing left for the hotline to do: closed, its hand-off goes on in the outbox
+            summary = f"来电人在语音菜单中选择转接12345政务服务热线（按键：{call.ivr_path or '无'}）。"
+            due = rule_text = None
+        ticket = Ticket(
             number=number or self.next_number(session, call.started_at or moment),
             kind=kind,
             linkedid=call.linkedid,
@@ -165,15 +187,167 @@ class TicketDesk:
             topic=call.topic,
             language=call.language,
             lawyer=call.lawyer,
-            summary="",
-            outcome=Outcome.callback if voicemail else None,
+            summary=summary,
+            outcome=outcome,
             state=TicketState.open,
             due_at=due,
-            due_rule=rule,
+            due_rule=rule_text,
             created_at=moment,
             updated_at=moment,
             calls=[TicketCall(linkedid=call.linkedid, role="origin", added_at=moment)],
         )
+        if transfer:
+            ticket.state, ticket.closed_at = TicketState.closed, call.ended_at or moment
+            ticket.closed_note = "语音菜单转接12345"
+        return ticket
+
+    def _hand_over_transfer(self, session: Session, ticket: Ticket, moment: datetime) -> None:
+        """A caller the menus put through to 12345: its hand-off, in the ticket's transaction."""
+        if ticket.kind == TicketKind.transfer:
+            outbox.enqueue(
+                session,
+                ticket,
+                Destination.gov_12345,
+                "transferred",
+                topic_label=self.topic_label,
+                now=moment,
+            )
+
+    # --- lost calls (未接回拨) ------------------------------------------------------------------
+
+    def callable_number(self, session: Session, caller: str | None) -> str | None:
+        """``caller`` cleaned, if it can be called back: not anonymous, long enough, not internal."""
+        number = clean_number(caller)
+        if number is None or len(number.lstrip("+")) < self.callable_min_digits:
+            return None
+        if session.scalar(select(Lawyer.id).where(Lawyer.extension == number)) is not None:
+            return None
+        return number
+
+    def follow_lost_calls(self, session: Session, linkedids: Sequence[str], now: datetime) -> None:
+        """Ended calls just written: an abandon after waiting gives the number a callback task (one
+        per number a day; a later abandon that day is linked to it, and reopens it if closed); an
+        answered call closes the number's open tasks (再次来电已接通)."""
+        calls = session.scalars(
+            select(Call)
+            .where(
+                Call.linkedid.in_(list(linkedids)),
+                Call.ended_at.is_not(None),
+                Call.caller.is_not(None),
+                Call.direction.is_(None),  # a callback answered closes its task as such
+            )
+            .order_by(Call.started_at, Call.id)
+        ).all()
+        for call in calls:
+            if call.answered_at is not None:
+                self._answered_again(session, call, now)
+            elif (
+                call.outcome == "abandoned"
+                and call.queued_at is not None
+                and (call.wait_seconds or 0) >= self.abandon_seconds
+            ):
+                self._lost_call(session, call, now)
+
+    def _lost_call(self, session: Session, call: Call, now: datetime) -> None:
+        number = self.callable_number(session, call.caller)
+        if number is None or call.started_at is None:
+            return
+        if session.scalar(
+            select(TicketCall.id)
+            .join(Ticket, Ticket.id == TicketCall.ticket_id)
+            .where(TicketCall.linkedid == call.linkedid, Ticket.kind == TicketKind.abandoned)
+        ):
+            return  # this call's record written again: already followed
+        zone = ZoneInfo(self.calendar.timezone)
+        day = call.started_at.astimezone(zone).date()
+        start = datetime.combine(day, datetime.min.time(), zone)
+        task = session.scalar(
+            select(Ticket)
+            .where(Ticket.kind == TicketKind.abandoned, Ticket.caller == number)
+            .join(Call, Call.linkedid == Ticket.linkedid)
+            .where(Call.started_at >= start, Call.started_at < start + timedelta(days=1))
+            .limit(1)
+        )
+        due, rule = self.deadline("abandoned", call.ended_at or now)
+        if task is None:
+            ticket = self._new_ticket(session, call, now)
+            ticket.kind, ticket.caller, ticket.lawyer = TicketKind.abandoned, number, None
+            ticket.outcome, ticket.due_at, ticket.due_rule = Outcome.callback, due, rule
+            session.add(ticket)
+            session.flush()
+            return
+        task.calls.append(TicketCall(linkedid=call.linkedid, role="abandoned", added_at=now))
+        if task.state == TicketState.closed:  # called back or called again, then lost again: reopened
+            task.state, task.closed_at, task.closed_note = TicketState.open, None, None
+            task.due_at, task.due_rule, task.escalated_at = due, rule, None
+        task.updated_at, task.updated_by = now, "hotline"
+        session.flush()
+
+    def _answered_again(self, session: Session, call: Call, now: datetime) -> None:
+        number = clean_number(call.caller)
+        if number is None or call.started_at is None:
+            return
+        tasks = session.scalars(
+            select(Ticket)
+            .where(Ticket.kind == TicketKind.abandoned, Ticket.caller == number)
+            .join(Call, Call.linkedid == Ticket.linkedid)
+            .where(Ticket.state == TicketState.open, Call.started_at < call.started_at)
+        ).all()
+        for task in tasks:
+            if any(link.linkedid == call.linkedid for link in task.calls):
+                continue
+            task.calls.append(TicketCall(linkedid=call.linkedid, role="answered-again", added_at=now))
+            lawyer = f"，律师 {call.lawyer}" if call.lawyer else ""
+            self._close_task(task, call.answered_at or now, f"再次来电已接通（{call.linkedid}{lawyer}）")
+        session.flush()
+
+    @staticmethod
+    def _close_task(task: Ticket, moment: datetime, note: str) -> None:
+        task.state, task.closed_at, task.closed_note = TicketState.closed, moment, note
+        task.updated_at, task.updated_by = moment, "hotline"
+
+    def callback_answered(self, session: Session, number: str, linkedid: str, at: datetime) -> bool:
+        """The citizen answered a callback of ticket ``number``: a callback task closes itself
+        (律师回拨已接通). True if a task was closed."""
+        task = session.scalar(select(Ticket).where(Ticket.number == number))
+        if task is None or task.kind != TicketKind.abandoned or task.state != TicketState.open:
+            return False
+        if not any(link.linkedid == linkedid and link.role == "callback" for link in task.calls):
+            return False
+        lawyer = f"（律师 {task.lawyer}）" if task.lawyer else ""
+        self._close_task(task, at, f"律师回拨已接通{lawyer}")
+        return True
+
+    @staticmethod
+    def _rate_callback_records(session: Session, linkedids: Sequence[str] | None, since: datetime) -> None:
+        """Callback records without the rating the citizen gave on them (given before the record
+        was written, or while it was being written): ``linkedids`` just written, or (None) every
+        callback since ``since`` (the sweep)."""
+        query = (
+            select(Call, TicketCall.rating)
+            .join(TicketCall, TicketCall.linkedid == Call.linkedid)
+            .where(
+                Call.direction == "callback",
+                Call.rating.is_(None),
+                TicketCall.role == "callback",
+                TicketCall.rating.is_not(None),
+                TicketCall.added_at > since,
+            )
+        )
+        if linkedids is not None:
+            query = query.where(Call.linkedid.in_(list(linkedids)))
+        for call, rating in session.execute(query).all():
+            call.rating = rating
+
+    @staticmethod
+    def _ticketed() -> ColumnElement[bool]:
+        """The calls that get a ticket of their own: answered, voicemails, put through to 12345."""
+        received = or_(
+            Call.answered_at.is_not(None),
+            Call.voicemail_file.is_not(None),
+            and_(Call.ended_at.is_not(None), Call.transferred_to == Destination.gov_12345),
+        )
+        return and_(Call.direction.is_(None), received)  # a callback belongs to its ticket already
 
     def on_records(self, session: Session, linkedids: Sequence[str], now: datetime) -> list[Ticket]:
         """What follows from call records just written, in their transaction (a record hook of
@@ -184,14 +358,21 @@ class TicketDesk:
             select(Call)
             .where(
                 Call.linkedid.in_(list(linkedids)),
-                or_(Call.answered_at.is_not(None), Call.voicemail_file.is_not(None)),
+                self._ticketed(),
                 ~select(Ticket.id).where(Ticket.linkedid == Call.linkedid).exists(),
             )
             .order_by(Call.started_at, Call.id)
         ).all()
         opened = self.open_all(session, calls, now)
+        self._rate_callback_records(session, linkedids, now - SWEEP_WINDOW)
+        self.follow_lost_calls(session, linkedids, now)
         self.take_ratings(session, now, linkedids=linkedids)
         return opened
+
+    def review_rated(self, session: Session, linkedid: str, now: datetime) -> None:
+        """A rating just given after a callback: the review a poor one opens, if the callback's
+        recording is sealed already (otherwise the seal's hook opens it)."""
+        self._review_poor_ratings(session, now, linkedids=[linkedid])
 
     def on_sealed(self, session: Session, recording_ids: Sequence[int], now: datetime) -> None:
         """Recordings just sealed: the reviews their calls' poor ratings were waiting for."""
@@ -203,21 +384,29 @@ class TicketDesk:
         moment = now or utcnow()
         opened = self.open_new(session, moment)
         self.take_ratings(session, moment)
+        self._rate_callback_records(session, None, moment - SWEEP_WINDOW)
         return opened
 
     def open_new(self, session: Session, now: datetime | None = None) -> list[Ticket]:
-        """Open the tickets of recent answered calls and voicemails that have none."""
+        """Open the tickets of recent answered calls, voicemails and transfers to 12345 that have
+        none; follow the recent lost calls (callback tasks)."""
         moment = now or utcnow()
         calls = session.scalars(
             select(Call)
             .where(
                 Call.started_at > moment - SWEEP_WINDOW,
-                or_(Call.answered_at.is_not(None), Call.voicemail_file.is_not(None)),
+                self._ticketed(),
                 ~select(Ticket.id).where(Ticket.linkedid == Call.linkedid).exists(),
             )
             .order_by(Call.started_at, Call.id)
         ).all()
-        return [self.open_for(session, call, moment) for call in calls]
+        opened = [self.open_for(session, call, moment) for call in calls]
+        recent = session.scalars(
+            select(Call.linkedid).where(Call.started_at > moment - SWEEP_WINDOW, Call.ended_at.is_not(None))
+        ).all()
+        for start in range(0, len(recent), 500):
+            self.follow_lost_calls(session, recent[start : start + 500], moment)
+        return opened
 
     def take_ratings(
         self, session: Session, now: datetime | None = None, *, linkedids: Sequence[str] | None = None
@@ -300,10 +489,12 @@ class TicketDesk:
         changed = outcome is not None and outcome != ticket.outcome
         # Check everything before changing anything: a refused update leaves the ticket as it was.
         if changed and outcome == Outcome.answered:
-            if ticket.kind == TicketKind.voicemail and not any(c.role == "callback" for c in ticket.calls):
+            needs_callback = ticket.kind in (TicketKind.voicemail, TicketKind.abandoned)
+            if needs_callback and not any(c.role == "callback" for c in ticket.calls):
                 raise InvalidInputError(
                     "ticket-outcome-invalid",
-                    "A voicemail is answered by a callback: call the citizen back first (回拨), or refer it.",
+                    f"A {ticket.kind} ticket is answered by a callback: call the citizen back first (回拨), "
+                    "or refer it.",
                 )
             if not new_summary.strip():
                 raise InvalidInputError(
@@ -382,11 +573,27 @@ def start_callback(
 
 
 def rate_callback(session: Session, number: str, linkedid: str, rating: int | None) -> bool:
-    """The citizen's rating after a callback, if the call is one of the ticket's callbacks."""
+    """The citizen's rating after a callback, if the call is one of the ticket's callbacks: on the
+    ticket if it has none yet (one rating per ticket), and on the callback's call record."""
     ticket = session.scalar(select(Ticket).where(Ticket.number == number))
     if ticket is None or rating is None or not any(c.linkedid == linkedid for c in ticket.calls):
         return False
+    for link in ticket.calls:
+        if link.linkedid == linkedid and link.role == "callback":
+            link.rating = link.rating or rating
+    # On the callback's record if it is written already (otherwise on_records takes it from the link).
+    rate_callback_record(session, linkedid, rating)
     return rate(ticket, rating, "callback")
+
+
+def rate_callback_record(session: Session, linkedid: str, rating: int) -> bool:
+    """The rating on the callback's call record; False if the record is not written yet."""
+    session.execute(
+        update(Call)
+        .where(Call.linkedid == linkedid, Call.direction == "callback", Call.rating.is_(None))
+        .values(rating=rating)
+    )
+    return session.scalar(select(Call.id).where(Call.linkedid == linkedid)) is not None
 
 
 def rate(ticket: Ticket, rating: int, channel: str) -> bool:

@@ -317,7 +317,7 @@ async def test_callback_ratings_given_while_the_controller_was_away_are_taken_on
         [ticket] = desk.sweep(session, now)
         plan = start_callback(session, ticket.number, LAWYER, now=now)
         number = ticket.number
-    ratings = CallbackRatings(session_factory, TaskSupervisor())
+    ratings = CallbackRatings(session_factory, TaskSupervisor(), desk)
     peer = KeptRatings(
         {
             f"/hotline-rating/{number}": f"{plan.linkedid}/3",

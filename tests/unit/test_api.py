@@ -152,6 +152,7 @@ CALL_KEYS = {
     "topic",
     "ivr_path",
     "transferred_to",
+    "direction",
     "lawyer",
     "wait_seconds",
     "talk_seconds",

@@ -357,3 +357,35 @@ async def test_a_slow_queue_status_after_boot_does_not_fail_the_resync() -> None
     await eventually(lambda: ("legal", "PJSIP/8001") in recorder.state.members, timeout=5, what="members")
     assert set(recorder.state.members) == {("legal", "PJSIP/8001")}
     assert peer.timeouts == [30.0, 30.0]
+
+
+def test_a_callback_is_a_call_record_of_its_own_from_the_lawyers_channel() -> None:
+    """The lawyer answers (HotlineCallbackStarted on their channel, whose linkedid the originate
+    fixed), the citizen answers (HotlineCallbackAnswered on theirs), the lawyer hangs up."""
+    started = _user_event(
+        "HotlineCallbackStarted",
+        "95.1",
+        "95.1",
+        HotlineTicket="12348-20261127-0001",
+        HotlineNumber="13905770123",
+        HotlineLawyer="8001",
+    )
+    recording = _user_event("HotlineRecording", "95.1", "95.1", HotlineFile="20261127/95.1")
+    answered = _user_event("HotlineCallbackAnswered", "95.2", "95.1", HotlineTicket="12348-20261127-0001")
+    assert isinstance(started, ev.CallbackStarted) and isinstance(answered, ev.CallbackAnswered)
+    state, effects = reduce_all(LiveState(), [started, recording, answered])
+    call = effects[-1].call
+    assert (call.direction, call.caller, call.lawyer, call.recording_file) == (
+        "callback",
+        "13905770123",
+        "8001",
+        "20261127/95.1",
+    )
+    assert call.answered_at == answered.timestamp
+    hangup = ev.ChannelHungUp(answered.timestamp + 60, "95.1", "95.1", "PJSIP/8001-0001", 16)
+    _state, effects = reduce(state, hangup)
+    ended = effects[-1].call
+    assert (ended.outcome, ended.talk_seconds, ended.queue) == ("answered", 60, None)
+    # Not answered: not an abandoned call (nobody waited for the hotline).
+    _state, effects = reduce_all(LiveState(), [started, hangup])
+    assert effects[-1].call.outcome == "unanswered"

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,7 +28,7 @@ from hotline.tickets import outbox
 from hotline.tickets.delivery import Deliverer
 from hotline.tickets.models import OutboxMessage, Outcome, Ticket, TicketState
 from hotline.tickets.service import TicketDesk
-from tests.helpers import eventually, free_port, offline, stop_process
+from tests.helpers import Receiver, eventually, free_port, offline, running_receiver, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 HOTLINE = Path(sys.executable).with_name("hotline")
@@ -38,33 +36,12 @@ SECRET = "handoff-test-secret-0123456789"
 LAWYER = Actor(1, "lawyer-8001", Role.lawyer, lawyer_extension="8001")
 
 
-@dataclass
-class Receiver:
-    url: str
-    db: Path
-
-    def rows(self, query: str) -> list[tuple[object, ...]]:
-        with sqlite3.connect(self.db) as connection:
-            return list(connection.execute(query))
-
-    def count(self, query: str) -> int:
-        return int(self.rows(query)[0][0])  # type: ignore[call-overload]
-
-
 @pytest.fixture
 def receiver(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Receiver]:
-    options = getattr(request, "param", ())
-    port = free_port()
-    db = tmp_path / "received.sqlite3"
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "receiver.py"), str(port), str(db), SECRET, *options],
-        stdout=subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
-        yield Receiver(f"http://127.0.0.1:{port}/cases", db)
-    finally:
-        stop_process(process)  # type: ignore[arg-type]
+    with running_receiver(
+        free_port(), tmp_path / "received.sqlite3", SECRET, getattr(request, "param", ())
+    ) as r:
+        yield r
 
 
 def settings_for(state: Path, receiver: Receiver, timeout: float = 1.0) -> Settings:

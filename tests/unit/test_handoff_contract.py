@@ -22,6 +22,7 @@ OPENED = datetime(2026, 11, 28, 1, 35, tzinfo=UTC)
     [
         ("case-handoff.v1.referred.json", Destination.case_records),
         ("gov-12345-handoff.v1.transferred.json", Destination.gov_12345),
+        ("gov-12345-handoff.v2.ivr-menu.json", Destination.gov_12345),
     ],
 )
 def test_the_examples_follow_their_schemas(example: str, destination: Destination) -> None:

@@ -6,7 +6,7 @@ import { localTime } from "./format.js";
 import { HANDOFF_DESTINATIONS } from "./labels.js";
 
 // Deadline rules (限时办结) that are not outcomes, and their units.
-const RULES = { unfinished: "未填写处理结果", voicemail: "留言回访" };
+const RULES = { unfinished: "未填写处理结果", voicemail: "留言回访", abandoned: "未接回拨" };
 const UNITS = { h: "小时", d: "天", wd: "个工作日" };
 const FAILED = "工单操作失败";
 
@@ -31,7 +31,9 @@ export function ticketDesk(outcomes) {
   }
 
   function dueText(t) {
-    if (t.state === "closed") return `已办结（${localTime(t.closed_at)}）`;
+    if (t.state === "closed") {
+      return `已办结（${localTime(t.closed_at)}${t.closed_note ? ` · ${t.closed_note}` : ""}）`;
+    }
     if (!t.due_at) return "—";
     return `${localTime(t.due_at)}（${ruleText(t.due_rule)}）${t.overdue ? " · 已超期" : ""}`;
   }
@@ -63,7 +65,8 @@ export function ticketDesk(outcomes) {
     byId("ticket-outcome").value = t.outcome || "";
     byId("ticket-outcome").disabled = closed;
     byId("ticket-save").hidden = closed;
-    // A voicemail, or a ticket marked 需回访: call the citizen back (the desk's phone rings first).
+    // A voicemail, a lost call (未接回拨) or a ticket marked 需回访: call the citizen back (the
+    // desk's phone rings first).
     byId("ticket-callback").hidden = closed || !(t.kind === "voicemail" || t.outcome === "callback");
     showDeliveries(t.deliveries || []);
     byId("ticket-save-status").textContent = t.updated_by
