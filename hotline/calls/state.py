@@ -373,15 +373,6 @@ def _callback_answered(state: LiveState, event: ev.CallbackAnswered) -> Result:
     return _update_call(state, call._replace(answered_at=event.timestamp))
 
 
-def _callback_rated(state: LiveState, event: ev.CallbackRated) -> Result:
-    # The citizen rates after the lawyer hung up: on the record if it is still being followed
-    # (otherwise the ticket's rating writes it, hotline/tickets/service.py:rate_callback).
-    call = state.calls.get(event.linkedid)
-    if call is None or call.direction != "callback" or event.rating is None:
-        return state, []
-    return _update_call(state, call._replace(rating=event.rating))
-
-
 def _intake_started(state: LiveState, event: ev.IntakeStarted) -> Result:
     """The dialplan's intake, sent once the dialplan has cleaned the caller ID: its number is the
     call's. It also adopts a call whose Newchannel never arrived intact (text injected through the
@@ -421,7 +412,6 @@ _TRANSITIONS: dict[type, Callable[[LiveState, Any], Result]] = {
     ev.CallTransferred: _call_transferred,
     ev.CallbackStarted: _callback_started,
     ev.CallbackAnswered: _callback_answered,
-    ev.CallbackRated: _callback_rated,
 }
 
 

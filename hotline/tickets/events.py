@@ -19,7 +19,7 @@ from hotline.ami import actions
 from hotline.ami import events as ev
 from hotline.ami.client import AmiClient
 from hotline.kernel.tasks import TaskSupervisor
-from hotline.tickets.service import TicketDesk, rate_callback, rate_callback_record
+from hotline.tickets.service import TicketDesk, rate_callback
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,6 @@ class CallbackRatings:
                 event.linkedid,
             )
             return
-        if event.rating is not None:
-            await self._on_record(event.linkedid, event.rating)
         log.info(
             "Callback rating %s for ticket %s (call %s) %s",
             event.rating,
@@ -82,20 +80,6 @@ class CallbackRatings:
             event.linkedid,
             "stored" if taken else "not taken (no rating, another rating first, or not this ticket's call)",
         )
-
-    async def _on_record(self, linkedid: str, rating: int, *, tries: int = 10, pause: float = 1.0) -> None:
-        """The rating on the callback's record, once it is written (the record of a call that
-        ended just before may still be on its way to the database)."""
-
-        def write() -> bool:
-            with self._sessions.begin() as session:
-                return rate_callback_record(session, linkedid, rating)
-
-        for _ in range(tries):
-            if await asyncio.to_thread(write):
-                return
-            await asyncio.sleep(pause)
-        log.warning("Call %s has no record to take its callback rating %s", linkedid, rating)
 
     def _write(self, event: ev.CallbackRated) -> bool:
         with self._sessions.begin() as session:
@@ -116,29 +100,36 @@ class CallbackRatings:
         return taken
 
     async def take_kept_answers(self, ami: AmiClient) -> int:
-        answer = await ami.send(actions.db_get_tree(ANSWERS_FAMILY), tolerate=("not found",))
-        kept = []
-        for message in answer if isinstance(answer, list) else []:
-            if message.get("Event") != "DBGetTreeResponse":
-                continue
-            key, value = str(message.get("Key", "")), str(message.get("Val", ""))
-            linkedid, _, epoch = value.rpartition("/")
-            if linkedid and epoch.isdigit():
-                kept.append((key.rsplit("/", 1)[-1], linkedid, datetime.fromtimestamp(int(epoch), UTC)))
+        kept = [
+            (ticket, linkedid, datetime.fromtimestamp(int(epoch), UTC))
+            for ticket, linkedid, epoch in await _kept(ami, ANSWERS_FAMILY)
+            if epoch.isdigit()
+        ]
         return await asyncio.to_thread(self._close, kept)
 
     async def take_kept(self, ami: AmiClient) -> int:
-        answer = await ami.send(actions.db_get_tree(RATINGS_FAMILY), tolerate=("not found",))
-        kept = []
-        for message in answer if isinstance(answer, list) else []:
-            if message.get("Event") != "DBGetTreeResponse":
-                continue
-            key, value = str(message.get("Key", "")), str(message.get("Val", ""))
-            linkedid, _, digit = value.rpartition("/")
-            if digit in {"1", "2", "3", "4", "5"} and linkedid:
-                kept.append((key.rsplit("/", 1)[-1], linkedid, int(digit)))
+        kept = [
+            (ticket, linkedid, int(digit))
+            for ticket, linkedid, digit in await _kept(ami, RATINGS_FAMILY)
+            if digit in {"1", "2", "3", "4", "5"}
+        ]
         return await asyncio.to_thread(self._write_all, kept)
 
     def _write_all(self, kept: list[tuple[str, str, int]]) -> int:
         with self._sessions.begin() as session:
             return sum(rate_callback(session, ticket, linkedid, rating) for ticket, linkedid, rating in kept)
+
+
+async def _kept(ami: AmiClient, family: str) -> list[tuple[str, str, str]]:
+    """What the dialplan kept in AstDB under ``family``: (ticket, linkedid, what follows the
+    linkedid) from ``<family>/<ticket>`` = ``<linkedid>/<value>``."""
+    answer = await ami.send(actions.db_get_tree(family), tolerate=("not found",))
+    kept = []
+    for message in answer if isinstance(answer, list) else []:
+        if message.get("Event") != "DBGetTreeResponse":
+            continue
+        key, value = str(message.get("Key", "")), str(message.get("Val", ""))
+        linkedid, _, tail = value.rpartition("/")
+        if linkedid and key.startswith(f"/{family}/"):
+            kept.append((key.rsplit("/", 1)[-1], linkedid, tail))
+    return kept

@@ -319,25 +319,29 @@ class TicketDesk:
         return True
 
     @staticmethod
-    def _rate_callback_records(session: Session, linkedids: Sequence[str] | None, since: datetime) -> None:
-        """Callback records without the rating the citizen gave on them (given before the record
-        was written, or while it was being written): ``linkedids`` just written, or (None) every
-        callback since ``since`` (the sweep)."""
-        query = (
-            select(Call, TicketCall.rating)
-            .join(TicketCall, TicketCall.linkedid == Call.linkedid)
-            .where(
-                Call.direction == "callback",
-                Call.rating.is_(None),
-                TicketCall.role == "callback",
-                TicketCall.rating.is_not(None),
-                TicketCall.added_at > since,
+    def _rate_callback_records(session: Session, linkedids: Sequence[str]) -> None:
+        """Callback records just written: the rating the citizen gave before. The callback's link
+        is locked (as :func:`rate_callback` locks it), so a rating given while the record is being
+        written reaches one side or the other: waited for here, or finding the record there."""
+        callbacks = session.scalars(
+            select(Call).where(
+                Call.linkedid.in_(list(linkedids)), Call.direction == "callback", Call.rating.is_(None)
             )
+        ).all()
+        if not callbacks:
+            return
+        ratings = dict(
+            session.execute(
+                select(TicketCall.linkedid, TicketCall.rating)
+                .where(
+                    TicketCall.linkedid.in_([call.linkedid for call in callbacks]),
+                    TicketCall.role == "callback",
+                )
+                .with_for_update()
+            ).all()
         )
-        if linkedids is not None:
-            query = query.where(Call.linkedid.in_(list(linkedids)))
-        for call, rating in session.execute(query).all():
-            call.rating = rating
+        for call in callbacks:
+            call.rating = ratings.get(call.linkedid)
 
     @staticmethod
     def _ticketed() -> ColumnElement[bool]:
@@ -364,7 +368,7 @@ class TicketDesk:
             .order_by(Call.started_at, Call.id)
         ).all()
         opened = self.open_all(session, calls, now)
-        self._rate_callback_records(session, linkedids, now - SWEEP_WINDOW)
+        self._rate_callback_records(session, linkedids)
         self.follow_lost_calls(session, linkedids, now)
         self.take_ratings(session, now, linkedids=linkedids)
         return opened
@@ -384,7 +388,6 @@ class TicketDesk:
         moment = now or utcnow()
         opened = self.open_new(session, moment)
         self.take_ratings(session, moment)
-        self._rate_callback_records(session, None, moment - SWEEP_WINDOW)
         return opened
 
     def open_new(self, session: Session, now: datetime | None = None) -> list[Ticket]:
@@ -401,11 +404,19 @@ class TicketDesk:
             .order_by(Call.started_at, Call.id)
         ).all()
         opened = [self.open_for(session, call, moment) for call in calls]
-        recent = session.scalars(
-            select(Call.linkedid).where(Call.started_at > moment - SWEEP_WINDOW, Call.ended_at.is_not(None))
+        # Lost calls no task knows of (their hook did not run): a few rows, not every recent call.
+        lost = session.scalars(
+            select(Call.linkedid).where(
+                Call.started_at > moment - SWEEP_WINDOW,
+                Call.outcome == "abandoned",
+                Call.queued_at.is_not(None),
+                Call.wait_seconds >= self.abandon_seconds,
+                Call.direction.is_(None),
+                ~select(TicketCall.id).where(TicketCall.linkedid == Call.linkedid).exists(),
+            )
         ).all()
-        for start in range(0, len(recent), 500):
-            self.follow_lost_calls(session, recent[start : start + 500], moment)
+        for start in range(0, len(lost), 500):
+            self.follow_lost_calls(session, lost[start : start + 500], moment)
         return opened
 
     def take_ratings(
@@ -578,22 +589,23 @@ def rate_callback(session: Session, number: str, linkedid: str, rating: int | No
     ticket = session.scalar(select(Ticket).where(Ticket.number == number))
     if ticket is None or rating is None or not any(c.linkedid == linkedid for c in ticket.calls):
         return False
-    for link in ticket.calls:
-        if link.linkedid == linkedid and link.role == "callback":
-            link.rating = link.rating or rating
-    # On the callback's record if it is written already (otherwise on_records takes it from the link).
-    rate_callback_record(session, linkedid, rating)
-    return rate(ticket, rating, "callback")
-
-
-def rate_callback_record(session: Session, linkedid: str, rating: int) -> bool:
-    """The rating on the callback's call record; False if the record is not written yet."""
-    session.execute(
-        update(Call)
-        .where(Call.linkedid == linkedid, Call.direction == "callback", Call.rating.is_(None))
-        .values(rating=rating)
+    # The link is locked first: a record being written meanwhile waits for it (on_records), or has
+    # committed by the time the record's update below runs.
+    link = session.scalar(
+        select(TicketCall)
+        .where(
+            TicketCall.ticket_id == ticket.id, TicketCall.linkedid == linkedid, TicketCall.role == "callback"
+        )
+        .with_for_update()
     )
-    return session.scalar(select(Call.id).where(Call.linkedid == linkedid)) is not None
+    if link is not None:
+        link.rating = link.rating or rating
+        session.execute(
+            update(Call)
+            .where(Call.linkedid == linkedid, Call.direction == "callback", Call.rating.is_(None))
+            .values(rating=rating)
+        )
+    return rate(ticket, rating, "callback")
 
 
 def rate(ticket: Ticket, rating: int, channel: str) -> bool:
