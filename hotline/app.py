@@ -33,6 +33,7 @@ from hotline.kernel.plugin import PluginOrderError, PluginSpec
 from hotline.metrics import plugin as metrics
 from hotline.private_files import restrict_umask
 from hotline.quality import plugin as quality
+from hotline.queued import plugin as queued
 from hotline.recordings import plugin as recordings
 from hotline.reports import plugin as reports
 from hotline.routing import plugin as routing
@@ -54,6 +55,7 @@ PLUGINS: tuple[PluginSpec, ...] = (
     quality.PLUGIN,  # sampling, reviews, scorecards
     tickets.PLUGIN,  # tickets, deadlines, callback ratings, hand-offs
     routing.PLUGIN,  # roster -> queue members
+    queued.PLUGIN,  # what waiting callers hear; queued callbacks (排队回电)
     stats.PLUGIN,  # KPIs of any period: the API, the report's and the wallboard's figures
     consoles.PLUGIN,  # wallboard, desk
     reports.PLUGIN,  # the monthly report: kept, scheduled, downloaded, submitted

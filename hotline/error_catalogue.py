@@ -171,6 +171,8 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
     "prompt-convert-failed": ErrorEntry(503, "语音提示文件转换失败，请管理员检查该音频文件。"),
     "prompts-invalid": ErrorEntry(422, "语音提示文件格式有误：每条提示都需要非空的 text，请按提示修改。"),
     "prompts-unreadable": ErrorEntry(422, "无法读取语音提示文件，请检查文件路径和权限。"),
+    "waiting-prompts-invalid": ErrorEntry(422, "排队提示文件 waiting.yaml 有误，请按提示修改后重试。"),
+    "waiting-prompts-unreadable": ErrorEntry(422, "无法读取排队提示文件 waiting.yaml，请检查路径和格式。"),
     "sip-acl-reload-failed": ErrorEntry(502, "Asterisk 未能载入 SIP 封禁名单，请管理员查看其日志。"),
     "sip-address-invalid": ErrorEntry(422, "请填写一个 IP 地址，如 192.0.2.7。"),
     "sip-ban-not-found": ErrorEntry(404, "该地址未被封禁。"),

@@ -259,6 +259,24 @@ class TicketSettings(BaseModel):
         return self
 
 
+class WaitingSettings(BaseModel):
+    """What a caller waiting in a queue hears, and the queued callback (排队回电): the texts are in
+    ivr_flows/waiting.yaml."""
+
+    # Seconds between two announcements of the position and the expected wait to the same caller.
+    announce_seconds: int = Field(default=30, ge=10, le=600)
+    # Offer "press 1 to keep your place and be called back" (needs the outside trunk to call back).
+    queued_callback: bool = True
+    # How long a caller who pressed 1 keeps their place (seconds): AstDB keeps the request this long.
+    keep_place_seconds: int = Field(default=3600, ge=60, le=86400)
+    # A queued callback the citizen does not answer (no answer, busy) is tried again this many
+    # times, this many seconds apart, then becomes a callback task on the desk (未接回拨).
+    retries: int = Field(default=2, ge=0, le=10)
+    retry_seconds: int = Field(default=300, ge=10, le=86400)
+    # A call's handling time for the expected wait when the queue has answered no call yet (seconds).
+    default_handling_seconds: int = Field(default=300, ge=30, le=3600)
+
+
 class HandoffSettings(BaseModel):
     # Where hand-offs are POSTed (None: they wait in the outbox until an address is set).
     case_records_url: str | None = None
@@ -371,6 +389,7 @@ class Settings(BaseSettings):
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     sip_guard: SipGuardSettings = Field(default_factory=SipGuardSettings)
     stats: StatsSettings = Field(default_factory=StatsSettings)
+    waiting: WaitingSettings = Field(default_factory=WaitingSettings)
 
     @model_validator(mode="after")
     def _outside_lines_exist(self) -> Settings:

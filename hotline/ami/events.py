@@ -269,6 +269,41 @@ class CallbackAnswered(NamedTuple):
     ticket: str
 
 
+class CallbackFailed(NamedTuple):
+    """A callback's citizen did not answer (``status``: Dial's DIALSTATUS, e.g. NOANSWER, BUSY);
+    sent from the lawyer's side of the callback."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    ticket: str
+    status: str
+
+
+class QueuedCallbackRequested(NamedTuple):
+    """A waiting caller pressed 1 to keep their place and be called back (排队回电), from a number
+    that can be called; sent from the caller's channel, which then hangs up."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    number: str | None
+    queue: str
+    position: int
+
+
+class CallerAnnounced(NamedTuple):
+    """A waiting caller heard their position and expected wait; sent from the announcement's own
+    channel (``channel``: the caller's channel it was whispered to)."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    channel: str
+    position: int
+    minutes: int
+
+
 # --- system -------------------------------------------------------------------------------------
 
 
@@ -322,6 +357,9 @@ Event = (
     | CallbackRated
     | CallbackStarted
     | CallbackAnswered
+    | CallbackFailed
+    | QueuedCallbackRequested
+    | CallerAnnounced
     | RouteChosen
     | CallTransferred
     | FullyBooted
@@ -677,6 +715,21 @@ EVENTS: tuple[EventDecoding, ...] = (
         lawyer=text("hotlinelawyer"),
     ),
     ours("HotlineCallbackAnswered", CallbackAnswered, ticket=text("hotlineticket")),
+    ours("HotlineCallbackFailed", CallbackFailed, ticket=text("hotlineticket"), status=text("hotlinestatus")),
+    ours(
+        "HotlineQueuedCallback",
+        QueuedCallbackRequested,
+        number=Field("hotlinenumber", clean_number, default=None),
+        queue=text("hotlinequeue"),
+        position=number("hotlineposition"),
+    ),
+    ours(
+        "HotlineAnnounced",
+        CallerAnnounced,
+        channel=text("hotlinechannel"),
+        position=number("hotlineposition"),
+        minutes=number("hotlineminutes"),
+    ),
     on("FullyBooted", FullyBooted, timestamp=Field("timestamp", float, default=None)),
     on("Shutdown", AsteriskShutdown, timestamp=TIMESTAMP),
     *(

@@ -13,6 +13,7 @@ from hotline.asterisk.layout import instance_layout, prepare_instance
 from hotline.asterisk.process import read_pid, reload
 from hotline.asterisk.provision import require_root
 from hotline.ivr.service import load_ivr, prompt_overrides, prompts_of
+from hotline.ivr.waiting import SOUNDS_DIR
 from hotline.phones import PhoneEndpoint
 from hotline.settings import Settings
 
@@ -50,6 +51,14 @@ def write_configuration(
                 voice=settings.asterisk.prompt_voice,
             )
         ]
+    built += [
+        f"{SOUNDS_DIR}/{name}"
+        for name in prompts.build_prompts(
+            ivr.waiting.prompts(overrides),
+            layout.host(layout.sounds) / SOUNDS_DIR,
+            voice=settings.asterisk.prompt_voice,
+        )
+    ]
     prepare_instance(layout)  # the new prompts: root's, readable by the group asterisk only
     reloaded = bool(changed) and read_pid(layout) is not None
     if reloaded:

@@ -19,6 +19,7 @@ from hotline.asterisk.layout import INSTANCE_FILE, InstanceLayout, asterisk_ids,
 from hotline.errors import ConfigurationError
 from hotline.ivr.compiler import compile_calendar, compile_callback_rating, compile_flow
 from hotline.ivr.service import IvrConfig
+from hotline.ivr.waiting import SOUNDS_DIR as WAITING_SOUNDS
 from hotline.phones import LAWYER_CONTEXT, SIP_REALM, PhoneEndpoint
 from hotline.settings import Settings
 
@@ -225,6 +226,13 @@ def build_context(
             "disabled_events": sorted(DISABLED_EVENTS - SUBSCRIBED_EVENTS),
         },
         "stasis_declined": STASIS_DECLINED,
+        # What a waiting caller hears, and the queued callback (排队回电) it offers.
+        "waiting_sounds": f"${{HOTLINE_SOUNDS}}/{WAITING_SOUNDS}",
+        "waiting_positions": ivr.waiting.positions,
+        "waiting_minutes": ivr.waiting.minutes,
+        "queued_callback": settings.waiting.queued_callback and asterisk.outside_trunk is not None,
+        "keep_place_seconds": settings.waiting.keep_place_seconds,
+        "callable_min_digits": settings.tickets.callable_min_digits,
     }
 
 

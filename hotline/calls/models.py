@@ -43,6 +43,9 @@ class Call(Base):
     # None: a citizen called the hotline; "callback": the hotline called a citizen back (回访), from
     # the lawyer's phone (not counted among the calls received; hotline/stats/queries.py).
     direction: Mapped[str | None] = mapped_column(String(16))
+    # When the caller pressed 1 while waiting to keep their place and be called back (排队回电);
+    # the callback's answer then makes this call answered (hotline/queued/service.py).
+    callback_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Whether the call arrived outside the on-duty hours of the holiday calendar (worked out from
     # started_at when the record is written; None: not known, records written before it was kept).
     after_hours: Mapped[bool | None] = mapped_column(Boolean)

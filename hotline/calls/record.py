@@ -54,6 +54,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("transferred_to", "text", "latest", "transferred"),
     # None: a citizen called the hotline; "callback": the hotline called a citizen back (回访).
     Fact("direction", "text", "kept", None),
+    # When the caller pressed 1 to keep their place and be called back (排队回电), then hung up.
+    Fact("callback_queued_at", "time", "earliest", None),
 )
 
 FACT_NAMES: tuple[str, ...] = tuple(fact.name for fact in FACTS)

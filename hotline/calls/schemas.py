@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from hotline.api_types import Count, Id, Limit, Offset
 from hotline.calls.record import API_FACTS, Kind
 
-Outcome = Literal["answered", "transferred", "voicemail", "abandoned", "unanswered"]
+Outcome = Literal["answered", "transferred", "voicemail", "abandoned", "unanswered", "callback-queued"]
 
 
 class CallKeys(BaseModel):

@@ -69,6 +69,8 @@ def _with_outcome(values: dict[str, Any], linkedid: str) -> dict[str, Any]:
             ended_at=_epoch(values["ended_at"]),
             voicemail_file=values["voicemail_file"],
             transferred_to=values["transferred_to"],
+            direction=values["direction"],
+            callback_queued_at=_epoch(values["callback_queued_at"]),
         )
     )
     return values

@@ -22,7 +22,9 @@ from immutables import Map
 from hotline.ami import events as ev
 
 # unanswered: a callback the citizen did not answer (the hotline called; nobody was lost).
-Outcome = Literal["answered", "transferred", "voicemail", "abandoned", "unanswered"]
+# callback-queued: the caller pressed 1 to keep their place and be called back, and hung up; the
+# callback's answer makes the call answered.
+Outcome = Literal["answered", "transferred", "voicemail", "abandoned", "unanswered", "callback-queued"]
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -53,6 +55,7 @@ class CallProgress(NamedTuple):
     ivr_path: str | None = None
     transferred_to: str | None = None
     direction: str | None = None
+    callback_queued_at: float | None = None
 
     @property
     def outcome(self) -> Outcome | None:
@@ -71,6 +74,8 @@ def classify(call: CallProgress) -> Outcome | None:
         return "voicemail"
     if call.direction == "callback":
         return "unanswered"
+    if call.callback_queued_at is not None:
+        return "callback-queued"
     return "abandoned"
 
 
@@ -373,6 +378,14 @@ def _callback_answered(state: LiveState, event: ev.CallbackAnswered) -> Result:
     return _update_call(state, call._replace(answered_at=event.timestamp))
 
 
+def _callback_queued(state: LiveState, event: ev.QueuedCallbackRequested) -> Result:
+    """The caller pressed 1 while waiting: their place is kept and they will be called back."""
+    call = _caller_call(state, event.uniqueid, event.linkedid)
+    if call is None or call.callback_queued_at is not None:
+        return state, []
+    return _update_call(state, call._replace(callback_queued_at=event.timestamp))
+
+
 def _intake_started(state: LiveState, event: ev.IntakeStarted) -> Result:
     """The dialplan's intake, sent once the dialplan has cleaned the caller ID: its number is the
     call's. It also adopts a call whose Newchannel never arrived intact (text injected through the
@@ -412,6 +425,7 @@ _TRANSITIONS: dict[type, Callable[[LiveState, Any], Result]] = {
     ev.CallTransferred: _call_transferred,
     ev.CallbackStarted: _callback_started,
     ev.CallbackAnswered: _callback_answered,
+    ev.QueuedCallbackRequested: _callback_queued,
 }
 
 

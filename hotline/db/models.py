@@ -4,6 +4,7 @@ from hotline.auth.models import BrowserSession, SignInFailures, User
 from hotline.calls.models import Call, SummaryCursor
 from hotline.db.base import Base
 from hotline.quality.models import Review, Scorecard
+from hotline.queued.models import QueuedCallback
 from hotline.recordings.models import AuditEntry, Recording, RecordingFile
 from hotline.reports.models import StoredReport
 from hotline.routing.models import DutyPresence, DutyShift, Lawyer, PresenceCursor
@@ -23,6 +24,7 @@ __all__ = [
     "Lawyer",
     "OutboxMessage",
     "PresenceCursor",
+    "QueuedCallback",
     "Recording",
     "RecordingFile",
     "Review",

@@ -11,6 +11,7 @@ from hotline.ivr.calendar import Calendar, load_calendar
 from hotline.ivr.catalog import Catalog, load_catalog
 from hotline.ivr.flow import Flow, load_flows
 from hotline.ivr.prompts import Prompt, load_prompts
+from hotline.ivr.waiting import WaitingPrompts, load_waiting_prompts
 from hotline.settings import Settings
 
 
@@ -19,6 +20,8 @@ class IvrConfig:
     catalog: Catalog
     calendar: Calendar
     flows: list[Flow]
+    # What a caller waiting in a queue hears (ivr_flows/waiting.yaml).
+    waiting: WaitingPrompts
 
 
 def catalog_path(settings: Settings) -> Path:
@@ -38,20 +41,25 @@ def load_ivr(settings: Settings) -> IvrConfig:
         calendar = load_calendar(directory / "calendar.yaml", directory / "holidays")
     except InvalidInputError as exc:
         problems.extend(exc.details.get("problems") or [exc.message])
+    waiting = None
+    try:
+        waiting = load_waiting_prompts(directory / "waiting.yaml")
+    except InvalidInputError as exc:
+        problems.extend(exc.details.get("problems") or [exc.message])
     flows: list[Flow] = []
     if catalog is not None:
         try:
             flows = load_flows(directory, catalog, settings.asterisk.trunks)
         except InvalidInputError as exc:
             problems.extend(exc.details.get("problems") or [exc.message])
-    if problems or catalog is None or calendar is None:
+    if problems or catalog is None or calendar is None or waiting is None:
         raise InvalidInputError(
             "ivr-invalid",
             f"ivr_flows ({directory}) has {len(problems)} problem(s); nothing was applied:\n"
             + "\n".join(problems),
             problems=problems,
         )
-    return IvrConfig(catalog, calendar, flows)
+    return IvrConfig(catalog, calendar, flows, waiting)
 
 
 def prompt_overrides(settings: Settings) -> dict[str, str]:

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.ami import actions
 from hotline.ami import events as ev
+from hotline.ami.astdb import kept_calls
 from hotline.ami.client import AmiClient
 from hotline.kernel.tasks import TaskSupervisor
 from hotline.tickets.service import TicketDesk, rate_callback
@@ -102,7 +102,7 @@ class CallbackRatings:
     async def take_kept_answers(self, ami: AmiClient) -> int:
         kept = [
             (ticket, linkedid, datetime.fromtimestamp(int(epoch), UTC))
-            for ticket, linkedid, epoch in await _kept(ami, ANSWERS_FAMILY)
+            for ticket, linkedid, epoch in await kept_calls(ami, ANSWERS_FAMILY)
             if epoch.isdigit()
         ]
         return await asyncio.to_thread(self._close, kept)
@@ -110,7 +110,7 @@ class CallbackRatings:
     async def take_kept(self, ami: AmiClient) -> int:
         kept = [
             (ticket, linkedid, int(digit))
-            for ticket, linkedid, digit in await _kept(ami, RATINGS_FAMILY)
+            for ticket, linkedid, digit in await kept_calls(ami, RATINGS_FAMILY)
             if digit in {"1", "2", "3", "4", "5"}
         ]
         return await asyncio.to_thread(self._write_all, kept)
@@ -118,18 +118,3 @@ class CallbackRatings:
     def _write_all(self, kept: list[tuple[str, str, int]]) -> int:
         with self._sessions.begin() as session:
             return sum(rate_callback(session, ticket, linkedid, rating) for ticket, linkedid, rating in kept)
-
-
-async def _kept(ami: AmiClient, family: str) -> list[tuple[str, str, str]]:
-    """What the dialplan kept in AstDB under ``family``: (ticket, linkedid, what follows the
-    linkedid) from ``<family>/<ticket>`` = ``<linkedid>/<value>``."""
-    answer = await ami.send(actions.db_get_tree(family), tolerate=("not found",))
-    kept = []
-    for message in answer if isinstance(answer, list) else []:
-        if message.get("Event") != "DBGetTreeResponse":
-            continue
-        key, value = str(message.get("Key", "")), str(message.get("Val", ""))
-        linkedid, _, tail = value.rpartition("/")
-        if linkedid and key.startswith(f"/{family}/"):
-            kept.append((key.rsplit("/", 1)[-1], linkedid, tail))
-    return kept

@@ -24,6 +24,8 @@ class TicketKind(enum.StrEnum):
     abandoned = "abandoned"
     # 转12345: the menus put the caller through to the 12345 hotline (its hand-off follows).
     transfer = "transfer"
+    # 排队回电: a waiting caller pressed 1 to keep their place and be called back.
+    queued = "queued-callback"
 
 
 class Outcome(enum.StrEnum):

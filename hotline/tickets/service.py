@@ -318,6 +318,77 @@ class TicketDesk:
         self._close_task(task, at, f"律师回拨已接通{lawyer}")
         return True
 
+    # --- queued callbacks (排队回电) ----------------------------------------------------------------
+
+    def open_queued(self, session: Session, origin: str, number: str, at: datetime) -> Ticket:
+        """The ticket of a caller who pressed 1 to be called back, opened at once (its callbacks
+        carry its number); the call that asked is its origin."""
+        for _ in range(_OPEN_ATTEMPTS):
+            existing = session.scalar(select(Ticket).where(Ticket.linkedid == origin))
+            if existing is not None:
+                return existing
+            call = session.scalar(select(Call).where(Call.linkedid == origin))
+            due, rule = self.deadline(str(Outcome.callback), at)
+            try:
+                with session.begin_nested():
+                    ticket = Ticket(
+                        number=self.next_number(session, (call.started_at if call else None) or at),
+                        kind=TicketKind.queued,
+                        linkedid=origin,
+                        caller=number,
+                        topic=call.topic if call else None,
+                        language=call.language if call else None,
+                        summary="",
+                        outcome=Outcome.callback,
+                        state=TicketState.open,
+                        due_at=due,
+                        due_rule=rule,
+                        created_at=at,
+                        updated_at=at,
+                        updated_by="hotline",
+                        calls=[TicketCall(linkedid=origin, role="origin", added_at=at)],
+                    )
+                    session.add(ticket)
+                    session.flush()
+                return ticket
+            except IntegrityError:
+                continue
+        raise HotlineError("ticket-open-failed", f"Could not open a ticket for call {origin}; try again.")
+
+    @staticmethod
+    def queued_attempt(session: Session, number: str, attempt: str, at: datetime) -> None:
+        """A queued callback's attempt about to be placed: linked to the ticket as a callback, so the
+        citizen's rating on it is the ticket's (one rating per ticket)."""
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        if ticket is not None and not any(link.linkedid == attempt for link in ticket.calls):
+            ticket.calls.append(TicketCall(linkedid=attempt, role="callback", added_at=at))
+            session.flush()
+
+    def queued_answered(self, session: Session, number: str, lawyer: str | None, at: datetime) -> None:
+        """The citizen answered the queued callback: the ticket is the lawyer's, to be written as a
+        call's is (deadline "unfinished")."""
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        if ticket is None or ticket.state != TicketState.open:
+            return
+        ticket.lawyer = lawyer or ticket.lawyer
+        ticket.outcome = None
+        ticket.due_at, ticket.due_rule = self.deadline("unfinished", at)
+        ticket.escalated_at = None
+        ticket.updated_at, ticket.updated_by = at, "hotline"
+
+    def queued_gave_up(self, session: Session, number: str, tries: int, why: str, at: datetime) -> None:
+        """Every attempt of a queued callback failed: the ticket becomes a callback task on the desk
+        (未接回拨), saying so in its summary."""
+        ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+        if ticket is None or ticket.state != TicketState.open:
+            return
+        note = f"排队回电{tries}次均未接通（{why}），请律师回拨。"
+        ticket.summary = f"{ticket.summary}\n{note}".strip()
+        ticket.kind, ticket.outcome, ticket.lawyer = TicketKind.abandoned, Outcome.callback, None
+        ticket.due_at, ticket.due_rule = self.deadline("abandoned", at)
+        ticket.escalated_at = None
+        ticket.updated_at, ticket.updated_by = at, "hotline"
+
     @staticmethod
     def _rate_callback_records(session: Session, linkedids: Sequence[str]) -> None:
         """Callback records just written: the rating the citizen gave before. The callback's link

@@ -146,6 +146,7 @@ CALL_KEYS = {
     "caller",
     "started_at",
     "answered_at",
+    "callback_queued_at",
     "ended_at",
     "queue",
     "language",

@@ -4,7 +4,7 @@ export const LAWYER_STATES = {
   free: "空闲", ringing: "振铃", on_call: "通话中", paused: "示忙",
   unavailable: "话机未注册", logged_out: "未签入",
 };
-export const CALL_OUTCOMES = { answered: "已接听", transferred: "已转接", voicemail: "留言", abandoned: "放弃", unanswered: "未接通" };
+export const CALL_OUTCOMES = { answered: "已接听", transferred: "已转接", voicemail: "留言", abandoned: "放弃", unanswered: "未接通", "callback-queued": "排队回电" };
 export const LEGS = { caller: "来电人", lawyer: "律师" };
 export const HANDOFF_DESTINATIONS = { "case-records": "法律援助/案件系统", "gov-12345": "12345 热线" };
 

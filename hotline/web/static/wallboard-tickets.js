@@ -6,7 +6,7 @@ import { localTime, longDuration } from "./format.js";
 import { now } from "./live.js";
 import { HANDOFF_DESTINATIONS } from "./labels.js";
 
-const KINDS = { call: "来电", voicemail: "留言", abandoned: "未接回拨", transfer: "转12345" };
+const KINDS = { call: "来电", voicemail: "留言", abandoned: "未接回拨", transfer: "转12345", "queued-callback": "排队回电" };
 
 // ``lawyerName(extension)``: how to name a ticket's lawyer. Returns ``renderOverdue`` for when the
 // names change.
