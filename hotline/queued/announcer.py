@@ -11,6 +11,7 @@ they leave the queue (a lawyer answered, they pressed 1) the announcement is hun
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from itertools import count
@@ -85,6 +86,8 @@ class Announcer:
         self._starting: dict[str, str] = {}
         self._playing: dict[str, str] = {}
         self._ids = count(1)
+        # The latest announcements heard to the end (the dialplan's HotlineAnnounced), newest last.
+        self.announced: deque[ev.CallerAnnounced] = deque(maxlen=100)
 
     async def tick(self) -> list[Announcement]:
         """Read the queues; announce to whoever is due (a job every few seconds)."""
@@ -125,7 +128,9 @@ class Announcer:
             log.info("Ending the announcement %s: %s", channel, exc)
 
     def on_event(self, event: ev.Event) -> None:
-        if type(event) is ev.ChannelCreated:
+        if type(event) is ev.CallerAnnounced:
+            self.announced.append(event)
+        elif type(event) is ev.ChannelCreated:
             caller = self._starting.pop(event.uniqueid, None)
             if caller is not None:
                 self._playing[caller] = event.channel

@@ -145,6 +145,7 @@ class QueuedCallbacks:
                 "HOTLINE_QUEUE": placement.queue,
                 "HOTLINE_POSITION": str(placement.position),
                 "HOTLINE_QUEUED_CALLBACK": "1",
+                "HOTLINE_ORIGIN": placement.origin,
             },
             caller_id=actions.caller_id(f"回电 {placement.number}", placement.number),
             timeout_seconds=self._keep_place + 60,

@@ -42,7 +42,9 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
     once = {"coalesce": True, "max_instances": 1}
     consumes = [
         Consumer(
-            "announcements", announcer.on_event, (ev.ChannelCreated, ev.QueueCallerLeft, ev.ChannelHungUp)
+            "announcements",
+            announcer.on_event,
+            (ev.CallerAnnounced, ev.ChannelCreated, ev.QueueCallerLeft, ev.ChannelHungUp),
         )
     ]
     jobs = [Job("waiting-announce", announcer.tick, "interval", {"seconds": ANNOUNCE_EVERY_SECONDS, **once})]

@@ -31,6 +31,7 @@ class Placement:
     """What placing a stand-in in the queue needs (the originate)."""
 
     attempt: str  # the stand-in's call's linkedid, fixed in advance
+    origin: str  # the call that asked
     ticket: str
     number: str
     queue: str
@@ -92,7 +93,7 @@ def place(session: Session, desk: TicketDesk, row: QueuedCallback, now: datetime
     row.state, row.attempt, row.placed_at, row.next_at = QueuedState.placed, attempt, now, None
     desk.queued_attempt(session, row.ticket, attempt, now)
     session.flush()
-    return Placement(attempt, row.ticket, row.number, row.queue, row.position if first else 1)
+    return Placement(attempt, row.origin, row.ticket, row.number, row.queue, row.position if first else 1)
 
 
 def _placed(session: Session, attempt: str) -> QueuedCallback | None:

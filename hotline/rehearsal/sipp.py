@@ -119,10 +119,10 @@ class Sipp:
         return self.log.read_text(errors="replace")
 
 
-def uas(scenario: Path, workdir: Path, *, port: int, media_port: int) -> Sipp:
-    """A SIPp user agent server answering one call on ``port`` (a stand-in for an outside line)."""
+def uas(scenario: Path, workdir: Path, *, port: int, media_port: int, calls: int = 1) -> Sipp:
+    """A SIPp user agent server taking ``calls`` calls on ``port`` (a stand-in for an outside line)."""
     return Sipp(
-        ["-sf", str(scenario), *on_loopback(port, media_port), "-m", "1", "-trace_msg"],
+        ["-sf", str(scenario), *on_loopback(port, media_port), "-m", str(calls), "-trace_msg"],
         workdir,
     ).start()
 
