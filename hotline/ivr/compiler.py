@@ -102,14 +102,20 @@ def _queue(flow: Flow, step: Step, catalog: Catalog) -> _Extension:
 
 def _transfer(flow: Flow, step: Step, transfer_timeout: int) -> _Extension:
     trunk = step.link("to")
+    after = step.settings.get("answered")
     ext = _Extension(
-        step.name, f"Connect the caller to {trunk}; {step.link('failed')} if it does not answer."
+        step.name,
+        f"Connect the caller to {trunk}; {step.link('failed')} if it does not answer"
+        + (f", {after} once it hangs up." if after else "."),
     )
     ext.add("Gosub(hotline-route,s,1)")
     if step.prompt():
         ext.add(f"Playback({_sound(flow, step.prompt())})")
-    ext.add(f"Dial(PJSIP/trunk-{trunk},{transfer_timeout},U(hotline-transfer-answered^{trunk}))")
-    ext.add(f'GotoIf($["${{DIALSTATUS}}" = "ANSWER"]?done:{step.link("failed")},1)')
+    # g: the caller goes on in the dialplan when the outside line hangs up (to the rating).
+    options = "g" if after else ""
+    ext.add(f"Dial(PJSIP/trunk-{trunk},{transfer_timeout},{options}U(hotline-transfer-answered^{trunk}))")
+    done = f"{step.link('answered')},1" if after else "done"
+    ext.add(f'GotoIf($["${{DIALSTATUS}}" = "ANSWER"]?{done}:{step.link("failed")},1)')
     ext.add("Hangup()", label="done")
     return ext
 

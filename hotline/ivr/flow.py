@@ -79,7 +79,8 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
             "to": {"type": "string", "description": "a trunk name from HOTLINE_ASTERISK__TRUNKS"},
             "failed": _NAME,
         },
-        {"prompt": _PROMPT_REF},
+        # answered: where the caller goes once the outside line hangs up (e.g. the rating).
+        {"prompt": _PROMPT_REF, "answered": _NAME},
     ),
     "voicemail": _step_schema({"prompt": _PROMPT_REF}),
     "rating": _step_schema(

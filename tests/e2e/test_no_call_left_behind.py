@@ -48,6 +48,8 @@ CONTROLLER_SETTINGS = {
 }
 # Hang up this long after answering: the menus take about 7 s, so about 14 s in the queue.
 LOST_AFTER_MS = 21000
+# After a transfer to 12345 (its stand-in talks 1.5 s), when the rating is asked.
+TRANSFERRED_RATE_AT = 9000
 
 
 @pytest.fixture(scope="module")
@@ -126,11 +128,13 @@ async def test_zero_to_12345_leaves_a_ticket_and_a_delivered_hand_off(
     )
     stand_in = sipp.uas(gov, asterisk.workdir, port=asterisk.gov_12345_port, media_port=media_port())
     number = unique_number()
-    citizen = caller("caller.xml", caller=number, keys=menus(topic="0"), speak_at_ms=SPEAK_AT)
+    # 12345 hangs up about 6.5 s in; the caller is then asked to rate, and presses 4.
+    keys = [*menus(topic="0"), (TRANSFERRED_RATE_AT, "4")]
+    citizen = caller("caller.xml", caller=number, keys=keys, speak_at_ms=SPEAK_AT)
     assert stand_in.wait(40) == 0, stand_in.output()
     assert citizen.wait(40) == 0, citizen.output()
     call = await controller.ended_call(number)
-    assert call["transferred_to"] == "gov-12345"
+    assert (call["transferred_to"], call["rating"]) == ("gov-12345", 4)
 
     def received() -> list[tuple[object, ...]] | None:
         rows = receiver.rows("SELECT event, body FROM cases")
@@ -149,3 +153,5 @@ async def test_zero_to_12345_leaves_a_ticket_and_a_delivered_hand_off(
             "gov-12345",
             document["ticket"]["number"],
         )
+        # Rated like any call: one rating on its ticket (一单一评).
+        assert (ticket.rating, ticket.rating_channel) == (4, "call")
