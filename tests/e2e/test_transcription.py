@@ -8,6 +8,7 @@ say different words, so the transcript must keep the legs apart.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -22,8 +23,10 @@ from hotline.quality.models import ReviewReason
 from hotline.recordings.crypto import MAGIC
 from hotline.recordings.models import Recording
 from hotline.recordings.service import RecordingRegistry
+from hotline.rehearsal import sipp
 from hotline.rehearsal.speech import korean_model_dir, say, speech_pcap
 from hotline.settings import TranscriptionSettings
+from hotline.transcription.models import Transcript
 from tests.browser import chromium, serve, signed_in_page
 from tests.e2e.conftest import (
     SUPERVISOR,
@@ -34,7 +37,8 @@ from tests.e2e.conftest import (
     Phones,
     menus,
 )
-from tests.helpers import eventually, sealed_legs, unique_number, wav_seconds
+from tests.e2e.test_callback import lawyer_token, voicemail_ticket
+from tests.helpers import eventually, media_port, sealed_legs, unique_number, wav_seconds
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +60,9 @@ CONTROLLER_SETTINGS = {
 # After the caller's answer (ms): the lawyer answers at about 4.5 s and speaks at once; the caller
 # speaks from 6 s; the lawyer hangs up at about 4.5 + 12 s; the caller rates.
 CALLER_SPEAKS_AT, LAWYER_TALK_MS, RATE_AT = 6000, 12000, 19500
+# A callback: the citizen speaks 1 s after answering; the lawyer hangs up about 12 s after their
+# own answer (a moment before the citizen's), then the citizen rates.
+CALLBACK_RATE_AT = 14000
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +202,43 @@ async def _reviewer(controller: Controller) -> dict[str, str]:
 
 async def _supervisor(controller: Controller) -> dict[str, str]:
     return await _token(controller, "supervisor-e2e", "supervisor")
+
+
+async def test_a_callbacks_recording_is_sealed_and_its_legs_transcribed(
+    asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, speech: dict[str, Path]
+) -> None:
+    """A callback (回访) is reviewed like any call: its legs are sealed and transcribed apart."""
+    number = unique_number()
+    ticket = await voicemail_ticket(controller, number)
+    await phones.lawyer("8002", talk_ms=LAWYER_TALK_MS, speech=speech["lawyer"], log_in=False)
+    script = sipp.timeline(
+        asterisk.workdir, keys=[(CALLBACK_RATE_AT, "5")], speak_at_ms=1000, speech=speech["caller"]
+    )
+    scenario = sipp.render("citizen-answer.xml", asterisk.workdir, script=script)
+    citizen = sipp.uas(scenario, asterisk.workdir, port=asterisk.trunk_ports["pstn"], media_port=media_port())
+    started = await controller.http.post(
+        f"/api/v1/tickets/{ticket}/callback", headers=await lawyer_token(controller, "8002")
+    )
+    assert started.status_code == 200, started.text
+    linkedid = started.json()["linkedid"]
+    assert await asyncio.to_thread(citizen.wait, 60) == 0, citizen.output()
+
+    def recording() -> int | None:
+        with controller.runtime.session_factory() as session:
+            return session.scalar(
+                select(Recording.id).where(Recording.linkedid == linkedid, Recording.state == "sealed")
+            )
+
+    recording_id = await eventually(recording, timeout=30, what="the callback's sealed recording")
+    legs = await sealed_legs(controller.runtime.part(RecordingRegistry), recording_id)
+    assert set(legs) == {"mix", "caller", "lawyer"}
+
+    def transcripts() -> dict[str, list[str]] | None:
+        with controller.runtime.session_factory() as session:
+            rows = session.scalars(select(Transcript).where(Transcript.recording_id == recording_id)).all()
+            found = {row.leg: [word[0] for word in row.words] for row in rows}
+        return found if len(found) == 2 else None
+
+    heard = await eventually(transcripts, timeout=120, what="both legs of the callback transcribed")
+    assert _in_order(heard["caller"], CALLER_WORDS) >= 3, heard  # the citizen's words on their leg
+    assert _in_order(heard["lawyer"], LAWYER_WORDS) >= 3, heard

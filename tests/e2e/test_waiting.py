@@ -15,12 +15,13 @@ from sqlalchemy import select
 from hotline.ami import actions
 from hotline.queued.announcer import Announcer
 from hotline.queued.models import QueuedCallback
+from hotline.recordings.service import RecordingRegistry
 from hotline.rehearsal import sipp
 from hotline.settings import WaitingSettings
 from hotline.tickets.models import Ticket
 from tests.e2e.conftest import AsteriskUnderTest, CallerFactory, Controller, Phones, menus
 from tests.e2e.test_callback import citizen_phone
-from tests.helpers import eventually, media_port, unique_number
+from tests.helpers import eventually, media_port, sealed_legs, unique_number, wav_seconds
 
 pytestmark = pytest.mark.e2e
 
@@ -131,36 +132,17 @@ async def test_a_queued_callback_rings_the_lawyer_then_the_citizen_one_ticket_on
     origin = next(c for c in await controller.calls(caller=number) if c["linkedid"] == request["origin"])
     assert (origin["outcome"], origin["lawyer"]) == ("answered", "8001")
     assert origin["wait_seconds"] >= 10  # type: ignore[operator]
-    # The callback is a record of its own, recorded, with the rating.
-    callback = await eventually(
-        lambda: next(
-            (
-                c
-                for c in _sync_calls(controller, number)
-                if c["direction"] == "callback" and c["recording_file"] and c["rating"]
-            ),
-            None,
-        ),
-        timeout=20,
-        what="the callback's record",
-    )
-    assert (callback["outcome"], callback["lawyer"], callback["rating"]) == ("answered", "8001", 5)
 
+    # The callback is a record of its own, recorded (the mix and both legs, sealed), with the rating.
+    async def callback() -> dict[str, object] | None:
+        found = [c for c in await controller.calls(caller=number) if c["direction"] == "callback"]
+        return found[0] if found and found[0]["recording"] and found[0]["rating"] else None
 
-def _sync_calls(controller: Controller, number: str) -> list[dict[str, object]]:
-    from hotline.calls.models import Call
-
-    with controller.runtime.session_factory() as session:
-        return [
-            {
-                "direction": c.direction,
-                "recording_file": c.recording_file,
-                "rating": c.rating,
-                "outcome": c.outcome,
-                "lawyer": c.lawyer,
-            }
-            for c in session.scalars(select(Call).where(Call.caller == number))
-        ]
+    record = await eventually(callback, timeout=30, what="the callback's record")
+    assert (record["outcome"], record["lawyer"], record["rating"]) == ("answered", "8001", 5)
+    legs = await sealed_legs(controller.runtime.part(RecordingRegistry), record["recording"])  # type: ignore[arg-type]
+    assert set(legs) == {"mix", "caller", "lawyer"}
+    assert all(wav_seconds(data) > 2 for data in legs.values())
 
 
 async def test_a_busy_citizen_is_tried_again_then_becomes_a_desk_task(
