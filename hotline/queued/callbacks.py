@@ -194,6 +194,6 @@ def _request_of(value: str) -> tuple[str, str, int, datetime] | None:
     """``<linkedid>/<number>:<queue>:<position>:<epoch>`` as (number, queue, position, when)."""
     _linkedid, _, tail = value.rpartition("/")
     parts = tail.split(":")
-    if len(parts) != 4 or not parts[0] or not parts[2].isdigit() or not parts[3].isdigit():
+    if len(parts) != 4 or not parts[0] or not parts[1] or not parts[2].isdigit() or not parts[3].isdigit():
         return None
     return parts[0], parts[1], int(parts[2]), datetime.fromtimestamp(int(parts[3]), UTC)

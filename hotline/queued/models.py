@@ -37,7 +37,7 @@ class QueuedCallback(Base):
     # The place the caller left (1 = next); a retry goes to the head of the queue.
     position: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default=QueuedState.waiting)
-    # Attempts that reached the citizen's phone and failed (no answer, busy).
+    # Attempts that failed: the citizen did not answer or was busy, or no lawyer took the stand-in.
     failures: Mapped[int] = mapped_column(Integer, default=0)
     # The current (or last) attempt: the linkedid of the stand-in's call, fixed by the originate.
     attempt: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -17,6 +17,17 @@ from hotline.calls.models import Call
 from hotline.queued.models import QueuedCallback, QueuedState
 from hotline.tickets.service import TicketDesk
 
+# Why an attempt failed (Dial's DIALSTATUS, or the controller's own), as the ticket says it.
+REASONS_ZH = {
+    "BUSY": "占线",
+    "NOANSWER": "无人接听",
+    "CONGESTION": "线路拥塞",
+    "CHANUNAVAIL": "线路不通",
+    "CANCEL": "律师先挂机",
+    "NOLAWYER": "无律师接听",
+    "ORIGINATE": "无法发起呼叫",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Retries:
@@ -148,7 +159,7 @@ def failed(
         row.state, row.next_at = QueuedState.waiting, now + timedelta(seconds=retries.seconds)
     else:
         row.state, row.closed_at = QueuedState.failed, now
-        desk.queued_gave_up(session, row.ticket, row.failures, why, now)
+        desk.queued_gave_up(session, row.ticket, row.failures, REASONS_ZH.get(why, why), now)
         call = session.scalar(select(Call).where(Call.linkedid == row.origin))
         if call is not None and call.answered_at is None:
             call.callback_queued_at = None

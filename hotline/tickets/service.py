@@ -326,6 +326,11 @@ class TicketDesk:
         for _ in range(_OPEN_ATTEMPTS):
             existing = session.scalar(select(Ticket).where(Ticket.linkedid == origin))
             if existing is not None:
+                if existing.kind == TicketKind.abandoned and existing.state == TicketState.open:
+                    # The call was taken for a lost one before its request arrived (a controller
+                    # that was away): its task is the queued callback's ticket, not a desk task.
+                    existing.kind, existing.lawyer = TicketKind.queued, None
+                    existing.updated_at, existing.updated_by = at, "hotline"
                 return existing
             call = session.scalar(select(Call).where(Call.linkedid == origin))
             due, rule = self.deadline(str(Outcome.callback), at)

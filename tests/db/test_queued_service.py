@@ -377,7 +377,7 @@ def test_a_callback_not_reached_is_retried_then_given_to_the_desk(
             None,
             "open",
         )
-        assert "3次均未接通" in ticket.summary and "BUSY" in ticket.summary
+        assert "3次均未接通（占线）" in ticket.summary
         assert ticket.due_rule == "abandoned: 24h"
         assert ticket.due_at == now + timedelta(hours=24)
         assert [link.role for link in ticket.calls] == ["origin", "callback", "callback", "callback"]
@@ -427,3 +427,22 @@ def test_the_citizens_rating_on_an_attempt_rates_the_ticket_once(
         ratings = {link.linkedid: link.rating for link in ticket.calls}
         # Each attempt keeps what the citizen said on it; only the first is the ticket's.
         assert ratings == {ORIGIN: None, first.attempt: 4, second.attempt: 1}
+
+
+def test_a_request_known_late_takes_over_the_lost_call_task_of_its_call(
+    session_factory: sessionmaker[Session], desk: TicketDesk
+) -> None:
+    """A request read back after the controller was away: the call was taken for a lost one (a
+    未接回拨 task), which becomes the queued callback's ticket rather than a second ticket."""
+    add(session_factory, origin_call(callback_queued_at=None))
+    with session_factory.begin() as session:
+        desk.follow_lost_calls(session, [ORIGIN], HUNG_UP)
+    with session_factory() as session:
+        [task] = session.scalars(select(Ticket)).all()
+        assert task.kind == TicketKind.abandoned
+    number = ask(session_factory, desk)
+    with session_factory() as session:
+        assert count(session, Ticket) == 1
+        ticket = ticket_of(session, number)
+        assert (ticket.number, ticket.kind, ticket.state) == (task.number, "queued-callback", "open")
+        assert call_of(session).outcome == "callback-queued"
