@@ -22,6 +22,7 @@ from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.calls import plugin as calls
 from hotline.consoles import plugin as consoles
+from hotline.criticism import plugin as criticism
 from hotline.db.base import utcnow
 from hotline.http.headers import SecurityHeaders
 from hotline.http.proxies import ForwardedHeaders
@@ -56,6 +57,7 @@ PLUGINS: tuple[PluginSpec, ...] = (
     tickets.PLUGIN,  # tickets, deadlines, callback ratings, hand-offs
     routing.PLUGIN,  # roster -> queue members
     queued.PLUGIN,  # what waiting callers hear; queued callbacks (排队回电)
+    criticism.PLUGIN,  # citizens' criticism (群众批评意见), the duty leader (领导值守)
     stats.PLUGIN,  # KPIs of any period: the API, the report's and the wallboard's figures
     consoles.PLUGIN,  # wallboard, desk
     reports.PLUGIN,  # the monthly report: kept, scheduled, downloaded, submitted

@@ -542,7 +542,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_sub = user.add_subparsers(dest="action", required=True)
     create = user_sub.add_parser("create", help="create a user; the password is read from stdin")
     create.add_argument("name")
-    create.add_argument("--role", required=True, choices=["admin", "supervisor", "lawyer", "reviewer"])
+    create.add_argument(
+        "--role", required=True, choices=["admin", "supervisor", "lawyer", "reviewer", "leader"]
+    )
     create.add_argument("--lawyer", metavar="EXTENSION", help="a lawyer's account: the lawyer's extension")
     link = user_sub.add_parser("link", help="link a lawyer's account to the lawyer's extension (the desk)")
     link.add_argument("name")

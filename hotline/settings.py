@@ -277,6 +277,21 @@ class WaitingSettings(BaseModel):
     default_handling_seconds: int = Field(default=300, ge=30, le=3600)
 
 
+class CriticismSettings(BaseModel):
+    """Citizens' criticism (群众批评意见) and the duty leader (领导值守)."""
+
+    # The reply's deadline from receipt (限期答复): hours (24h), days (2d) or working days (5wd).
+    reply_deadline: str = "5wd"
+    # The categories and the words that suggest them (default: hotline/criticism/default_taxonomy.yaml).
+    taxonomy: Path | None = None
+
+    @model_validator(mode="after")
+    def _rule_parses(self) -> CriticismSettings:
+        if DEADLINE_RULE.match(self.reply_deadline.strip()) is None:
+            raise ValueError(f"HOTLINE_CRITICISM__REPLY_DEADLINE: {DEADLINE_RULE_HINT % self.reply_deadline}")
+        return self
+
+
 class HandoffSettings(BaseModel):
     # Where hand-offs are POSTed (None: they wait in the outbox until an address is set).
     case_records_url: str | None = None
@@ -390,6 +405,7 @@ class Settings(BaseSettings):
     sip_guard: SipGuardSettings = Field(default_factory=SipGuardSettings)
     stats: StatsSettings = Field(default_factory=StatsSettings)
     waiting: WaitingSettings = Field(default_factory=WaitingSettings)
+    criticism: CriticismSettings = Field(default_factory=CriticismSettings)
 
     @model_validator(mode="after")
     def _outside_lines_exist(self) -> Settings:

@@ -20,6 +20,8 @@ class Role(enum.StrEnum):
     supervisor = "supervisor"
     lawyer = "lawyer"
     reviewer = "reviewer"
+    # A leader of the justice bureau on duty (领导值守): hears and answers citizens' criticism.
+    leader = "leader"
 
 
 class User(Base):

@@ -56,6 +56,15 @@ class Permission(enum.StrEnum):
     view_reports = "view_reports"
     # ... and mark a month's report submitted to the higher authority (上报).
     submit_reports = "submit_reports"
+    # Citizens' criticism (群众批评意见): read every item, handle and reply to those assigned to
+    # oneself (a supervisor: any, and hands them on) ...
+    handle_criticism = "handle_criticism"
+    # ... enter letters and the director's mailbox (局长信箱) ...
+    enter_criticism = "enter_criticism"
+    # ... a lawyer reads the items about themselves (not who wrote them).
+    read_own_criticism = "read_own_criticism"
+    # The leaders' duty roster (领导值守).
+    manage_leader_roster = "manage_leader_roster"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -86,6 +95,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.read_all_stats: frozenset({Role.admin, Role.supervisor}),
     Permission.view_reports: frozenset({Role.admin, Role.supervisor}),
     Permission.submit_reports: frozenset({Role.admin}),
+    Permission.handle_criticism: frozenset({Role.leader, Role.supervisor}),
+    Permission.enter_criticism: frozenset({Role.admin, Role.leader, Role.supervisor}),
+    Permission.read_own_criticism: frozenset({Role.lawyer}),
+    Permission.manage_leader_roster: frozenset({Role.admin, Role.supervisor}),
 }
 
 

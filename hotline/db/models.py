@@ -2,6 +2,7 @@
 
 from hotline.auth.models import BrowserSession, SignInFailures, User
 from hotline.calls.models import Call, SummaryCursor
+from hotline.criticism.models import Criticism, CriticismStep, LeaderDuty
 from hotline.db.base import Base
 from hotline.quality.models import Review, Scorecard
 from hotline.queued.models import QueuedCallback
@@ -18,10 +19,13 @@ __all__ = [
     "AuditEntry",
     "BrowserSession",
     "Call",
+    "Criticism",
+    "CriticismStep",
     "DutyPresence",
     "DutyShift",
     "KeywordAlert",
     "Lawyer",
+    "LeaderDuty",
     "OutboxMessage",
     "PresenceCursor",
     "QueuedCallback",

@@ -54,6 +54,7 @@ ROLE_LABELS = {
     Role.supervisor: "值班主管",
     Role.lawyer: "值班律师",
     Role.reviewer: "质检员",
+    Role.leader: "值守领导",
 }
 
 # The consoles, in the order the header lists them, with the permission each needs.

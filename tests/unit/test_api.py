@@ -90,6 +90,18 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("POST", "/api/v1/tickets/12348-20000101-0001/callback", Permission.work_tickets),
     ("GET", "/api/v1/handoffs", Permission.manage_tickets),
     ("POST", "/api/v1/handoffs/999/retry", Permission.manage_tickets),
+    ("GET", "/api/v1/criticism", Permission.handle_criticism),
+    ("GET", "/api/v1/criticism/mine", Permission.read_own_criticism),
+    ("GET", "/api/v1/criticism/categories", Permission.handle_criticism),
+    ("POST", "/api/v1/criticism", Permission.enter_criticism),
+    ("GET", "/api/v1/criticism/YJ-20000101-0001", Permission.handle_criticism),
+    ("POST", "/api/v1/criticism/YJ-20000101-0001/assign", Permission.handle_criticism),
+    ("POST", "/api/v1/criticism/YJ-20000101-0001/category", Permission.handle_criticism),
+    ("POST", "/api/v1/criticism/YJ-20000101-0001/handle", Permission.handle_criticism),
+    ("POST", "/api/v1/criticism/YJ-20000101-0001/reply", Permission.handle_criticism),
+    ("POST", "/api/v1/criticism/YJ-20000101-0001/close", Permission.handle_criticism),
+    ("GET", "/api/v1/leaders/roster", Permission.manage_leader_roster),
+    ("PUT", "/api/v1/leaders/roster", Permission.manage_leader_roster),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -355,6 +367,7 @@ def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
             .replace("/calibrations/cal-1", "/calibrations/{group}")
             .replace("/by-call/1714528800.1", "/by-call/{linkedid}")
             .replace("/tickets/12348-20000101-0001", "/tickets/{number}")
+            .replace("/criticism/YJ-20000101-0001", "/criticism/{number}")
             .replace("/handoffs/999/", "/handoffs/{message_id}/")
             .replace("/monthly/2020-01.pdf", "/monthly/{name}")
             .replace("/monthly/2020-02/", "/monthly/{month}/")
