@@ -284,6 +284,11 @@ class CriticismSettings(BaseModel):
     reply_deadline: str = "5wd"
     # The categories and the words that suggest them (default: hotline/criticism/default_taxonomy.yaml).
     taxonomy: Path | None = None
+    # The public page /feedback (网上留言): how many items one address may send an hour, one phone
+    # number a day, and the longest text (characters).
+    web_per_address_per_hour: int = Field(default=5, ge=1, le=1000)
+    web_per_number_per_day: int = Field(default=3, ge=1, le=100)
+    web_text_max: int = Field(default=2000, ge=100, le=20000)
 
     @model_validator(mode="after")
     def _rule_parses(self) -> CriticismSettings:

@@ -132,23 +132,33 @@ def cookie_secure(web: WebSettings, scheme: str) -> bool:
     return not is_loopback(web.host)
 
 
-def issue_login_nonce(token_key: str) -> tuple[str, str]:
-    """``(cookie, nonce)`` for the login form: the form must post the nonce back with the cookie."""
+def issue_form_nonce(token_key: str, purpose: str, minutes: int) -> tuple[str, str]:
+    """``(cookie, nonce)`` for a form shown before sign-in (the login form, the public feedback
+    form): the form must post the nonce back with the cookie, signed for ``purpose``."""
     nonce = secrets.token_urlsafe(24)
-    claims = {"nonce": nonce, "exp": utcnow() + timedelta(minutes=LOGIN_MINUTES)}
-    return jwt.encode(claims, _key(token_key, "login"), algorithm=_ALGORITHM), nonce
+    claims = {"nonce": nonce, "exp": utcnow() + timedelta(minutes=minutes)}
+    return jwt.encode(claims, _key(token_key, purpose), algorithm=_ALGORITHM), nonce
 
 
-def login_nonce_matches(cookie: str | None, posted: str | None, token_key: str) -> bool:
+def form_nonce_matches(cookie: str | None, posted: str | None, token_key: str, purpose: str) -> bool:
     if not cookie or not posted:
         return False
     try:
         claims = jwt.decode(
-            cookie, _key(token_key, "login"), algorithms=[_ALGORITHM], options={"require": ["exp"]}
+            cookie, _key(token_key, purpose), algorithms=[_ALGORITHM], options={"require": ["exp"]}
         )
     except jwt.PyJWTError:
         return False
     return hmac.compare_digest(str(claims.get("nonce", "")), posted)
+
+
+def issue_login_nonce(token_key: str) -> tuple[str, str]:
+    """``(cookie, nonce)`` for the login form: the form must post the nonce back with the cookie."""
+    return issue_form_nonce(token_key, "login", LOGIN_MINUTES)
+
+
+def login_nonce_matches(cookie: str | None, posted: str | None, token_key: str) -> bool:
+    return form_nonce_matches(cookie, posted, token_key, "login")
 
 
 def csrf_matches(session: WebSession, posted: str | None) -> bool:

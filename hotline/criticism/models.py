@@ -90,6 +90,10 @@ class Criticism(Touched, Base):
     reply_method: Mapped[str | None] = mapped_column(String(16))
     reply: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The web page's: a keyed hash of the sender's address (for its rate limit; the address itself
+    # is not kept) and of the form it came from (a form sent twice is one item).
+    source: Mapped[str | None] = mapped_column(String(64), index=True)
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     steps: Mapped[list[CriticismStep]] = relationship(
         back_populates="criticism", cascade="all, delete-orphan", order_by="CriticismStep.id", lazy="selectin"
     )

@@ -82,16 +82,24 @@ class CriticismDesk:
         linkedid: str | None = None,
         recording_file: str | None = None,
         entered_by: str | None = None,
+        suggested: str | None = None,
+        source: str | None = None,
+        form_key: str | None = None,
     ) -> Criticism:
         """A new item: numbered, its category suggested from the text, its reply deadline set, and
         given to the day's duty leader (the one with the fewest open items) if there is one."""
-        if channel == Channel.after_rating or channel == Channel.phone:
+        if linkedid is not None and channel in (Channel.after_rating, Channel.phone):
             existing = session.scalar(
                 select(Criticism).where(Criticism.linkedid == linkedid, Criticism.channel == channel)
             )
-            if linkedid is not None and existing is not None:
+            if existing is not None:
                 return existing  # the same call's message told twice (an event and AstDB)
-        suggested, _words = self.taxonomy.suggest(text)
+        if form_key is not None:
+            existing = session.scalar(select(Criticism).where(Criticism.form_key == form_key))
+            if existing is not None:
+                return existing  # the same form sent twice (a reload, a double click)
+        if suggested not in self.taxonomy.keys():  # noqa: SIM118 - a Taxonomy
+            suggested = self.taxonomy.suggest(text)[0]
         due = due_at(at, self.reply_rule, self.calendar)
         for _ in range(_OPEN_ATTEMPTS):
             try:
@@ -109,6 +117,8 @@ class CriticismDesk:
                         target_name=(target_name or "").strip() or None,
                         linkedid=linkedid,
                         recording_file=recording_file,
+                        source=source,
+                        form_key=form_key,
                         state=CriticismState.received,
                         due_at=due,
                         due_rule=f"criticism: {self.reply_rule}",
@@ -126,6 +136,33 @@ class CriticismDesk:
             self._assign(item, leader, "hotline", at)
         session.flush()
         return item
+
+    def web_limit_reached(
+        self, session: Session, *, source: str, phone: str | None, now: datetime, per_hour: int, per_day: int
+    ) -> str | None:
+        """Which limit of the public page a new item would pass: "address" (this many from one
+        address in the last hour), "number" (from one phone number in the last day), or None."""
+        from_address = session.scalar(
+            select(func.count())
+            .select_from(Criticism)
+            .where(Criticism.source == source, Criticism.received_at > now - timedelta(hours=1))
+        )
+        if (from_address or 0) >= per_hour:
+            return "address"
+        number = clean_number(phone)
+        if number is not None:
+            from_number = session.scalar(
+                select(func.count())
+                .select_from(Criticism)
+                .where(
+                    Criticism.channel == Channel.web,
+                    Criticism.phone == number,
+                    Criticism.received_at > now - timedelta(days=1),
+                )
+            )
+            if (from_number or 0) >= per_day:
+                return "number"
+        return None
 
     # --- the duty leaders -----------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Cookie, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from hotline.auth.models import Role
@@ -44,9 +43,9 @@ from hotline.reports.service import previous_month
 from hotline.stats.definitions import KPI_BY_KEY
 from hotline.stats.service import Statistics
 from hotline.tickets.schemas import OUTCOME_LABELS
+from hotline.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))  # autoescaped
 STATIC_DIR = Path(__file__).with_name("static")
 
 ROLE_LABELS = {

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from hotline.kernel.plugin import Parts, Plugin, PluginSpec
 from hotline.kernel.shared import Shared
-from hotline.web import pages
+from hotline.web import feedback, pages
 
 
 async def build(_shared: Shared, _parts: Parts) -> Plugin:
     return Plugin("web")
 
 
-PLUGIN = PluginSpec("web", build, routers=(pages.router,))
+PLUGIN = PluginSpec("web", build, routers=(pages.router, feedback.router))

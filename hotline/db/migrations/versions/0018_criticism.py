@@ -52,8 +52,11 @@ def upgrade() -> None:
         sa.Column("reply_method", sa.String(length=16), nullable=True),
         sa.Column("reply", sa.Text(), nullable=True),
         sa.Column("closed_at", UTCDateTime(), nullable=True),
+        sa.Column("source", sa.String(length=64), nullable=True),
+        sa.Column("form_key", sa.String(length=64), nullable=True),
         sa.Column("touched_at", UTCDateTime(), nullable=True),
         sa.UniqueConstraint("number", name=op.f("uq_criticisms_number")),
+        sa.UniqueConstraint("form_key", name=op.f("uq_criticisms_form_key")),
     )
     op.create_index("ix_criticisms_state_due", "criticisms", ["state", "due_at"])
     op.create_index("ix_criticisms_received_at", "criticisms", ["received_at"])
@@ -61,6 +64,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_criticisms_linkedid"), "criticisms", ["linkedid"])
     op.create_index(op.f("ix_criticisms_assigned_to"), "criticisms", ["assigned_to"])
     op.create_index(op.f("ix_criticisms_touched_at"), "criticisms", ["touched_at"])
+    op.create_index(op.f("ix_criticisms_source"), "criticisms", ["source"])
     op.create_table(
         "criticism_steps",
         sa.Column("id", sa.Integer(), primary_key=True),
