@@ -292,6 +292,19 @@ class QueuedCallbackRequested(NamedTuple):
     position: int
 
 
+class CriticismLeft(NamedTuple):
+    """A caller is recording criticism (投诉与意见) into ``file`` (under the voicemail directory);
+    ``kind``: ``phone`` (the menu's key) or ``after-rating`` (after a rating of 1-2)."""
+
+    timestamp: float
+    uniqueid: str
+    linkedid: str
+    file: str
+    kind: str
+    caller: str | None  # the caller's number
+    lawyer: str | None  # the lawyer who served the call (after a rating), if any
+
+
 class CallerAnnounced(NamedTuple):
     """A waiting caller heard their position and expected wait; sent from the announcement's own
     channel (``channel``: the caller's channel it was whispered to)."""
@@ -360,6 +373,7 @@ Event = (
     | CallbackFailed
     | QueuedCallbackRequested
     | CallerAnnounced
+    | CriticismLeft
     | RouteChosen
     | CallTransferred
     | FullyBooted
@@ -722,6 +736,14 @@ EVENTS: tuple[EventDecoding, ...] = (
         number=Field("hotlinenumber", clean_number, default=None),
         queue=text("hotlinequeue"),
         position=number("hotlineposition"),
+    ),
+    ours(
+        "HotlineCriticism",
+        CriticismLeft,
+        file=text("hotlinefile"),
+        kind=text("hotlinekind"),
+        caller=CALLER,
+        lawyer=Field("hotlinelawyer", _or_none, default=None),
     ),
     ours(
         "HotlineAnnounced",

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
+from hotline.ami import events as ev
 from hotline.criticism import api
+from hotline.criticism.events import CriticismFollower
 from hotline.criticism.service import CriticismDesk
 from hotline.criticism.taxonomy import default_taxonomy, load_taxonomy
 from hotline.ivr.service import IvrConfig
-from hotline.kernel.plugin import Parts, Plugin, PluginSpec
+from hotline.kernel.plugin import Consumer, Job, OnConnect, Parts, Plugin, PluginSpec
 from hotline.kernel.shared import Shared
+from hotline.recordings.service import RecordingRegistry
+
+REGISTER_EVERY_SECONDS = 5.0
 
 
 async def build(shared: Shared, parts: Parts) -> Plugin:
@@ -17,7 +22,24 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
     path = settings.taxonomy
     taxonomy = await asyncio.to_thread(default_taxonomy if path is None else lambda: load_taxonomy(path))
     desk = CriticismDesk.of(parts.get(IvrConfig).calendar, taxonomy, settings.reply_deadline)
-    return Plugin("criticism", parts=(desk,))
+    follower = CriticismFollower(
+        shared.session_factory, shared.tasks, desk, parts.get(RecordingRegistry), clock=shared.clock
+    )
+    once = {"coalesce": True, "max_instances": 1}
+    return Plugin(
+        "criticism",
+        parts=(desk, follower),
+        consumes=(Consumer("criticism", follower.on_event, (ev.CriticismLeft,)),),
+        on_connect=(OnConnect("criticism kept in Asterisk", follower.on_connected),),
+        jobs=(
+            Job(
+                "criticism-recordings",
+                follower.register_messages,
+                "interval",
+                {"seconds": REGISTER_EVERY_SECONDS, **once},
+            ),
+        ),
+    )
 
 
 PLUGIN = PluginSpec("criticism", build, routers=(api.router, api.leaders))

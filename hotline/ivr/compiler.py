@@ -132,6 +132,38 @@ def _voicemail(flow: Flow, step: Step, max_seconds: int) -> _Extension:
     )
 
 
+def _criticism(flow: Flow, step: Step, max_seconds: int) -> _Extension:
+    """A message of criticism (投诉与意见), recorded like a voicemail; kept in AstDB and told to the
+    controller, which files it for the day's duty leader. With ``offer`` (after a poor rating), the
+    caller is first asked to press 1."""
+    offer = step.prompt("offer")
+    kind = "after-rating" if offer else "phone"
+    ext = _Extension(step.name, f"The caller records criticism ({kind}); it goes to the duty leader.")
+    if offer:
+        ext.add(f"Read(HOTLINE_DIGIT,{_sound(flow, offer)},1,,1,{step.timeout})")
+        ext.add('GotoIf($["${HOTLINE_DIGIT}" != "1"]?bye)')
+    else:
+        ext.add("Gosub(hotline-route,s,1)")
+    return (
+        ext.add(f"Set(HOTLINE_CRITICISM=${{CHANNEL(linkedid)}}-{kind})")
+        # The caller's number and the lawyer who served them (after a rating), for the leader.
+        .add("Set(HOTLINE_SERVED=${FILTER(0-9A-Za-z_-,${MEMBERNAME})})")
+        .add(
+            f"Set(DB(hotline-criticism/${{HOTLINE_CRITICISM}})=${{CHANNEL(linkedid)}}/{kind}"
+            ":${HOTLINE_CALLER}:${HOTLINE_SERVED})"
+        )
+        .add(
+            f"UserEvent(HotlineCriticism,HotlineFile: ${{HOTLINE_CRITICISM}},HotlineKind: {kind},"
+            "HotlineLawyer: ${HOTLINE_SERVED})"
+        )
+        .add(f"Playback({_sound(flow, step.prompt())}&beep)")
+        .add(f"Record(${{HOTLINE_VOICEMAIL}}/${{HOTLINE_CRITICISM}}.wav,0,{max_seconds},k)")
+        .add("Hangup()")
+        .add(f"Playback({_sound(flow, step.prompt('goodbye_prompt'))})", label="bye")
+        .add("Hangup()")
+    )
+
+
 def _rating(flow: Flow, step: Step, *, extension: str | None = None, ticket: bool = False) -> _Extension:
     """Ask for a 1-5 rating by keypad. ``ticket``: after a callback, reported with its ticket."""
     event = "HotlineCallbackRating" if ticket else "HotlineRating"
@@ -152,11 +184,11 @@ def _rating(flow: Flow, step: Step, *, extension: str | None = None, ticket: boo
     )
     if ticket:  # also kept in AstDB: read back after the controller was away (nothing lost)
         ext.add("Set(DB(hotline-rating/${HOTLINE_TICKET})=${CHANNEL(linkedid)}/${HOTLINE_DIGIT})")
-    return (
-        ext.add(f"UserEvent({event},HotlineRating: ${{HOTLINE_DIGIT}}{about})")
-        .add(f"Playback({_sound(flow, step.prompt('thanks_prompt'))})")
-        .add("Hangup()")
-    )
+    ext.add(f"UserEvent({event},HotlineRating: ${{HOTLINE_DIGIT}}{about})")
+    poor = step.settings.get("poor")
+    if poor and not ticket:  # 1-2: offered to say what went wrong (a criticism for the duty leader)
+        ext.add(f"GotoIf($[${{HOTLINE_DIGIT}} <= 2]?{poor},1)")
+    return ext.add(f"Playback({_sound(flow, step.prompt('thanks_prompt'))})").add("Hangup()")
 
 
 def compile_callback_rating(flows: Iterable[Flow]) -> str:
@@ -195,6 +227,8 @@ def compile_flow(
             ext = _voicemail(flow, step, voicemail_max_seconds)
         elif step.type == "rating":
             ext = _rating(flow, step)
+        elif step.type == "criticism":
+            ext = _criticism(flow, step, voicemail_max_seconds)
         else:  # pragma: no cover - the schema admits no other type
             raise AssertionError(step.type)
         lines.extend(ext.lines)

@@ -83,6 +83,10 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
         {"prompt": _PROMPT_REF, "answered": _NAME},
     ),
     "voicemail": _step_schema({"prompt": _PROMPT_REF}),
+    # A message of criticism (投诉与意见), recorded; with `offer`, only if the caller then presses 1.
+    "criticism": _step_schema(
+        {"prompt": _PROMPT_REF, "goodbye_prompt": _PROMPT_REF}, {"offer": _PROMPT_REF, **_READ_OPTIONS}
+    ),
     "rating": _step_schema(
         {
             "prompt": _PROMPT_REF,
@@ -90,7 +94,8 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
             "thanks_prompt": _PROMPT_REF,
             "goodbye_prompt": _PROMPT_REF,
         },
-        _READ_OPTIONS,
+        # poor: where a caller who rated 1-2 goes (a criticism step offering to record what went wrong).
+        {**_READ_OPTIONS, "poor": _NAME},
     ),
 }
 
@@ -140,8 +145,8 @@ FLOW_SCHEMA: dict[str, Any] = {
 }
 
 # Keys of each step type that name another step, and those that name a prompt.
-STEP_LINKS = ("next", "open", "closed", "fallback", "answered", "no_answer", "failed")
-PROMPT_LINKS = ("prompt", "invalid_prompt", "thanks_prompt", "goodbye_prompt")
+STEP_LINKS = ("next", "open", "closed", "fallback", "answered", "no_answer", "failed", "poor")
+PROMPT_LINKS = ("prompt", "invalid_prompt", "thanks_prompt", "goodbye_prompt", "offer")
 DEFAULT_TIMEOUT = 5
 DEFAULT_RETRIES = 2
 

@@ -137,7 +137,12 @@ class RecordingRegistry:
         self.spool = spool
         self.store = store
         self.keyring = keyring
-        self._retention = {"call": call_retention, "voicemail": voicemail_retention}
+        # A recorded criticism (投诉留言) is kept like a voicemail.
+        self._retention = {
+            "call": call_retention,
+            "voicemail": voicemail_retention,
+            "criticism": voicemail_retention,
+        }
         # Run in the purge's transaction for each purged recording (e.g. drop its transcripts).
         self.purge_hooks: list[Callable[[Session, int], None]] = []
 
@@ -182,6 +187,35 @@ class RecordingRegistry:
                 call.recording_id = recording.id
                 registered.append(recording.id)
         return registered
+
+    def register_message(
+        self, session: Session, linkedid: str, file: str, kind: str, ended_at: datetime
+    ) -> Recording | None:
+        """Register a message recorded into the voicemail directory (``file``, without ``.wav``)
+        that is not a call's voicemail (e.g. a criticism); None while Asterisk has not finished it."""
+        relative = f"hotline-voicemail/{file}.wav"
+        duration = wav_duration(self.spool / relative)
+        if duration is None:
+            return None
+        recording = Recording(
+            linkedid=linkedid,
+            kind=kind,
+            format="wav",
+            duration_seconds=duration,
+            state=RecordingState.spooled,
+            retain_until=ended_at + self._retention[kind],
+            files=[
+                RecordingFile(
+                    leg=str(Leg.caller),
+                    path=relative,
+                    size_bytes=(self.spool / relative).stat().st_size,
+                    duration_seconds=duration,
+                )
+            ],
+        )
+        session.add(recording)
+        session.flush()
+        return recording
 
     def _drop_silent_monitor_files(self, recording_file: str) -> None:
         """The queue starts MixMonitor only when a lawyer answers, so a call without a lawyer has
@@ -231,7 +265,9 @@ class RecordingRegistry:
     # --- sealing ------------------------------------------------------------------------------
 
     def sealed_path(self, recording: Recording, leg: str) -> str:
-        return f"{recording.created_at:%Y/%m/%d}/{recording.linkedid}-{leg}{SEALED_SUFFIX}"
+        # A call's second recording (a criticism left after it) is named by its kind too.
+        kind = "" if recording.kind in ("call", "voicemail") else f"{recording.kind}-"
+        return f"{recording.created_at:%Y/%m/%d}/{recording.linkedid}-{kind}{leg}{SEALED_SUFFIX}"
 
     def seal_pending(self) -> list[int]:
         """Encrypt every spooled recording into the store; returns the ids sealed."""

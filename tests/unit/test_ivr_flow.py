@@ -54,6 +54,7 @@ def test_the_shipped_flow_catalog_and_calendar_load() -> None:
     topic = flow.steps["topic"]
     assert {option.key: option.set.get("topic") for option in topic.options()} == {
         "0": None,
+        "9": None,
         "1": "labour",
         "2": "family",
         "3": "housing",
