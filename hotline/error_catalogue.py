@@ -208,6 +208,9 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
     "report-failed": ErrorEntry(
         500, "月报生成失败，已保留上一次生成的版本；请联系管理员查看原因后重新生成。"
     ),
+    # --- the lawyers' monthly assessment, 动态考核 (assessment/) -----------------------------------------
+    "assessment-scheme-invalid": ErrorEntry(422, "考核方案有误，未生效；请按提示逐项修改后重新载入。"),
+    "assessment-scheme-unreadable": ErrorEntry(422, "无法读取考核方案文件，请检查文件路径、权限和格式。"),
     # --- transcription (transcription/) ---------------------------------------------------------------
     "transcription-model-missing": ErrorEntry(
         500, "未配置语音识别模型，请管理员设置 HOTLINE_TRANSCRIPTION__MODEL_DIR。"
