@@ -145,7 +145,7 @@ async def test_a_queued_callback_rings_the_lawyer_then_the_citizen_one_ticket_on
     assert all(wav_seconds(data) > 2 for data in legs.values())
 
 
-async def test_a_busy_citizen_is_tried_again_then_becomes_a_desk_task(
+async def test_a_citizen_not_reached_is_tried_again_then_becomes_a_desk_task(
     asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
     await phones.lawyer("8002", mode="ring")
@@ -154,16 +154,32 @@ async def test_a_busy_citizen_is_tried_again_then_becomes_a_desk_task(
     assert await finished(citizen, 40) == 0, citizen.output()
     request = await eventually(lambda: _request(controller, number), timeout=10, what="the request")
 
+    # The citizen's phone rings out the first time, is busy the next two.
+    port = asterisk.trunk_ports["pstn"]
+    unanswered = sipp.uas(
+        sipp.render("citizen-no-answer.xml", asterisk.workdir),
+        asterisk.workdir,
+        port=port,
+        media_port=media_port(),
+    )
+    # The lawyer answers each attempt, waits while the citizen's phone rings, hears "not reached".
+    await phones.lawyer("8001", talk_ms=45000)
+    await controller.log_out("8002")
+    assert await finished(unanswered, 60) == 0, unanswered.output()
+    tried = await eventually(
+        lambda: (r := _request(controller, number)) and r["failures"] == 1 and r,
+        timeout=10,
+        what="the first try counted",
+    )
+    assert tried["state"] == "waiting"
     busy = sipp.uas(
         sipp.render("citizen-busy.xml", asterisk.workdir),
         asterisk.workdir,
-        port=asterisk.trunk_ports["pstn"],
+        port=port,
         media_port=media_port(),
-        calls=3,
+        calls=2,
     )
-    await phones.lawyer("8001", talk_ms=3000)  # answers each attempt, hears "not reached"
-    await controller.log_out("8002")
-    assert await finished(busy, 90) == 0, busy.output()  # the first try and two retries, each refused
+    assert await finished(busy, 60) == 0, busy.output()  # the two retries, each refused
 
     gave_up = await eventually(
         lambda: (r := _request(controller, number)) and r["state"] == "failed" and r,
@@ -178,7 +194,7 @@ async def test_a_busy_citizen_is_tried_again_then_becomes_a_desk_task(
         "callback",
         None,
     )
-    assert "3次均未接通" in ticket.summary
+    assert "3次均未接通（占线）" in ticket.summary
     assert [link.role for link in ticket.calls] == ["origin", "callback", "callback", "callback"]
     origin = next(c for c in await controller.calls(caller=number) if c["linkedid"] == request["origin"])
     assert (origin["outcome"], origin["callback_queued_at"]) == ("abandoned", None)
