@@ -80,7 +80,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.manage_users: frozenset({Role.admin}),
     Permission.manage_lawyers: frozenset({Role.admin}),
     Permission.see_caller_numbers: frozenset({Role.admin, Role.supervisor, Role.lawyer}),
-    Permission.listen_recordings: frozenset({Role.supervisor, Role.reviewer}),
+    Permission.listen_recordings: frozenset({Role.supervisor, Role.reviewer, Role.leader}),
     Permission.listen_all_recordings: frozenset({Role.supervisor}),
     Permission.export_recordings: frozenset({Role.supervisor}),
     Permission.read_audit_log: frozenset({Role.admin}),

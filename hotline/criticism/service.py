@@ -12,9 +12,10 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from hotline.ami.caller_id import clean_number
 from hotline.auth.models import Role, User
 from hotline.auth.permissions import Permission, allowed
 from hotline.auth.service import Actor
+from hotline.calls.models import Call
 from hotline.criticism.models import (
     Channel,
     Criticism,
@@ -482,3 +484,44 @@ def leader_roster(session: Session, start: date, days: int = 31) -> list[DutyRow
             .order_by(LeaderDuty.day, LeaderDuty.username)
         )
     ]
+
+
+# --- who may hear what (need-to-know) -------------------------------------------------------------
+
+
+def _leader(username: str) -> Any:
+    return (
+        select(User.id)
+        .where(User.username == username, User.role == Role.leader, User.active.is_(True))
+        .exists()
+    )
+
+
+def heard_by_leaders(username: str) -> Select[Any]:
+    """The recordings a duty leader may hear: every criticism left by phone, and the calls criticism
+    is about (to check what happened); nothing for anyone else."""
+    messages = select(Criticism.recording_id).where(Criticism.recording_id.is_not(None), _leader(username))
+    calls = (
+        select(Call.recording_id)
+        .join(Criticism, Criticism.linkedid == Call.linkedid)
+        .where(Call.recording_id.is_not(None), _leader(username))
+    )
+    combined = union(messages, calls).subquery()
+    return select(combined.c[0])
+
+
+def leader_hears(session: Session, username: str, recording_id: int) -> bool:
+    """Whether ``username`` is a duty leader and recording ``recording_id`` a criticism's message
+    or the call a criticism is about."""
+    if not session.scalar(select(_leader(username))):
+        return False
+    message = session.scalar(select(Criticism.id).where(Criticism.recording_id == recording_id).limit(1))
+    if message is not None:
+        return True
+    about = session.scalar(
+        select(Criticism.id)
+        .join(Call, Call.linkedid == Criticism.linkedid)
+        .where(Call.recording_id == recording_id)
+        .limit(1)
+    )
+    return about is not None

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select, union
 from sqlalchemy.orm import Session
 
 from hotline.auth.permissions import Permission, allowed
@@ -40,25 +40,37 @@ def hears_every_recording(actor: Actor) -> bool:
 
 class NeedToKnow:
     """The rule, with the assignments it consults: quality review's (``hotline/quality/plugin.py``
-    provides this part), so recordings need not know what a review is."""
+    provides this part), so recordings need not know what a review is; later contexts add theirs
+    (:meth:`grant`: a duty leader hears the criticism left by phone and the calls it is about)."""
 
     def __init__(
         self,
         is_assigned: Callable[[Session, str, int], bool],
         assigned_ids: Callable[[str], Select[Any]],
     ) -> None:
-        self._is_assigned = is_assigned
-        self._assigned_ids = assigned_ids
+        self._rules: list[tuple[Callable[[Session, str, int], bool], Callable[[str], Select[Any]]]] = [
+            (is_assigned, assigned_ids)
+        ]
+
+    def grant(
+        self, is_assigned: Callable[[Session, str, int], bool], assigned_ids: Callable[[str], Select[Any]]
+    ) -> None:
+        """One more way to be entitled to a recording (both callables take the username)."""
+        self._rules.append((is_assigned, assigned_ids))
 
     def recordings_of(self, actor: Actor) -> Select[Any] | None:
         """The ids of the recordings ``actor`` may hear, as a subquery; None: every recording."""
         if hears_every_recording(actor):
             return None
-        return self._assigned_ids(actor.username)
+        first, *others = (assigned_ids(actor.username) for _is, assigned_ids in self._rules)
+        if not others:
+            return first
+        combined = union(first, *others).subquery()
+        return select(combined.c[0])
 
     def check(self, session: Session, actor: Actor, recording_id: int) -> None:
         """Raise :class:`RecordingNotAssigned` unless ``actor`` may hear recording ``recording_id``."""
         if hears_every_recording(actor):
             return
-        if not self._is_assigned(session, actor.username, recording_id):
+        if not any(is_assigned(session, actor.username, recording_id) for is_assigned, _ids in self._rules):
             raise RecordingNotAssigned(recording_id)

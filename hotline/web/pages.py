@@ -62,6 +62,7 @@ PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/wallboard", "监控大屏", Permission.view_wallboard),
     ("/review", "质量评查", Permission.review_calls),
     ("/reports", "统计报表", Permission.view_reports),
+    ("/criticism", "群众意见", Permission.handle_criticism),
     ("/admin", "系统管理", Permission.manage_users),
 )
 
@@ -312,6 +313,14 @@ def review_page(
         "review.html",
         _context(request, user, can_manage=allowed(user.actor.role, Permission.manage_reviews)),
     )
+
+
+@router.get("/criticism")
+def criticism_page(
+    request: Request, user: Annotated[PageUser, Depends(page(Permission.handle_criticism))]
+) -> Response:
+    """The duty leader's page: citizens' criticism by reply deadline, listening, handling, replying."""
+    return templates.TemplateResponse(request, "criticism.html", _context(request, user))
 
 
 @router.get("/reports")

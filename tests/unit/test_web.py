@@ -119,6 +119,7 @@ PAGES: dict[str, frozenset[Role]] = {
     "/admin": frozenset({Role.admin}),
     "/review": frozenset({Role.reviewer, Role.supervisor}),
     "/reports": frozenset({Role.supervisor, Role.admin}),
+    "/criticism": frozenset({Role.leader, Role.supervisor}),
 }
 
 

@@ -303,7 +303,7 @@ async def test_every_response_forbids_framing_and_sniffing_and_pages_get_a_stric
 @pytest.mark.parametrize("role", list(Role), ids=[role.value for role in Role])
 async def test_pages_have_no_inline_script_style_or_handlers(site: Site, role: Role) -> None:
     """What the CSP would block: the browser tests (tests/web) show the pages still work with it."""
-    pages = {"/", "/login", "/desk", "/wallboard", "/review", "/reports", "/admin"}
+    pages = {"/", "/login", "/desk", "/wallboard", "/review", "/reports", "/admin", "/criticism", "/feedback"}
     async with site.client() as http:
         await sign_in(http, f"web-{role.value}")
         for path in pages:

@@ -45,6 +45,10 @@ READY: dict[str, tuple[frozenset[Role], dict[Role, str]]] = {
         },
     ),
     "/admin": (frozenset({Role.admin}), {Role.admin: '#users td:text-is("管理员")'}),  # the role labels
+    "/criticism": (  # the categories read from the API, then the list
+        frozenset({Role.leader, Role.supervisor}),
+        {Role.leader: 'body[data-ready="true"]', Role.supervisor: 'body[data-ready="true"]'},
+    ),
 }
 
 
