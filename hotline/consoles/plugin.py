@@ -6,6 +6,7 @@ from __future__ import annotations
 from hotline.calls.service import CallRecorder
 from hotline.consoles import api
 from hotline.consoles.monitor import Monitor
+from hotline.criticism.events import CriticismFollower
 from hotline.ivr.service import IvrConfig
 from hotline.kernel.plugin import Parts, Plugin, PluginSpec
 from hotline.kernel.shared import Shared
@@ -26,6 +27,7 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
     )
     recorder.on_change = monitor.feed.bump  # live pages follow every change
     parts.get(LawyerChanges).subscribe(monitor.forget_lawyers)
+    monitor.notices.append(parts.get(CriticismFollower).notice)  # criticism past its reply deadline
     return Plugin("consoles", parts=(monitor,))
 
 

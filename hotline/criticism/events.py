@@ -18,7 +18,7 @@ from hotline.ami.astdb import kept_calls
 from hotline.ami.client import AmiClient
 from hotline.calls.models import Call
 from hotline.criticism.models import Channel, Criticism, Target
-from hotline.criticism.service import CriticismDesk
+from hotline.criticism.service import CriticismDesk, overdue_count
 from hotline.kernel.tasks import TaskSupervisor
 from hotline.recordings.service import RecordingRegistry
 
@@ -90,6 +90,12 @@ class CriticismFollower:
         kept = await kept_calls(ami, FAMILY)
         numbers = await asyncio.to_thread(self._file_all, kept, None)
         return len(numbers)
+
+    def notice(self) -> str | None:
+        """What the wallboard says while criticism waits past its reply deadline."""
+        with self._sessions() as session:
+            overdue = overdue_count(session, self._clock())
+        return f"有 {overdue} 条群众批评意见已超过答复期限，请值守领导尽快办理。" if overdue else None
 
     async def register_messages(self) -> list[int]:
         """Register the recorded messages of ended calls (a job): then they are sealed."""
