@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from hotline.api_errors import ERROR_RESPONSES, install_error_handlers
+from hotline.assessment import plugin as assessment
 from hotline.auth import plugin as auth
 from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
@@ -60,6 +61,7 @@ PLUGINS: tuple[PluginSpec, ...] = (
     criticism.PLUGIN,  # citizens' criticism (群众批评意见), the duty leader (领导值守)
     stats.PLUGIN,  # KPIs of any period: the API, the report's and the wallboard's figures
     consoles.PLUGIN,  # wallboard, desk
+    assessment.PLUGIN,  # the lawyers' monthly assessment (动态考核)
     reports.PLUGIN,  # the monthly report: kept, scheduled, downloaded, submitted
     sip.PLUGIN,  # refused SIP requests -> bans
     auth.PLUGIN,  # bearer tokens

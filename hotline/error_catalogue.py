@@ -169,6 +169,7 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
     "prompt-tool-missing": ErrorEntry(503, "缺少生成语音提示的工具，请管理员运行 scripts/setup 安装。"),
     "prompt-synthesis-failed": ErrorEntry(503, "语音提示合成失败，请管理员检查提示文本。"),
     "prompt-convert-failed": ErrorEntry(503, "语音提示文件转换失败，请管理员检查该音频文件。"),
+    "assessment-not-found": ErrorEntry(404, "您的账号未关联律师分机，没有考核结果。"),
     "criticism-taxonomy-invalid": ErrorEntry(422, "批评意见分类文件有误，请按提示修改后重试。"),
     "criticism-taxonomy-unreadable": ErrorEntry(422, "无法读取批评意见分类文件，请检查路径和格式。"),
     "criticism-channel-invalid": ErrorEntry(422, "工作人员只能录入来信和局长信箱意见。"),

@@ -297,6 +297,16 @@ class CriticismSettings(BaseModel):
         return self
 
 
+class AssessmentSettings(BaseModel):
+    """The lawyers' monthly assessment (动态考核)."""
+
+    # The scheme (default: hotline/assessment/default_scheme.yaml).
+    scheme: Path | None = None
+    # Minutes late or early that do not count, and paused minutes a day that do not count.
+    grace_minutes: float = Field(default=5, ge=0, le=120)
+    pause_allowance_minutes: float = Field(default=60, ge=0, le=600)
+
+
 class HandoffSettings(BaseModel):
     # Where hand-offs are POSTed (None: they wait in the outbox until an address is set).
     case_records_url: str | None = None
@@ -411,6 +421,7 @@ class Settings(BaseSettings):
     stats: StatsSettings = Field(default_factory=StatsSettings)
     waiting: WaitingSettings = Field(default_factory=WaitingSettings)
     criticism: CriticismSettings = Field(default_factory=CriticismSettings)
+    assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
 
     @model_validator(mode="after")
     def _outside_lines_exist(self) -> Settings:

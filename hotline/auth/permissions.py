@@ -65,6 +65,12 @@ class Permission(enum.StrEnum):
     read_own_criticism = "read_own_criticism"
     # The leaders' duty roster (领导值守).
     manage_leader_roster = "manage_leader_roster"
+    # The lawyers' monthly assessment (动态考核): everyone's, as it stands or as published ...
+    view_assessment = "view_assessment"
+    # ... publish (freeze) a month ...
+    publish_assessment = "publish_assessment"
+    # ... a lawyer's own published results and trend (我的考核).
+    read_own_assessment = "read_own_assessment"
 
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -99,6 +105,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.enter_criticism: frozenset({Role.admin, Role.leader, Role.supervisor}),
     Permission.read_own_criticism: frozenset({Role.lawyer}),
     Permission.manage_leader_roster: frozenset({Role.admin, Role.supervisor}),
+    Permission.view_assessment: frozenset({Role.admin, Role.supervisor, Role.leader}),
+    Permission.publish_assessment: frozenset({Role.supervisor}),
+    Permission.read_own_assessment: frozenset({Role.lawyer}),
 }
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from hotline.api_types import IsoDateTime, Limit, Offset
+from hotline.api_types import Count, Id, IsoDate, IsoDateTime, Limit, Offset
 from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
@@ -66,7 +66,7 @@ class CriticismOut(BaseModel):
     target: Target | None
     target_name: str | None
     linkedid: str | None
-    recording_id: int | None
+    recording_id: Id | None
     state: CriticismState
     state_label: str
     assigned_to: str | None
@@ -133,8 +133,8 @@ def _out(item: Criticism, desk: CriticismDesk, now: datetime) -> CriticismOut:
 
 class CriticismPage(BaseModel):
     items: list[CriticismOut]
-    limit: int
-    offset: int
+    limit: Limit
+    offset: Offset
 
 
 class CategoryOut(BaseModel):
@@ -342,7 +342,7 @@ class RosterIn(BaseModel):
 
 
 class RosterResult(BaseModel):
-    duties: int
+    duties: Count
     days: list[date]
 
 
@@ -352,7 +352,7 @@ def read_leader_roster(
     shared: SharedDep,
     desk: DeskDep,
     actor: RosterKeeper,
-    start: Annotated[date | None, Query(description="First day (default: today)")] = None,
+    start: Annotated[IsoDate | None, Query(description="First day (default: today)")] = None,
     days: Annotated[int, Query(ge=1, le=366)] = 31,
 ) -> list[DutyOut]:
     first = start or desk.local_day(shared.clock())

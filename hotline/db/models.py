@@ -1,5 +1,6 @@
 """Every model, imported so that the metadata (and Alembic) sees all tables."""
 
+from hotline.assessment.models import AssessmentResult, AssessmentRun
 from hotline.auth.models import BrowserSession, SignInFailures, User
 from hotline.calls.models import Call, SummaryCursor
 from hotline.criticism.models import Criticism, CriticismStep, LeaderDuty
@@ -16,6 +17,8 @@ from hotline.transcription.models import KeywordAlert, Transcript, TranscriptGra
 metadata = Base.metadata
 
 __all__ = [
+    "AssessmentResult",
+    "AssessmentRun",
     "AuditEntry",
     "BrowserSession",
     "Call",

@@ -102,6 +102,9 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("POST", "/api/v1/criticism/YJ-20000101-0001/close", Permission.handle_criticism),
     ("GET", "/api/v1/leaders/roster", Permission.manage_leader_roster),
     ("PUT", "/api/v1/leaders/roster", Permission.manage_leader_roster),
+    ("GET", "/api/v1/assessment/2026-11", Permission.view_assessment),
+    ("POST", "/api/v1/assessment/2026-11/publish", Permission.publish_assessment),
+    ("GET", "/api/v1/assessment/mine/2026-11", Permission.read_own_assessment),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -368,6 +371,8 @@ def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
             .replace("/by-call/1714528800.1", "/by-call/{linkedid}")
             .replace("/tickets/12348-20000101-0001", "/tickets/{number}")
             .replace("/criticism/YJ-20000101-0001", "/criticism/{number}")
+            .replace("/assessment/2026-11", "/assessment/{month}")
+            .replace("/mine/2026-11", "/mine/{month}")
             .replace("/handoffs/999/", "/handoffs/{message_id}/")
             .replace("/monthly/2020-01.pdf", "/monthly/{name}")
             .replace("/monthly/2020-02/", "/monthly/{month}/")
@@ -409,6 +414,17 @@ async def test_permission_matrix(
         assert body["details"] == {"permission": permission.value}
         assert role.value in body["message"]
         return
+    audio = "/audio/" in path or path.endswith("/transcript")  # a grant is asked first (below)
+    if (
+        role == Role.leader
+        and path.startswith("/api/v1/recordings/")
+        and response.status_code != 422
+        and not audio
+    ):
+        # A leader may listen, but only to criticism left by phone and the calls it is about
+        # (need-to-know): this call is neither.
+        assert response.status_code == 403 and body["error_id"] == "recording-not-assigned", response.text
+        return
     assert response.status_code not in (401, 403) or "/audio/" in path or path.endswith("/transcript"), (
         response.text
     )
@@ -425,7 +441,7 @@ async def test_permission_matrix(
         assert response.status_code == 404, response.text  # allowed, but there is no such thing
         assert body["error_id"].endswith("-not-found")
     elif method in ("POST", "PUT", "PATCH") and not path.endswith(
-        ("/resume", "/sip-password", "/callback", "/generate")
+        ("/resume", "/sip-password", "/callback", "/generate", "/publish")
     ):
         assert response.status_code == 422, response.text  # allowed, but no body was sent
     elif "/audio/" in path or path.endswith("/transcript"):

@@ -92,6 +92,9 @@ TIME_PARAMETERS: dict[tuple[str, str], tuple[Role, str, dict[str, str]]] = {
     ("/api/v1/tickets", "due_before"): (Role.supervisor, "2026-12-01T09:00:00+08:00", {}),
     ("/api/v1/stats", "from"): (Role.supervisor, "2026-11-01", {"until": "2026-12-01"}),
     ("/api/v1/stats", "until"): (Role.supervisor, "2026-12-01", {"from": "2026-11-01"}),
+    ("/api/v1/criticism", "received_from"): (Role.leader, "2026-12-01T00:00:00+08:00", {}),
+    ("/api/v1/criticism", "received_before"): (Role.leader, "2026-12-01T00:00:00+08:00", {}),
+    ("/api/v1/leaders/roster", "start"): (Role.admin, "2026-12-01", {}),
 }
 
 
