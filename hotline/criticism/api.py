@@ -176,9 +176,11 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 @router.get("/mine")
-def my_criticism(session: SessionDep, desk: DeskDep, actor: Lawyer) -> list[OwnCriticismOut]:
+def my_criticism(
+    session: SessionDep, shared: SharedDep, desk: DeskDep, actor: Lawyer
+) -> list[OwnCriticismOut]:
     """The items about the signed-in lawyer (without who wrote them)."""
-    found = service.list_items(session, actor, service.CriticismFilter(), now=datetime.now(UTC), limit=500)
+    found = service.list_items(session, actor, service.CriticismFilter(), now=shared.clock(), limit=500)
     return [
         OwnCriticismOut(
             number=item.number,
