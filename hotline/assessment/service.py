@@ -20,7 +20,7 @@ from hotline.assessment.models import AssessmentResult, AssessmentRun
 from hotline.assessment.scheme import Scheme
 from hotline.assessment.scoring import Person, Ranked, rank
 from hotline.criticism.models import Criticism, Target
-from hotline.routing.models import DutyPresence, DutyShift, Lawyer
+from hotline.routing.models import DutyPresence, DutyShift, Lawyer, RingNoAnswer
 from hotline.stats.definitions import Tally
 from hotline.stats.periods import add_months, month_period
 from hotline.stats.service import Statistics
@@ -73,6 +73,13 @@ class Assessor:
                 .group_by(Criticism.target_name)
             ).all()
         )
+        rang_out = dict(
+            session.execute(
+                select(RingNoAnswer.extension, func.count())
+                .where(RingNoAnswer.at >= start, RingNoAnswer.at < end)
+                .group_by(RingNoAnswer.extension)
+            ).all()
+        )
         zone = ZoneInfo(self.timezone)
         people = []
         for lawyer in lawyers:
@@ -89,8 +96,7 @@ class Assessor:
             )
             figures: dict[str, float | None] = {
                 "answered": tally.answered,
-                # Offers a lawyer let ring out are not recorded per lawyer yet: the item is not scored.
-                "ring_no_answer": None,
+                "ring_no_answer": rang_out.get(lawyer.extension, 0),
                 "rated": tally.rated,
                 "satisfaction_rate": tally.satisfied / tally.rated if tally.rated else None,
                 "reviews": tally.reviews,

@@ -9,7 +9,7 @@ from hotline.quality.models import Review, Scorecard
 from hotline.queued.models import QueuedCallback
 from hotline.recordings.models import AuditEntry, Recording, RecordingFile
 from hotline.reports.models import StoredReport
-from hotline.routing.models import DutyPresence, DutyShift, Lawyer, PresenceCursor
+from hotline.routing.models import DutyPresence, DutyShift, Lawyer, PresenceCursor, RingNoAnswer
 from hotline.stats.models import RollupDay, RollupMark, rollup_rows, rollup_waits
 from hotline.tickets.models import OutboxMessage, Ticket, TicketCall
 from hotline.transcription.models import KeywordAlert, Transcript, TranscriptGram, TranscriptionJob
@@ -35,6 +35,7 @@ __all__ = [
     "Recording",
     "RecordingFile",
     "Review",
+    "RingNoAnswer",
     "RollupDay",
     "RollupMark",
     "Scorecard",

@@ -17,12 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.db.base import utcnow
-from hotline.routing.models import DutyPresence, DutyShift, Lawyer, PresenceCursor
+from hotline.routing.models import DutyPresence, DutyShift, Lawyer, PresenceCursor, RingNoAnswer
 from hotline.routing.presence import (
     LOGGED_IN,
     PAUSED,
     Interval,
     Presence,
+    QueueLogLine,
+    extension_of,
     open_intervals,
     presence_from_json,
     presence_to_json,
@@ -50,10 +52,23 @@ def _at(epoch: int) -> datetime:
 
 
 def record_presence(
-    session: Session, intervals: Sequence[Interval], cursor: Cursor, presence: Presence
+    session: Session,
+    intervals: Sequence[Interval],
+    cursor: Cursor,
+    presence: Presence,
+    lines: Sequence[QueueLogLine] = (),
 ) -> None:
-    """Add the intervals a reading closed and move the cursor (with the open presence) past it, in
-    the caller's transaction: a reading is kept whole or not at all."""
+    """Add the intervals a reading closed, the offers its ``lines`` say rang out unanswered, and move
+    the cursor (with the open presence) past it, in the caller's transaction: a reading is kept
+    whole or not at all."""
+    for line in lines:
+        extension = extension_of(line.agent) if line.event == "RINGNOANSWER" else None
+        if extension is not None:
+            session.add(
+                RingNoAnswer(
+                    extension=extension, at=_at(line.at), queue=line.queue[:64], callid=line.callid[:64]
+                )
+            )
     session.add_all(
         DutyPresence(
             extension=interval.extension,

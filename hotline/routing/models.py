@@ -91,3 +91,17 @@ class PresenceCursor(Base):
     inode: Mapped[int] = mapped_column(BigInteger)
     offset: Mapped[int] = mapped_column(BigInteger)
     members: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RingNoAnswer(Base):
+    """A call offered to a lawyer that rang out unanswered (queue_log ``RINGNOANSWER``), read with
+    the presence: for the assessment's 振铃未接."""
+
+    __tablename__ = "ring_no_answer"
+    __table_args__ = (Index("ix_ring_no_answer_extension_at", "extension", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    extension: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    queue: Mapped[str] = mapped_column(String(64))
+    callid: Mapped[str] = mapped_column(String(64))

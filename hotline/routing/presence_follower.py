@@ -51,7 +51,7 @@ class PresenceFollower:
             return None
         after, closed = reduce(presence, batch.lines)
         with self._sessions.begin() as session:
-            record_presence(session, closed, batch.cursor, after)
+            record_presence(session, closed, batch.cursor, after, batch.lines)
         return batch, after
 
     async def catch_up(self) -> int:

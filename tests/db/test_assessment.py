@@ -15,7 +15,7 @@ from hotline.assessment.scheme import parse_scheme
 from hotline.assessment.service import Assessor
 from hotline.calls.models import Call
 from hotline.criticism.models import Channel, Criticism, CriticismState, Target
-from hotline.routing.models import DutyPresence, DutyShift, Lawyer
+from hotline.routing.models import DutyPresence, DutyShift, Lawyer, RingNoAnswer
 from hotline.stats.service import Statistics
 from tests.stats_month import THRESHOLDS
 
@@ -124,6 +124,11 @@ def november(session_factory: sessionmaker[Session]) -> None:
         session.add_all(answered(f"1796000000.{n}", "8001", 2 + n, rating=5) for n in range(3))
         session.add_all(answered(f"1796100000.{n}", "8002", 3 + n) for n in range(4))
         session.add(Call(**_december_call()))
+        # Two offers 8001 let ring out in November, one in December.
+        session.add_all(
+            RingNoAnswer(extension="8001", at=moment, queue="other", callid="x")
+            for moment in (local(4, 10), local(5, 10), local(30, 10) + timedelta(days=1))
+        )
         session.add(
             Criticism(
                 number="YJ-20261110-0001",
@@ -180,6 +185,7 @@ def test_the_month_is_scored_and_ranked_as_worked_out_by_hand(
     figures = by["8001"].person.figures
     assert (figures["answered"], figures["attendance_minutes"], figures["upheld_complaints"]) == (3, 10.0, 1)
     assert figures["satisfaction_rate"] == 1.0 and figures["rated"] == 3
+    assert (figures["ring_no_answer"], by["8002"].person.figures["ring_no_answer"]) == (2, 0)
     assert figures["duty_hours"] == 2.83  # 09:10-12:00
     assert by["8002"].person.figures["talk_hours"] == round(4 * 300 / 3600, 2)
     satisfaction = next(item for item in by["8001"].score.items if item.key == "satisfaction")

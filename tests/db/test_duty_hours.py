@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.routing import duty_hours
 from hotline.routing.duty_hours import OnDuty, hours_on_duty, rostered_hours
-from hotline.routing.models import DutyPresence, DutyShift, PresenceCursor
+from hotline.routing.models import DutyPresence, DutyShift, PresenceCursor, RingNoAnswer
 from hotline.routing.presence_follower import PresenceFollower
 from hotline.routing.service import create_lawyer, get_lawyer
 
@@ -189,3 +189,27 @@ def test_rostered_hours_count_rostered_shifts_once_and_not_manual_ones(
     with session_factory() as session:
         assert rostered_hours(session, day, day + timedelta(days=1)) == {"8001": 8.0}
         assert rostered_hours(session, day + timedelta(hours=10), day + timedelta(hours=23)) == {"8001": 5.0}
+
+
+async def test_offers_that_rang_out_are_kept_once_per_line(
+    session_factory: sessionmaker[Session], queue_log: Path
+) -> None:
+    follower = PresenceFollower(session_factory, queue_log)
+    lines = (
+        "1796455900|1796455890.1|other|8001|RINGNOANSWER|5000\n"
+        "1796455907|1796455890.1|other|PJSIP/8002|RINGNOANSWER|5000\n"
+        "1796455910|1796455890.1|other|8001|CONNECT|20|1796455908.3|3\n"
+    )
+    write(queue_log, lines)
+    assert await follower.catch_up() == 3
+    write(queue_log, "1796455990|1796455980.2|labour|8001|RINGNOANSWER|15000\n", mode="a")
+    assert await follower.catch_up() == 1
+    restarted = PresenceFollower(session_factory, queue_log)  # nothing read twice after a restart
+    assert await restarted.catch_up() == 0
+    with session_factory() as session:
+        rows = session.scalars(select(RingNoAnswer).order_by(RingNoAnswer.at)).all()
+        assert [(r.extension, int(r.at.timestamp()), r.queue) for r in rows] == [
+            ("8001", 1796455900, "other"),
+            ("8002", 1796455907, "other"),
+            ("8001", 1796455990, "labour"),
+        ]
