@@ -48,10 +48,13 @@ class Assessor:
             select(Lawyer).where(Lawyer.active.is_(True)).order_by(Lawyer.extension)
         ).all()
         shifts: dict[str, list[Interval]] = defaultdict(list)
+        # Rostered shifts only (a log-in without one opens a manual shift), as the roster had them:
+        # a log-out ends a shift early, and its rostered end is kept.
+        rostered_end = func.coalesce(DutyShift.planned_ends_at, DutyShift.ends_at)
         for extension, shift_start, shift_end in session.execute(
-            select(Lawyer.extension, DutyShift.starts_at, DutyShift.ends_at)
+            select(Lawyer.extension, DutyShift.starts_at, rostered_end)
             .join(DutyShift, DutyShift.lawyer_id == Lawyer.id)
-            .where(DutyShift.starts_at < end, DutyShift.ends_at > start)
+            .where(DutyShift.source == "roster", DutyShift.starts_at < end, rostered_end > start)
         ):
             shifts[extension].append(Interval(max(shift_start, start), min(shift_end, end)))
         presence: dict[tuple[str, str], list[Interval]] = defaultdict(list)

@@ -43,6 +43,8 @@ class DutyShift(Base):
     lawyer_id: Mapped[int] = mapped_column(ForeignKey("lawyers.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The roster's end, kept when a log-out ended the shift early (the assessment's 早退).
+    planned_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     source: Mapped[str] = mapped_column(String(16), default="roster")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -111,6 +111,7 @@ def end_shifts(session: Session, lawyer: Lawyer, now: datetime) -> int:
     """A lawyer logs out: every shift covering now ends now (the roster keeps the record)."""
     shifts = _covering(session, lawyer, now)
     for shift in shifts:
+        shift.planned_ends_at = shift.planned_ends_at or shift.ends_at
         shift.ends_at = now
     session.flush()
     return len(shifts)

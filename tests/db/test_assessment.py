@@ -16,6 +16,7 @@ from hotline.assessment.service import Assessor
 from hotline.calls.models import Call
 from hotline.criticism.models import Channel, Criticism, CriticismState, Target
 from hotline.routing.models import DutyPresence, DutyShift, Lawyer, RingNoAnswer
+from hotline.routing.service import end_shifts
 from hotline.stats.service import Statistics
 from tests.stats_month import THRESHOLDS
 
@@ -114,7 +115,10 @@ def november(session_factory: sessionmaker[Session]) -> None:
         session.flush()
         for lawyer in ("8001", "8002"):  # Monday 2 November, 09:00-12:00
             session.add(DutyShift(lawyer_id=lawyers[lawyer].id, starts_at=local(2, 9), ends_at=local(2, 12)))
-        # 8001 logs in 10 minutes late; 8002 leaves 30 minutes early.
+        # 8001 logs in 10 minutes late; 8002 leaves 30 minutes early, logging out from the desk
+        # (which ends the shift then; the roster's end is kept).
+        session.flush()
+        end_shifts(session, lawyers["8002"], local(2, 11, 30))
         session.add(
             DutyPresence(extension="8001", state="logged_in", starts_at=local(2, 9, 10), ends_at=local(2, 12))
         )

@@ -1,4 +1,5 @@
-"""offers that rang out unanswered, per lawyer (queue_log RINGNOANSWER), for the assessment
+"""offers that rang out unanswered, per lawyer (queue_log RINGNOANSWER), and a shift's rostered end
+kept when a log-out ends it early: for the assessment
 
 Revision ID: 0020
 Revises: 0019
@@ -27,7 +28,9 @@ def upgrade() -> None:
         sa.Column("callid", sa.String(length=64), nullable=False),
     )
     op.create_index("ix_ring_no_answer_extension_at", "ring_no_answer", ["extension", "at"])
+    op.add_column("duty_shifts", sa.Column("planned_ends_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("duty_shifts", "planned_ends_at")
     op.drop_table("ring_no_answer")
