@@ -305,6 +305,8 @@ class AssessmentSettings(BaseModel):
     # Minutes late or early that do not count, and paused minutes a day that do not count.
     grace_minutes: float = Field(default=5, ge=0, le=120)
     pause_allowance_minutes: float = Field(default=60, ge=0, le=600)
+    # Each lawyer's yearly target of public-interest hours (公益时长), on duty on the hotline.
+    public_interest_hours: float = Field(default=50, gt=0, le=2000)
 
 
 class HandoffSettings(BaseModel):

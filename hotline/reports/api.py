@@ -10,11 +10,13 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from hotline.assessment.service import Assessor
 from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.errors import NotFoundError
-from hotline.kernel.deps import part
+from hotline.kernel.deps import SessionDep, SharedDep, part
+from hotline.reports.assessment import assessment_workbook
 from hotline.reports.service import FORMATS, MEDIA_TYPES, ReportShelf, ReportState, check_month
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -22,6 +24,8 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 ShelfDep = Annotated[ReportShelf, part(ReportShelf)]
 Reader = Annotated[Actor, Depends(require(Permission.view_reports))]
 Submitter = Annotated[Actor, Depends(require(Permission.submit_reports))]
+AssessmentReader = Annotated[Actor, Depends(require(Permission.view_assessment))]
+AssessorDep = Annotated[Assessor, part(Assessor)]
 Month = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM", examples=["2026-11"])]
 
 
@@ -78,6 +82,31 @@ def download_report(
         content,
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/assessment/{month}.xlsx",
+    response_class=Response,
+    responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}}}},
+)
+def download_assessment(
+    session: SessionDep, shared: SharedDep, assessor: AssessorDep, _actor: AssessmentReader, month: Month
+) -> Response:
+    """The month's assessment (published, or as it stands), the firms' table and the lawyers' duty
+    hours (for the subsidy settlement) as one workbook."""
+    content = assessment_workbook(
+        session,
+        assessor,
+        check_month(month),
+        bureau=shared.settings.stats.bureau,
+        target_hours=shared.settings.assessment.public_interest_hours,
+        now=shared.clock(),
+    )
+    return Response(
+        content,
+        media_type=MEDIA_TYPES["xlsx"],
+        headers={"Content-Disposition": f'attachment; filename="12348-assessment-{month}.xlsx"'},
     )
 
 

@@ -50,23 +50,35 @@ Entry = tuple[Cell | date, ColumnKind | None]  # a cell's value and how it is sh
 
 def render_xlsx(report: MonthlyReport) -> bytes:
     """The workbook's bytes (.xlsx)."""
+    return render_sheets(
+        sheet_plans(report),
+        title=report.title,
+        creator=report.bureau,
+        generated_at=report.generated_at,
+        timezone=report.timezone,
+    )
+
+
+def render_sheets(
+    plans: Sequence[SheetPlan], *, title: str, creator: str, generated_at: datetime, timezone: str
+) -> bytes:
+    """A workbook of ``plans``, one sheet each, its bytes depending on its content only."""
     import openpyxl  # type: ignore[import-untyped, unused-ignore]
     from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped, unused-ignore]
 
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
-    plans = sheet_plans(report)
-    for title, plan in zip(unique_sheet_titles([plan.title for plan in plans]), plans, strict=True):
-        _write_sheet(workbook.create_sheet(title), plan)
-    generated = report.generated_at.astimezone(UTC).replace(tzinfo=None)
-    workbook.properties.title = report.title
-    workbook.properties.creator = report.bureau
+    for sheet_title, plan in zip(unique_sheet_titles([plan.title for plan in plans]), plans, strict=True):
+        _write_sheet(workbook.create_sheet(sheet_title), plan)
+    generated = generated_at.astimezone(UTC).replace(tzinfo=None)
+    workbook.properties.title = title
+    workbook.properties.creator = creator
     workbook.properties.created = generated
     workbook.properties.modified = generated
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).write_data()
-    return with_fixed_timestamps(buffer.getvalue(), local_time(report.generated_at, report.timezone))
+    return with_fixed_timestamps(buffer.getvalue(), local_time(generated_at, timezone))
 
 
 @dataclass(frozen=True, slots=True)

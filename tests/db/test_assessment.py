@@ -4,9 +4,11 @@ by hand below; published versions frozen while the data changes; a lawyer's tren
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import openpyxl  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +17,7 @@ from hotline.assessment.scheme import parse_scheme
 from hotline.assessment.service import Assessor
 from hotline.calls.models import Call
 from hotline.criticism.models import Channel, Criticism, CriticismState, Target
+from hotline.reports.assessment import assessment_workbook
 from hotline.routing.models import DutyPresence, DutyShift, Lawyer, RingNoAnswer
 from hotline.routing.service import end_shifts
 from hotline.stats.service import Statistics
@@ -215,3 +218,31 @@ def test_a_published_month_stays_as_it_was_and_a_republication_is_a_new_version(
     with session_factory() as session:
         trend = service.history(session, "8003", "2026-12")
         assert [(month, result.total) for month, result in trend] == [("2026-11", 62.5)]
+
+
+def test_the_workbook_has_the_results_the_firms_and_the_duty_hours(
+    session_factory: sessionmaker[Session], november: None, assessor: Assessor
+) -> None:
+    with session_factory() as session:
+        content = assessment_workbook(
+            session, assessor, "2026-11", bureau="温州市司法局", target_hours=50, now=AS_OF
+        )
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["考核结果", "律所汇总", "在岗时长"]
+    results = [[cell.value for cell in row] for row in book["考核结果"].iter_rows(min_row=2, max_row=4)]
+    assert [row[:7] for row in results] == [
+        [1, "8002", "律师乙", "鹿城律所", 85.0, "合格", 1],
+        [2, "8001", "律师甲", "鹿城律所", 72.5, "基本合格", 2],
+        [3, "8003", "律师丙", None, 50.0, "不合格", None],
+    ]
+    firms = [[cell.value for cell in row] for row in book["律所汇总"].iter_rows(min_row=2, max_row=3)]
+    assert firms[0][:3] == ["鹿城律所", 2, 78.8]  # (85 + 72.5) / 2, one decimal
+    hours = {
+        row[0].value: [cell.value for cell in row]
+        for row in book["在岗时长"].iter_rows(min_row=2)
+        if row[0].value
+    }
+    # 8001: rostered 09:00-12:00, on duty 09:10-12:00 (170 minutes), three calls of 5 minutes: 170
+    # minutes of the year's 50 hours.
+    assert hours["8001"][3:8] == [3.0, 2.83, 0.25, 2.83, 50]
+    assert hours["8001"][8] == pytest.approx(170 / 60 / 50)

@@ -105,6 +105,7 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/assessment/2026-11", Permission.view_assessment),
     ("POST", "/api/v1/assessment/2026-11/publish", Permission.publish_assessment),
     ("GET", "/api/v1/assessment/mine/2026-11", Permission.read_own_assessment),
+    ("GET", "/api/v1/reports/assessment/2026-11.xlsx", Permission.view_assessment),
 ]
 ROUTE_IDS = [f"{method} {path}" for method, path, _ in ROUTES]
 
@@ -406,6 +407,9 @@ async def test_permission_matrix(
     if path == "/metrics" and role in MATRIX[permission]:
         assert response.status_code == 200, response.text
         assert response.text.startswith("# HELP hotline_"), response.text[:200]
+        return
+    if path.endswith(".xlsx") and role in MATRIX[permission] and response.status_code == 200:
+        assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
         return
     body = response.json()
     if role not in MATRIX[permission]:
