@@ -253,7 +253,10 @@ def home(request: Request, user: Annotated[PageUser, Depends(page(None))]) -> Re
 
 @router.get("/desk")
 def desk_page(
-    request: Request, shared: SharedDep, user: Annotated[PageUser, Depends(page(Permission.use_desk))]
+    request: Request,
+    shared: SharedDep,
+    stats: Annotated[Statistics, part(Statistics)],
+    user: Annotated[PageUser, Depends(page(Permission.use_desk))],
 ) -> Response:
     """The lawyer's desk: status and pauses, the screen pop, three-way calls and transfers, tickets."""
     settings = shared.settings
@@ -266,6 +269,8 @@ def desk_page(
             pause_reasons=settings.routing.pause_reasons,
             third_parties=settings.console.third_parties,
             outcome_labels={outcome.value: label for outcome, label in OUTCOME_LABELS.items()},
+            # 我的考核: the published months up to last month.
+            assessment_month=previous_month(shared.clock(), stats.timezone),
         ),
     )
 
@@ -350,5 +355,6 @@ def reports_page(
             tiles=tiles,
             default_month=previous_month(shared.clock(), stats.timezone),
             can_submit=allowed(user.actor.role, Permission.submit_reports),
+            can_publish=allowed(user.actor.role, Permission.publish_assessment),
         ),
     )

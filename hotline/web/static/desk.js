@@ -6,8 +6,10 @@ import { duration, localTime } from "./format.js";
 import { live, now } from "./live.js";
 import { CALL_OUTCOMES, showLawyerState } from "./labels.js";
 import { ticketDesk } from "./desk-ticket.js";
+import { showMyAssessment } from "./desk-assessment.js";
 
 const tickets = ticketDesk(pageData().outcomes);
+showMyAssessment(pageData().assessmentMonth);
 let desk = null;  // the desk's stream, with the shifts read once
 
 function renderMe() {

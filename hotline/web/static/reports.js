@@ -6,9 +6,11 @@ import { failure, request } from "./http.js";
 import { duration, figure, figureChange, monthLabel } from "./format.js";
 import { drawDaily, drawHours, drawTopics } from "./reports-charts.js";
 import { monthlyReport } from "./reports-monthly.js";
+import { assessmentSection } from "./reports-assessment.js";
 
-const { canSubmit, defaultMonth } = pageData();
+const { canSubmit, canPublish, defaultMonth } = pageData();
 const showReport = monthlyReport(canSubmit);
+const showAssessment = assessmentSection(canPublish);
 
 // --- periods: local days as YYYY-MM-DD, ``until`` not included (as the API counts them) ---------
 
@@ -152,6 +154,7 @@ function showMonth() {
   byId("clear-days").hidden = true;
   showPeriod(monthPeriod(month));
   showReport(month);
+  showAssessment(month);
 }
 
 byId("period").addEventListener("submit", (event) => {
