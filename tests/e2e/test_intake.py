@@ -72,8 +72,8 @@ async def test_wrong_keys_are_re_prompted_twice_then_the_caller_waits_in_the_oth
 ) -> None:
     await phones.lawyer("8003", talk_ms=2000)
     number = unique_number()
-    # Mandarin, then 9 (no such topic) twice, then nothing: after the second re-prompt, the queue.
-    keys = [(2000, "1"), (4000, "9"), (7000, "9"), (19000, "3")]
+    # Mandarin, then 8 (no such topic) twice, then nothing: after the second re-prompt, the queue.
+    keys = [(2000, "1"), (4000, "8"), (7000, "8"), (19000, "3")]
     citizen = caller("caller.xml", caller=number, keys=keys)
     assert citizen.wait(60) == 0, citizen.output()
 
