@@ -79,23 +79,7 @@ def read_month(
             scheme=str(run.scheme.get("name", "")),
             results=[_result(result) for result in run.results],
         )
-    results = [
-        ResultOut(
-            extension=r.person.extension,
-            name=r.person.name,
-            firm=r.person.firm,
-            total=r.score.total,
-            grade=r.score.grade,
-            rank=r.rank,
-            firm_rank=r.firm_rank,
-            figures=dict(r.person.figures),
-            items=[
-                {"key": i.key, "label": i.label, "weight": i.weight, "value": i.value, "points": i.points}
-                for i in r.score.items
-            ],
-        )
-        for r in assessor.compute(session, month)
-    ]
+    results = [_result(service.result_of(r)) for r in assessor.compute(session, month)]
     return MonthOut(
         month=month,
         version=None,

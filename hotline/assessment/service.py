@@ -128,33 +128,29 @@ class Assessor:
             scheme=self.scheme.model_dump(mode="json", by_alias=True),
             published_at=now,
             published_by=actor,
-            results=[
-                AssessmentResult(
-                    extension=ranked.person.extension,
-                    name=ranked.person.name,
-                    firm=ranked.person.firm,
-                    total=ranked.score.total,
-                    grade=ranked.score.grade,
-                    rank=ranked.rank,
-                    firm_rank=ranked.firm_rank,
-                    figures=dict(ranked.person.figures),
-                    items=[
-                        {
-                            "key": item.key,
-                            "label": item.label,
-                            "weight": item.weight,
-                            "value": item.value,
-                            "points": item.points,
-                        }
-                        for item in ranked.score.items
-                    ],
-                )
-                for ranked in self.compute(session, month)
-            ],
+            results=[result_of(ranked) for ranked in self.compute(session, month)],
         )
         session.add(run)
         session.flush()
         return run
+
+
+def result_of(ranked: Ranked) -> AssessmentResult:
+    """One lawyer's result as it is kept (and shown while the month is not published)."""
+    return AssessmentResult(
+        extension=ranked.person.extension,
+        name=ranked.person.name,
+        firm=ranked.person.firm,
+        total=ranked.score.total,
+        grade=ranked.score.grade,
+        rank=ranked.rank,
+        firm_rank=ranked.firm_rank,
+        figures=dict(ranked.person.figures),
+        items=[
+            {"key": i.key, "label": i.label, "weight": i.weight, "value": i.value, "points": i.points}
+            for i in ranked.score.items
+        ],
+    )
 
 
 def published(session: Session, month: str) -> AssessmentRun | None:

@@ -6,73 +6,36 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from hotline.assessment import service
+from hotline.assessment.models import AssessmentResult
 from hotline.assessment.service import Assessor
 from hotline.reports.document import Cell
 from hotline.reports.xlsx import Entry, SheetPlan, render_sheets
 from hotline.routing.duty_hours import hours_on_duty, rostered_hours
 from hotline.stats.periods import month_period
-from hotline.stats.service import lawyer_names
+from hotline.stats.service import firms_of, lawyer_names
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    extension: str
-    name: str
-    firm: str | None
-    total: float
-    grade: str
-    rank: int
-    firm_rank: int | None
-    points: dict[str, float | None]
-
-
-def _rows(session: Session, assessor: Assessor, month: str) -> tuple[list[Row], list[tuple[str, str]], str]:
-    """The month's rows (published: its latest version; else as it stands), the items (key,
-    label) and what the rows are."""
+def _rows(
+    session: Session, assessor: Assessor, month: str
+) -> tuple[list[AssessmentResult], list[tuple[str, str]], str]:
+    """The month's results (published: its latest version; else as it stands), the items (key,
+    label) and what the results are."""
     run = service.published(session, month)
     if run is not None:
-        items = (
-            [(str(item["key"]), str(item["label"])) for item in run.results[0].items] if run.results else []
-        )
-        rows = [
-            Row(
-                r.extension,
-                r.name,
-                r.firm,
-                r.total,
-                r.grade,
-                r.rank,
-                r.firm_rank,
-                {i["key"]: i["points"] for i in r.items},
-            )
-            for r in run.results
-        ]
-        return rows, items, f"第 {run.version} 版，{run.published_by} 发布"
-    ranked = assessor.compute(session, month)
-    items = [(item.key, item.label) for item in assessor.scheme.items]
-    rows = [
-        Row(
-            r.person.extension,
-            r.person.name,
-            r.person.firm,
-            r.score.total,
-            r.score.grade,
-            r.rank,
-            r.firm_rank,
-            {item.key: item.points for item in r.score.items},
-        )
-        for r in ranked
-    ]
-    return rows, items, "尚未发布（按当前数据计算）"
+        items = [(str(i["key"]), str(i["label"])) for i in run.results[0].items] if run.results else []
+        return list(run.results), items, f"第 {run.version} 版，{run.published_by} 发布"
+    results = [service.result_of(ranked) for ranked in assessor.compute(session, month)]
+    return results, [(item.key, item.label) for item in assessor.scheme.items], "尚未发布（按当前数据计算）"
 
 
-def _results_plan(rows: Sequence[Row], items: Sequence[tuple[str, str]], status: str) -> SheetPlan:
+def _results_plan(
+    rows: Sequence[AssessmentResult], items: Sequence[tuple[str, str]], status: str
+) -> SheetPlan:
     header: list[Cell] = [
         "排名",
         "分机",
@@ -92,15 +55,19 @@ def _results_plan(rows: Sequence[Row], items: Sequence[tuple[str, str]], status:
             (row.total, "number"),
             (row.grade, "text"),
             (row.firm_rank, "int"),
-            *((row.points.get(key), "number") for key, _label in items),
+            *((_points(row).get(key), "number") for key, _label in items),
         ]
         for row in rows
     ]
     return SheetPlan("考核结果", header, body, f"{status}；未计分的项目为空。")
 
 
-def _firms_plan(rows: Sequence[Row], grades: Sequence[str]) -> SheetPlan:
-    firms: dict[str, list[Row]] = defaultdict(list)
+def _points(result: AssessmentResult) -> dict[str, float | None]:
+    return {str(item["key"]): item["points"] for item in result.items}
+
+
+def _firms_plan(rows: Sequence[AssessmentResult], grades: Sequence[str]) -> SheetPlan:
+    firms: dict[str, list[AssessmentResult]] = defaultdict(list)
     for row in rows:
         firms[row.firm or "（未属律所）"].append(row)
     header: list[Cell] = ["律所", "律师人数", "平均分", *grades]
@@ -130,7 +97,7 @@ def _hours_plan(
         if key[0] is not None
     }
     names = lawyer_names(session)
-    firms = {person.extension: person.firm for person in assessor.people(session, month)}
+    firms = firms_of(session)
     extensions = sorted(set(rostered) | set(on_duty) | set(talk) | set(year))
     header: list[Cell] = [
         "分机",
