@@ -265,6 +265,9 @@ class WaitingSettings(BaseModel):
 
     # Seconds between two announcements of the position and the expected wait to the same caller.
     announce_seconds: int = Field(default=30, ge=10, le=600)
+    # How often the queues are read for callers due an announcement (seconds): an announcement
+    # starts up to this long after it is due.
+    check_seconds: float = Field(default=5, ge=0.5, le=60)
     # Offer "press 1 to keep your place and be called back" (needs the outside trunk to call back).
     queued_callback: bool = True
     # How long a caller who pressed 1 keeps their place (seconds): AstDB keeps the request this long.

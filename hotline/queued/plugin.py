@@ -13,7 +13,6 @@ from hotline.queued.callbacks import QueuedCallbacks
 from hotline.queued.service import Retries
 from hotline.tickets.service import TicketDesk
 
-ANNOUNCE_EVERY_SECONDS = 5.0  # how often the queues are read for callers due an announcement
 PLACE_EVERY_SECONDS = 2.0  # how often requests due are placed
 
 
@@ -47,7 +46,7 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
             (ev.CallerAnnounced, ev.ChannelCreated, ev.QueueCallerLeft, ev.ChannelHungUp),
         )
     ]
-    jobs = [Job("waiting-announce", announcer.tick, "interval", {"seconds": ANNOUNCE_EVERY_SECONDS, **once})]
+    jobs = [Job("waiting-announce", announcer.tick, "interval", {"seconds": waiting.check_seconds, **once})]
     on_connect = []
     if waiting.queued_callback and settings.asterisk.outside_trunk is not None:
         consumes.append(

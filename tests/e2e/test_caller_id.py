@@ -21,7 +21,8 @@ from hotline.tickets.models import Ticket
 from tests.e2e.conftest import SPEAK_AT, CallerFactory, Controller, Phones, menus
 from tests.helpers import eventually, sealed_legs, unique_number
 
-pytestmark = pytest.mark.e2e
+# The database plays no part in what this shows: run with SQLite only.
+pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("controller", ["sqlite"], indirect=True)]
 
 # (From user, messages the controller refuses as malformed, the number recorded), {n} a fresh number.
 # Only the Newchannel event is refused: Asterisk sends it before the dialplan runs, and every later

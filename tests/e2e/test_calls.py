@@ -238,6 +238,7 @@ def _sealed(controller: Controller, recording_id: int) -> bool:
         return recording is not None and recording.state == RecordingState.sealed
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_a_garbage_rating_digit_is_re_prompted_then_left_unrated(
     controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:

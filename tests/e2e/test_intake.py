@@ -33,6 +33,7 @@ pytestmark = pytest.mark.e2e
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_labour_topic_reaches_the_labour_lawyer_and_not_the_others(
     controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
@@ -52,6 +53,7 @@ async def test_labour_topic_reaches_the_labour_lawyer_and_not_the_others(
     assert topics.json()["items"][0]["topic"] == "labour"
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_wenzhou_dialect_reaches_the_dialect_speaking_lawyer(
     controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
@@ -67,6 +69,7 @@ async def test_wenzhou_dialect_reaches_the_dialect_speaking_lawyer(
     assert call["rating"] == 4
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_wrong_keys_are_re_prompted_twice_then_the_caller_waits_in_the_other_queue(
     controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
@@ -83,6 +86,7 @@ async def test_wrong_keys_are_re_prompted_twice_then_the_caller_waits_in_the_oth
     assert call["rating"] == 3
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 @pytest.mark.parametrize(
     ("moment", "open_"),
     [
@@ -118,6 +122,7 @@ async def test_office_hours_and_holidays_decide_between_lawyers_and_voicemail(
         assert (call["outcome"], call["queue"], call["ivr_path"]) == ("voicemail", None, None)
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_after_the_configured_wait_a_less_skilled_lawyer_gets_the_call(
     controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
@@ -319,6 +324,7 @@ def _members_in_asterisk(asterisk: AsteriskUnderTest, queue: str) -> set[str]:
     return {extension for extension in LAWYERS if f"PJSIP/{extension}" in text}
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_a_paused_lawyer_gets_no_calls_until_resumed(
     asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:

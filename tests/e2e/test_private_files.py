@@ -15,7 +15,8 @@ from hotline.recordings.service import RecordingRegistry
 from tests.e2e.conftest import RATE_AT, SPEAK_AT, AsteriskUnderTest, CallerFactory, Controller, Phones, menus
 from tests.helpers import eventually, sealed_legs, unique_number
 
-pytestmark = pytest.mark.e2e
+# The database plays no part in what this shows: run with SQLite only.
+pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("controller", ["sqlite"], indirect=True)]
 
 
 def loose_modes(top: Path) -> list[str]:

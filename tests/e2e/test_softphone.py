@@ -24,7 +24,8 @@ from tests.e2e.conftest import (
 from tests.helpers import eventually, free_port, sealed_legs, unique_number
 from tests.softphone import Baresip
 
-pytestmark = pytest.mark.e2e
+# The database plays no part in what this shows: run with SQLite only.
+pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("controller", ["sqlite"], indirect=True)]
 
 
 async def test_baresip_registers_and_answers_a_queued_call(

@@ -204,6 +204,7 @@ async def _supervisor(controller: Controller) -> dict[str, str]:
     return await _token(controller, "supervisor-e2e", "supervisor")
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_a_callbacks_recording_is_sealed_and_its_legs_transcribed(
     asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, speech: dict[str, Path]
 ) -> None:
