@@ -21,6 +21,7 @@ from hotline.criticism.models import Channel, Criticism, Target
 from hotline.criticism.service import CriticismDesk, overdue_count
 from hotline.kernel.tasks import TaskSupervisor
 from hotline.recordings.service import RecordingRegistry
+from hotline.transcription.service import transcripts_of
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,12 @@ class CriticismFollower:
         except Exception:
             log.exception("Registering recorded criticism failed; the next run retries")
             return []
+
+    def transcribed(self, recording_id: int) -> None:
+        """A leg of a recording was transcribed: if it is a recorded message, take its words."""
+        with self._sessions.begin() as session:
+            texts = [t.text for t in transcripts_of(session, recording_id)]
+            self._desk.take_transcript(session, recording_id, " ".join(texts), self._clock())
 
     def _register(self) -> list[int]:
         registered = []

@@ -108,7 +108,7 @@ class CriticismStep(Base):
     criticism_id: Mapped[int] = mapped_column(ForeignKey("criticisms.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))
-    # received, categorised, assigned, handled, replied, closed, reopened
+    # received, transcribed, categorised, assigned, handled, replied, closed, reopened
     action: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     criticism: Mapped[Criticism] = relationship(back_populates="steps")

@@ -14,6 +14,7 @@ from hotline.kernel.plugin import Consumer, Job, OnConnect, Parts, Plugin, Plugi
 from hotline.kernel.shared import Shared
 from hotline.recordings.need_to_know import NeedToKnow
 from hotline.recordings.service import RecordingRegistry
+from hotline.transcription.worker import Transcriber
 
 REGISTER_EVERY_SECONDS = 5.0
 
@@ -28,6 +29,8 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
     follower = CriticismFollower(
         shared.session_factory, shared.tasks, desk, parts.get(RecordingRegistry), clock=shared.clock
     )
+    # A recorded message's transcript becomes its text and suggests its category.
+    parts.get(Transcriber).transcribed_hooks.append(follower.transcribed)
     once = {"coalesce": True, "max_instances": 1}
     return Plugin(
         "criticism",

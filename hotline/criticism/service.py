@@ -217,6 +217,25 @@ class CriticismDesk:
         self._assign(item, username, actor.username, at)
         return item
 
+    def take_transcript(
+        self, session: Session, recording_id: int, transcript: str, at: datetime
+    ) -> Criticism | None:
+        """A recorded message transcribed: its words become the item's text (if it has none) and,
+        while nobody has confirmed a category, suggest one. None: no criticism has that recording."""
+        item = session.scalar(select(Criticism).where(Criticism.recording_id == recording_id))
+        if item is None:
+            return None
+        words = " ".join(transcript.split())
+        if words and not item.text:
+            item.text = words
+        if item.category is None:
+            suggested, found = self.taxonomy.suggest(item.text)
+            item.suggested_category = suggested
+            label = self.taxonomy.label(suggested) if suggested else None
+            note = f"建议分类：{label}（{'、'.join(found)}）" if label else "转写中未见分类关键词"
+            self._step(item, "hotline", "transcribed", at, note)
+        return item
+
     def categorise(
         self,
         session: Session,

@@ -33,9 +33,11 @@ class Taxonomy:
     def suggest(self, text: str) -> tuple[str | None, list[str]]:
         """The category whose words the text holds most (the first listed on a tie), with the
         words found; None when no word is found."""
+        # A transcript spaces its words ("态度 不好"): the words are looked for without spaces.
+        joined = "".join(text.split())
         best: tuple[int, str | None, list[str]] = (0, None, [])
         for category in self.categories:
-            found = [word for word in category.words if word in text]
+            found = [word for word in category.words if "".join(word.split()) in joined]
             if len(found) > best[0]:
                 best = (len(found), category.key, found)
         return best[1], best[2]

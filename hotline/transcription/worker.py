@@ -115,6 +115,9 @@ class Transcriber(ClaimingLoop[service.ClaimedJob]):
         self.failed = 0
         # Called with each finished job and its new state (done, queued, failed): progress bars, tests.
         self.on_finished: Callable[[service.ClaimedJob, str], None] | None = None
+        # Called (in a thread) with a recording's id each time one of its legs is transcribed:
+        # other contexts take what was said (e.g. a recorded criticism's text and category).
+        self.transcribed_hooks: list[Callable[[int], object]] = []
 
     @property
     def enabled(self) -> bool:
@@ -190,6 +193,11 @@ class Transcriber(ClaimingLoop[service.ClaimedJob]):
             )
             state = "done"
             self.done += 1
+            for hook in self.transcribed_hooks:
+                try:
+                    await asyncio.to_thread(hook, job.recording_id)
+                except Exception:
+                    log.exception("Passing on the transcript of recording %s failed", job.recording_id)
             for alert in alerts:
                 log.warning(
                     "Keyword alert: %r (%s) heard on the %s leg of call %s at %.1f s",

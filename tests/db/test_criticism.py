@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.auth.models import Role, User
 from hotline.auth.service import Actor, create_user
 from hotline.criticism import service
+from hotline.criticism.events import CriticismFollower
 from hotline.criticism.models import Channel, Criticism, CriticismState, ReplyMethod, Target
 from hotline.criticism.service import CriticismDesk, CriticismFilter
 from hotline.criticism.taxonomy import default_taxonomy
 from hotline.errors import HotlineError, InvalidInputError
 from hotline.ivr.calendar import load_calendar
+from hotline.recordings.models import Recording
+from hotline.transcription.models import Transcript
 
 pytestmark = pytest.mark.db
 
@@ -235,3 +238,61 @@ def test_the_leaders_roster_refuses_bad_rows_and_unknown_leaders(
             (date(2026, 11, 27), "leader-li"),
             (date(2026, 11, 30), "leader-li"),
         ]
+
+
+def test_a_phone_message_takes_its_transcript_and_the_category_it_suggests(
+    session_factory: sessionmaker[Session], desk: CriticismDesk, people: None
+) -> None:
+    """A recorded message has no words until it is transcribed: then Vosk's words (spaced) are its
+    text and suggest the category; a category a person confirmed is not touched."""
+    numbers = []
+    with session_factory.begin() as session:
+        for linkedid in ("1796000000.7", "1796000000.8"):
+            recording = Recording(
+                linkedid=linkedid, kind="criticism", retain_until=FRIDAY + timedelta(days=365)
+            )
+            session.add(recording)
+            session.flush()
+            item = desk.receive(
+                session, channel=Channel.phone, at=FRIDAY, linkedid=linkedid, recording_file=f"{linkedid}.wav"
+            )
+            item.recording_id = recording.id
+            session.add(
+                Transcript(
+                    recording_id=recording.id,
+                    linkedid=linkedid,
+                    leg="mix",
+                    text="我 打 了 好 几 次 都 打不通 没人 接",
+                    words=[],
+                    audio_seconds=6.0,
+                    speech_seconds=4.0,
+                    model="vosk-model-small-cn-0.22",
+                )
+            )
+            numbers.append((item.number, recording.id))
+    (first, first_recording), (second, second_recording) = numbers
+    with session_factory.begin() as session:
+        item = item_of(session, first)
+        assert (item.text, item.suggested_category) == ("", None)
+        item.category = "process"  # confirmed by a person before the transcript came
+    follower = CriticismFollower(
+        session_factory,
+        None,
+        desk,
+        None,
+        clock=lambda: FRIDAY + timedelta(minutes=5),  # type: ignore[arg-type]
+    )
+    follower.transcribed(first_recording)
+    follower.transcribed(second_recording)
+    follower.transcribed(10_000)  # not a message: nothing happens
+    with session_factory() as session:
+        confirmed, fresh = item_of(session, first), item_of(session, second)
+        assert confirmed.text == fresh.text == "我 打 了 好 几 次 都 打不通 没人 接"
+        assert (confirmed.category, confirmed.suggested_category) == ("process", None)
+        assert (fresh.category, fresh.suggested_category) == (None, "waiting")
+        step = fresh.steps[-1]
+        assert (step.action, step.actor, step.note) == (
+            "transcribed",
+            "hotline",
+            "建议分类：等待与接通（打不通、没人接）",
+        )

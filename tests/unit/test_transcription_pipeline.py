@@ -272,6 +272,9 @@ class TamperedRun:
     requeued_job: TranscriptionJob
     retried: dict[str, TranscriptionJob]  # per leg, after the file was restored and the job retried
     transcripts: dict[str, Transcript]
+    # The recordings the transcriber passed on (its transcribed hooks), once per leg transcribed.
+    passed_on: list[int]
+    recording_id: int
 
 
 @pytest.fixture(scope="module")
@@ -335,6 +338,8 @@ async def tampered_run(
     )
     finished: list[tuple[str, int, str]] = []
     transcriber.on_finished = lambda job, state: finished.append((job.leg, job.attempt, state))
+    passed_on: list[int] = []
+    transcriber.transcribed_hooks.append(passed_on.append)
     try:
         await _run_until_settled(transcriber, sessions, "both legs done or failed")
         settled = _by_leg(sessions)
@@ -358,6 +363,8 @@ async def tampered_run(
         requeued_job=requeued_job,
         retried=_by_leg(sessions),
         transcripts={leg: transcript for (_, leg), transcript in transcripts(sessions).items()},
+        passed_on=passed_on,
+        recording_id=lawyer.recording_id,
     )
 
 
@@ -386,6 +393,8 @@ def test_a_tampered_leg_is_retried_then_failed_while_the_other_leg_is_transcribe
     assert run.finished[3:] == [("lawyer", 1, "done")]
     assert run.retried["lawyer"].state == JobState.done and run.retried["lawyer"].last_error is None
     assert sorted(run.transcripts) == ["caller", "lawyer"]
+    # Each leg transcribed was passed on once (the failed attempts were not).
+    assert run.passed_on == [run.recording_id, run.recording_id]
     for leg, transcript in run.transcripts.items():
         got = [word for word, *_ in transcript.words]
         assert _in_order(list(CALLS["1714528800.11"][leg]), got) >= 1, (leg, got)

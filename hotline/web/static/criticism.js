@@ -77,7 +77,7 @@ function show(item) {
   byId("detail").scrollIntoView({ block: "start" });
 }
 
-const STEPS = { received: "收到", assigned: "分配", categorised: "确认类别", handled: "核查", replied: "答复", closed: "办结" };
+const STEPS = { received: "收到", transcribed: "转写", assigned: "分配", categorised: "确认类别", handled: "核查", replied: "答复", closed: "办结" };
 let categories = [];
 
 async function act(path, body, done) {
