@@ -475,6 +475,30 @@ def cmd_report(args: argparse.Namespace) -> None:
     print(f"Wrote the report of {month} to {out}.")
 
 
+def cmd_criticism_report(args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from hotline.criticism.taxonomy import default_taxonomy, load_taxonomy
+    from hotline.db.session import database_of
+    from hotline.ivr.service import load_ivr
+    from hotline.reports.criticism import CriticismReportBuilder
+    from hotline.reports.plugin import criticism_renderers
+    from hotline.reports.service import check_month
+
+    settings = _settings()
+    month = check_month(args.month)
+    path = settings.criticism.taxonomy
+    taxonomy = default_taxonomy() if path is None else load_taxonomy(path)
+    timezone = load_ivr(settings).calendar.timezone
+    builder = CriticismReportBuilder(taxonomy, timezone=timezone, bureau=settings.stats.bureau)
+    out = Path(args.out or f"12348-criticism-{month}.{args.format}")
+    with database_of(settings) as db, db.session_factory() as session:
+        report = builder.build(session, month, datetime.now(UTC))
+    render = criticism_renderers()[args.format]
+    out.write_bytes(render(report))  # type: ignore[operator]
+    print(f"Wrote the criticism report of {month} to {out}.")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -625,13 +649,22 @@ def build_parser() -> argparse.ArgumentParser:
     first = sub.add_parser("first-run", help="create the first admin and lawyer (passwords shown once)")
     first.set_defaults(func=cmd_first_run)
 
-    report = sub.add_parser("report", help="reports: the monthly report (月报)")
+    report = sub.add_parser(
+        "report", help="reports: the monthly report (月报), the criticism report (群众批评意见分析报告)"
+    )
     report_sub = report.add_subparsers(dest="action", required=True)
     monthly = report_sub.add_parser("monthly", help="write a month's report (XLSX or PDF) to a file")
     monthly.add_argument("month", help="YYYY-MM, e.g. 2026-11 (local calendar month)")
     monthly.add_argument("--format", choices=["xlsx", "pdf"], default="pdf")
     monthly.add_argument("--out", help="the file to write (default: 12348-monthly-<month>.<format>)")
     monthly.set_defaults(func=cmd_report)
+    criticism = report_sub.add_parser(
+        "criticism", help="write a month's analysis of citizens' criticism (XLSX or PDF) to a file"
+    )
+    criticism.add_argument("month", help="YYYY-MM, e.g. 2026-11 (local calendar month)")
+    criticism.add_argument("--format", choices=["xlsx", "pdf"], default="pdf")
+    criticism.add_argument("--out", help="the file to write (default: 12348-criticism-<month>.<format>)")
+    criticism.set_defaults(func=cmd_criticism_report)
 
     serve = sub.add_parser("serve", help="run the controller (API + AMI)")
     serve.add_argument("--host")

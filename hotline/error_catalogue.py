@@ -205,10 +205,16 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
     ),
     "stats-not-linked": ErrorEntry(403, "您的账号尚未关联律师分机，无法查看个人统计；请联系管理员。"),
     "report-month-invalid": ErrorEntry(422, "月份格式有误，请写成 YYYY-MM，如 2026-11。"),
-    "report-not-found": ErrorEntry(404, "该月的月报尚未生成，请先生成。"),
+    "report-not-found": ErrorEntry(404, "该月的报告尚未生成，请先生成。"),
     "report-failed": ErrorEntry(
-        500, "月报生成失败，已保留上一次生成的版本；请联系管理员查看原因后重新生成。"
+        500, "报告生成失败，已保留上一次生成的版本；请联系管理员查看原因后重新生成。"
     ),
+    "criticism-measures-missing": ErrorEntry(
+        422, "请先由值守领导填写本月整改措施（群众意见页面），再发布分析报告。"
+    ),
+    "criticism-measures-too-long": ErrorEntry(422, "整改措施过长，请精简到一万字以内。"),
+    "criticism-report-published": ErrorEntry(422, "该月分析报告已发布，整改措施不能再修改。"),
+    "criticism-report-stale": ErrorEntry(422, "整改措施在报告生成后又有修改，请重新生成报告后再发布。"),
     # --- the lawyers' monthly assessment, 动态考核 (assessment/) -----------------------------------------
     "assessment-scheme-invalid": ErrorEntry(422, "考核方案有误，未生效；请按提示逐项修改后重新载入。"),
     "assessment-scheme-unreadable": ErrorEntry(422, "无法读取考核方案文件，请检查文件路径、权限和格式。"),

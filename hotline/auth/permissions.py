@@ -54,8 +54,11 @@ class Permission(enum.StrEnum):
     read_all_stats = "read_all_stats"
     # Monthly reports: list, download and regenerate them (/reports) ...
     view_reports = "view_reports"
-    # ... and mark a month's report submitted to the higher authority (上报).
+    # ... and mark a month's report (the monthly report, the criticism report) submitted to the
+    # higher authority (上报): publish it.
     submit_reports = "submit_reports"
+    # The monthly analysis of citizens' criticism (群众批评意见分析报告): list, download, regenerate.
+    view_criticism_report = "view_criticism_report"
     # Citizens' criticism (群众批评意见): read every item, handle and reply to those assigned to
     # oneself (a supervisor: any, and hands them on) ...
     handle_criticism = "handle_criticism"
@@ -100,7 +103,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.read_stats: frozenset({Role.admin, Role.supervisor, Role.lawyer}),
     Permission.read_all_stats: frozenset({Role.admin, Role.supervisor}),
     Permission.view_reports: frozenset({Role.admin, Role.supervisor}),
-    Permission.submit_reports: frozenset({Role.admin}),
+    Permission.submit_reports: frozenset({Role.admin, Role.supervisor}),
+    Permission.view_criticism_report: frozenset({Role.admin, Role.supervisor, Role.leader}),
     Permission.handle_criticism: frozenset({Role.leader, Role.supervisor}),
     Permission.enter_criticism: frozenset({Role.admin, Role.leader, Role.supervisor}),
     Permission.read_own_criticism: frozenset({Role.lawyer}),

@@ -88,3 +88,31 @@ class MonthlyReport:
     def all_tables(self) -> tuple[Table, ...]:
         """Every table in report order (the summary first): the XLSX's sheets."""
         return (self.summary, *self.tables)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Text written by people for the report (e.g. the measures taken), paragraph by paragraph."""
+
+    key: str
+    title: str  # zh-CN
+    paragraphs: tuple[str, ...]
+    empty: str = ""  # zh-CN, shown when there is no paragraph yet
+
+
+@dataclass(frozen=True, slots=True)
+class CriticismReport:
+    """The monthly analysis of citizens' criticism (群众批评意见分析报告)."""
+
+    month: str  # YYYY-MM
+    bureau: str
+    title: str
+    generated_at: datetime  # aware
+    timezone: str
+    summary: Table  # the month's figures against the month before
+    # In order: the trend, by channel, by category, by target, overdue items, excerpts (tables),
+    # and the measures taken (the leader's passage).
+    sections: tuple[Table | Passage, ...]
+
+    def all_tables(self) -> tuple[Table, ...]:
+        return (self.summary, *(section for section in self.sections if isinstance(section, Table)))

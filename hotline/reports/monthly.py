@@ -81,7 +81,7 @@ def _kind(key: str) -> ColumnKind:
     return KPI_BY_KEY[key].kind
 
 
-def _change(now: Figure, before: Figure, kind: ColumnKind) -> float | None:
+def change(now: Figure, before: Figure, kind: ColumnKind) -> float | None:
     """环比/同比: points for a rate, the relative change for anything else."""
     if now is None or before is None:
         return None
@@ -169,9 +169,9 @@ class MonthlyBuilder:
                     KPI_BY_KEY[key].label,
                     now[key],
                     before[key],
-                    _change(now[key], before[key], kind),
+                    change(now[key], before[key], kind),
                     year_ago[key],
-                    _change(now[key], year_ago[key], kind),
+                    change(now[key], year_ago[key], kind),
                 )
             )
         return Table(

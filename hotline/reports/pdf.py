@@ -1,14 +1,17 @@
-"""The monthly report as a PDF, ready to send: A4 portrait, zh-CN, the Chinese font embedded.
+"""Reports as PDF, ready to send: A4 portrait, zh-CN, the Chinese font embedded: the monthly report
+(``templates/monthly.html``) and the analysis of citizens' criticism (``templates/criticism.html``),
+both on ``templates/base.html`` (the page, the cover, the tables' look).
 
-Rendered with WeasyPrint from HTML and CSS (``templates/monthly.html``): the CSS paged-media rules
+Rendered with WeasyPrint from HTML and CSS: the CSS paged-media rules
 give the page numbers (第 N 页 / 共 M 页), table headers repeated on every page a table spans and
 the layout in one readable file, and WeasyPrint embeds a subset of each font it uses. Its system
 libraries (Pango, HarfBuzz) are Debian packages that ``scripts/setup`` installs, so ReportLab's
 hand-placed drawing was not needed. Charts are matplotlib SVG (vector, text kept as text in the
 same font: :mod:`hotline.reports.charts`).
 
-Order: cover, main figures (the summary), calls per day, the two heat maps, then every other table
-with its note. WeasyPrint and matplotlib are imported when a report is rendered, not before.
+The monthly report's order: cover, main figures (the summary), calls per day, the two heat maps,
+then every other table with its note. The criticism report's: cover, main figures, then its tables
+and the measures taken. WeasyPrint and matplotlib are imported when a report is rendered, not before.
 """
 
 from __future__ import annotations
@@ -32,11 +35,14 @@ from hotline.reports.display import (
     month_label,
     time_label,
 )
-from hotline.reports.document import MonthlyReport, Table
+from hotline.reports.document import CriticismReport, MonthlyReport, Passage, Table
 from hotline.reports.fonts import ReportFont, find_cjk_font
 
 TEMPLATES: Final = Path(__file__).parent / "templates"
 TEMPLATE: Final = "monthly.html"
+CRITICISM_TEMPLATE: Final = "criticism.html"
+# Tables of long texts, whose cells wrap.
+WRAPPED_TABLES: Final = frozenset({"excerpts"})
 # A table of at most this many rows starts on the next page rather than split (about a third of a
 # page); a longer one is split, its header repeated.
 KEEP_TOGETHER_ROWS: Final = 15
@@ -56,6 +62,18 @@ class TableView:
     rows: tuple[tuple[CellView, ...], ...]
     note: str
     keep_together: bool  # short: not split across pages
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    """A section of a report laid out in order: a table, or paragraphs written by people."""
+
+    number: str
+    title: str
+    table: TableView | None = None
+    wrap: bool = False  # the table's text cells wrap
+    paragraphs: tuple[str, ...] = ()
+    empty: str = ""  # shown when a passage has no paragraph
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +102,38 @@ def render_pdf(report: MonthlyReport) -> bytes:
     html = render_html(report, charts, font)
     pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
     return pdf
+
+
+def render_criticism_pdf(report: CriticismReport) -> bytes:
+    """The criticism report's PDF bytes."""
+    from weasyprint import HTML
+
+    html = render_criticism_html(report, find_cjk_font())
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf
+
+
+def render_criticism_html(report: CriticismReport, font: ReportFont) -> str:
+    sections = []
+    for index, section in enumerate(report.sections, start=2):
+        number = chinese_ordinal(index)
+        if isinstance(section, Passage):
+            sections.append(
+                SectionView(number, section.title, paragraphs=section.paragraphs, empty=section.empty)
+            )
+        else:
+            view = table_view(section, number)
+            sections.append(SectionView(number, section.title, view, wrap=section.key in WRAPPED_TABLES))
+    context = {
+        "report": report,
+        "month": month_label(report.month),
+        "generated": time_label(report.generated_at, report.timezone),
+        "font_family": font.family,
+        "font_url": font.path.as_uri(),
+        "summary": table_view(report.summary, chinese_ordinal(1)),
+        "sections": tuple(sections),
+    }
+    return _environment().get_template(CRITICISM_TEMPLATE).render(context)
 
 
 def render_html(report: MonthlyReport, charts: Charts, font: ReportFont) -> str:

@@ -1,4 +1,5 @@
-"""The monthly report as an Excel workbook: numbers stay numbers, formatted by Excel.
+"""Reports as Excel workbooks (the monthly report; the criticism report, :func:`render_criticism_xlsx`):
+numbers stay numbers, formatted by Excel.
 
 Sheets, in the PDF's order: the summary (with the report's title, bureau, month and time of
 generation above it), calls per day, one sheet per heat map (周一..周日 by hour 0-23), then every
@@ -21,9 +22,11 @@ from hotline.reports.document import (
     WEEKDAYS_ZH,
     Cell,
     ColumnKind,
+    CriticismReport,
     DailySeries,
     HeatMap,
     MonthlyReport,
+    Passage,
     Table,
 )
 
@@ -56,6 +59,34 @@ def render_xlsx(report: MonthlyReport) -> bytes:
         creator=report.bureau,
         generated_at=report.generated_at,
         timezone=report.timezone,
+    )
+
+
+def render_criticism_xlsx(report: CriticismReport) -> bytes:
+    """The criticism report's workbook: the summary (with the cover block), one sheet per table,
+    and the measures taken, a paragraph a row."""
+    summary = replace(_table_plan(report.summary), heading=report.title, cover=_cover(report))
+    plans = [summary]
+    for section in report.sections:
+        if isinstance(section, Passage):
+            rows: list[list[Entry]] = [[(paragraph, "text")] for paragraph in section.paragraphs]
+            plans.append(SheetPlan(section.title, [section.title], rows or [[(section.empty, "text")]]))
+        else:
+            plans.append(_table_plan(section))
+    return render_sheets(
+        plans,
+        title=report.title,
+        creator=report.bureau,
+        generated_at=report.generated_at,
+        timezone=report.timezone,
+    )
+
+
+def _cover(report: MonthlyReport | CriticismReport) -> tuple[tuple[str, str | datetime], ...]:
+    return (
+        ("单位", report.bureau),
+        ("统计月份", month_label(report.month)),
+        ("生成时间", local_time(report.generated_at, report.timezone)),
     )
 
 
@@ -135,15 +166,7 @@ def _write_sheet(sheet: Any, plan: SheetPlan) -> None:
 
 def sheet_plans(report: MonthlyReport) -> list[SheetPlan]:
     """The workbook's sheets in order (titles as the report has them, before they are made valid)."""
-    summary = replace(
-        _table_plan(report.summary),
-        heading=report.title,
-        cover=(
-            ("单位", report.bureau),
-            ("统计月份", month_label(report.month)),
-            ("生成时间", local_time(report.generated_at, report.timezone)),
-        ),
-    )
+    summary = replace(_table_plan(report.summary), heading=report.title, cover=_cover(report))
     return [
         summary,
         _daily_plan(report.daily),

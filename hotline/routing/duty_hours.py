@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.db.base import utcnow
@@ -143,14 +143,15 @@ def rostered_hours(session: Session, start: datetime, end: datetime) -> dict[str
 
     Only rostered shifts count (``source = "roster"``, imported with the roster). A manual shift,
     which a log-in without a rostered shift opens (``source = "manual"``), is not rostered: that
-    time appears only in :func:`hours_on_duty`. Overlapping shifts of one lawyer count once. The
-    roster is read as it stands: a log-out ends the shift covering it then
-    (:func:`hotline.routing.service.end_shifts`), so a lawyer who left early was rostered until
-    they left."""
+    time appears only in :func:`hours_on_duty`. Overlapping shifts of one lawyer count once. A
+    shift a log-out ended early (:func:`hotline.routing.service.end_shifts`) counts to the end the
+    roster gave it (``planned_ends_at``): the lawyer was rostered for it, and the hours on duty
+    show what they served."""
+    rostered_end = func.coalesce(DutyShift.planned_ends_at, DutyShift.ends_at)
     rows = session.execute(
-        select(Lawyer.extension, DutyShift.starts_at, DutyShift.ends_at)
+        select(Lawyer.extension, DutyShift.starts_at, rostered_end)
         .join(DutyShift.lawyer)
-        .where(DutyShift.source == "roster", DutyShift.starts_at < end, DutyShift.ends_at > start)
+        .where(DutyShift.source == "roster", DutyShift.starts_at < end, rostered_end > start)
     )
     shifts: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for extension, starts_at, ends_at in rows:

@@ -322,10 +322,23 @@ def review_page(
 
 @router.get("/criticism")
 def criticism_page(
-    request: Request, user: Annotated[PageUser, Depends(page(Permission.handle_criticism))]
+    request: Request,
+    shared: SharedDep,
+    stats: Annotated[Statistics, part(Statistics)],
+    user: Annotated[PageUser, Depends(page(Permission.handle_criticism))],
 ) -> Response:
-    """The duty leader's page: citizens' criticism by reply deadline, listening, handling, replying."""
-    return templates.TemplateResponse(request, "criticism.html", _context(request, user))
+    """The duty leader's page: citizens' criticism by reply deadline, listening, handling, replying;
+    the month's analysis report, its measures and (for supervisors) publishing it."""
+    return templates.TemplateResponse(
+        request,
+        "criticism.html",
+        _context(
+            request,
+            user,
+            report_month=previous_month(shared.clock(), stats.timezone),
+            can_publish=allowed(user.actor.role, Permission.submit_reports),
+        ),
+    )
 
 
 @router.get("/reports")

@@ -168,12 +168,20 @@ def test_rostered_hours_count_rostered_shifts_once_and_not_manual_ones(
 ) -> None:
     day = datetime(2026, 12, 1, tzinfo=UTC)
 
-    def shift(session: Session, extension: str, start: float, end: float, source: str = "roster") -> None:
+    def shift(
+        session: Session,
+        extension: str,
+        start: float,
+        end: float,
+        source: str = "roster",
+        planned_end: float | None = None,
+    ) -> None:
         session.add(
             DutyShift(
                 lawyer=get_lawyer(session, extension),
                 starts_at=day + timedelta(hours=start),
                 ends_at=day + timedelta(hours=end),
+                planned_ends_at=day + timedelta(hours=planned_end) if planned_end is not None else None,
                 source=source,
             )
         )
@@ -186,9 +194,14 @@ def test_rostered_hours_count_rostered_shifts_once_and_not_manual_ones(
         shift(session, "8001", 22, 30)  # into the next day
         shift(session, "8002", 9, 17, source="manual")  # logged in without a rostered shift
         shift(session, "8003", -8, 0)  # the day before
+        # 8003 logged out at 11:00 from a 09:00-17:00 shift: rostered for all 8 hours still.
+        shift(session, "8003", 9, 11, planned_end=17)
     with session_factory() as session:
-        assert rostered_hours(session, day, day + timedelta(days=1)) == {"8001": 8.0}
-        assert rostered_hours(session, day + timedelta(hours=10), day + timedelta(hours=23)) == {"8001": 5.0}
+        assert rostered_hours(session, day, day + timedelta(days=1)) == {"8001": 8.0, "8003": 8.0}
+        assert rostered_hours(session, day + timedelta(hours=10), day + timedelta(hours=23)) == {
+            "8001": 5.0,
+            "8003": 7.0,
+        }
 
 
 async def test_offers_that_rang_out_are_kept_once_per_line(

@@ -37,6 +37,11 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/reports/monthly/2020-01.pdf", Permission.view_reports),
     ("POST", "/api/v1/reports/monthly/2020-02/generate", Permission.view_reports),
     ("POST", "/api/v1/reports/monthly/2020-01/submit", Permission.submit_reports),
+    ("GET", "/api/v1/reports/criticism", Permission.view_criticism_report),
+    ("GET", "/api/v1/reports/criticism/2020-01.pdf", Permission.view_criticism_report),
+    ("POST", "/api/v1/reports/criticism/2020-02/generate", Permission.view_criticism_report),
+    ("PUT", "/api/v1/reports/criticism/2020-03/measures", Permission.handle_criticism),
+    ("POST", "/api/v1/reports/criticism/2020-01/submit", Permission.submit_reports),
     ("GET", "/api/v1/health", Permission.view_health),
     ("GET", "/metrics", Permission.view_metrics),
     ("POST", "/api/v1/lawyers/8001/login", Permission.manage_queue_membership),
@@ -378,6 +383,10 @@ def test_every_protected_route_is_in_the_permission_test(api: Api) -> None:
             .replace("/monthly/2020-01.pdf", "/monthly/{name}")
             .replace("/monthly/2020-02/", "/monthly/{month}/")
             .replace("/monthly/2020-01/", "/monthly/{month}/")
+            .replace("/criticism/2020-01.pdf", "/criticism/{name}")
+            .replace("/criticism/2020-01/", "/criticism/{month}/")
+            .replace("/criticism/2020-02/", "/criticism/{month}/")
+            .replace("/criticism/2020-03/", "/criticism/{month}/")
             .split("?")[0],
         )
         for method, path, _ in ROUTES

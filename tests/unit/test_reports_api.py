@@ -1,5 +1,5 @@
-"""Monthly reports over HTTP: a supervisor generates and downloads last month's, an admin submits it,
-and until then the wallboard and the health say it is due."""
+"""Monthly reports over HTTP: a supervisor generates, downloads and submits last month's, and until
+then the wallboard and the health say it is due."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pytest
 
 from hotline.auth.service import create_user
 from hotline.consoles.monitor import Monitor
+from hotline.reports.service import ReportShelf
 from tests import stats_month
 from tests.helpers import ManualClock, app_without_asterisk, tokens_for
 
@@ -36,6 +37,7 @@ class Client:
     tokens: dict[str, str]
     clock: ManualClock
     monitor: Monitor
+    shelf: ReportShelf
 
     def auth(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -51,14 +53,20 @@ async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clie
                 create_user(session, name, PASSWORD, role)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as http:
-            yield Client(http, await tokens_for(http, USERS, PASSWORD), clock, runtime.part(Monitor))
+            yield Client(
+                http,
+                await tokens_for(http, USERS, PASSWORD),
+                clock,
+                runtime.part(Monitor),
+                runtime.part(ReportShelf),
+            )
 
 
 async def test_generate_download_and_submit_last_month_s_report(client: Client, tmp_path: Path) -> None:
     health = (await client.http.get("/api/v1/health", headers=client.auth("admin-wu"))).json()
     assert health["report_not_submitted"] == "2026-11"  # the 16th, and nothing submitted
     board = await client.monitor.board()
-    assert board["notices"] == ["2026年11月的月报尚未上报，请于20日前完成上报。"]
+    assert "2026年11月的月报尚未上报，请于20日前完成上报。" in board["notices"]
 
     made = await client.http.post(
         "/api/v1/reports/monthly/2026-11/generate", headers=client.auth("supervisor-zhang")
@@ -89,15 +97,16 @@ async def test_generate_download_and_submit_last_month_s_report(client: Client, 
     assert "温州市司法局" in text.stdout and "2026年11月" in text.stdout and "王律师" in text.stdout
 
     refused = await client.http.post(
-        "/api/v1/reports/monthly/2026-11/submit", headers=client.auth("supervisor-zhang")
+        "/api/v1/reports/monthly/2026-11/submit", headers=client.auth("lawyer-wang")
     )
     assert refused.status_code == 403
     submitted = await client.http.post(
-        "/api/v1/reports/monthly/2026-11/submit", headers=client.auth("admin-wu")
+        "/api/v1/reports/monthly/2026-11/submit", headers=client.auth("supervisor-zhang")
     )
-    assert submitted.status_code == 200 and submitted.json()["submitted_by"] == "admin-wu"
+    assert submitted.status_code == 200 and submitted.json()["submitted_by"] == "supervisor-zhang"
     health = (await client.http.get("/api/v1/health", headers=client.auth("admin-wu"))).json()
     assert health["report_not_submitted"] is None
+    assert client.shelf.notice() is None  # (the wallboard's notices are read every few minutes)
 
 
 @pytest.mark.parametrize("user", ["lawyer-wang", "reviewer-li"])

@@ -1,11 +1,15 @@
 """The duty leader's page (群众批评意见) in real Chromium against the app (SQLite, no Asterisk): the
 leader signs in, sees the day's criticism, listens to a phone message (the listening audited, with
 its reason), confirms the category, records the finding, the reply, and closes it; a lawyer may not
-open the page, nor hear the message."""
+open the page, nor hear the message. The month's analysis report: the leader writes the measures,
+a supervisor publishes it."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
@@ -17,11 +21,12 @@ from hotline.criticism.models import Channel, Criticism
 from hotline.criticism.service import CriticismDesk
 from hotline.recordings.models import AuditEntry
 from hotline.recordings.service import RecordingRegistry
+from tests import criticism_month
 from tests.browser import chromium, screenshot, serve, signed_in_page
 from tests.helpers import ManualClock, app_without_asterisk, sealed_recording
 
 PASSWORD = "criticism-page-password-1"
-LEADER, LAWYER = "leader-chen", "lawyer-8001"
+LEADER, LAWYER, SUPERVISOR = "leader-chen", "lawyer-8001", "supervisor-zhao"
 UI = 10_000  # ms
 # Monday 7 December 2026, 10:00 in Beijing.
 MONDAY = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -78,7 +83,7 @@ async def test_a_duty_leader_hears_a_phone_complaint_replies_and_closes_it(
             await page.get_by_label("核查情况").fill("复听录音，律师未听完即挂断，属实")
             await page.get_by_role("button", name="提交核查结果").click()
             await expect(page.locator("#message")).to_contain_text("意见属实时须填写整改措施", timeout=UI)
-            await page.get_by_label("整改措施").fill("约谈律师并扣减当月考核分")
+            await page.get_by_label("整改措施（属实时必填）").fill("约谈律师并扣减当月考核分")
             await page.get_by_role("button", name="提交核查结果").click()
             await expect(page.locator("#detail-state")).to_contain_text("已核查", timeout=UI)
             await page.get_by_label("答复内容").fill("已电话告知核查结果和整改措施")
@@ -109,3 +114,60 @@ async def test_a_duty_leader_hears_a_phone_complaint_replies_and_closes_it(
                 },
             )
             assert heard.status == 403
+
+
+async def test_the_leader_writes_the_months_measures_and_a_supervisor_publishes_the_report(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """The month's analysis report on the same page: generated, the measures written by the duty
+    leader (the report made again with them), published by a supervisor; the leader cannot publish."""
+    clock = ManualClock(MONDAY)
+    async with app_without_asterisk(tmp_path_factory.mktemp("criticism-report"), clock=clock) as (
+        app,
+        runtime,
+    ):
+        with runtime.session_factory.begin() as session:
+            criticism_month.fill(session, runtime.part(CriticismDesk))
+            create_user(session, LEADER, PASSWORD, "leader")
+            create_user(session, SUPERVISOR, PASSWORD, "supervisor")
+        async with serve(app) as url, chromium() as browser:
+            page = await signed_in_page(browser, url, LEADER, PASSWORD)
+            await page.goto("/criticism")
+            section = page.locator("#analysis")
+            await expect(section.locator("#analysis-title")).to_have_text(
+                "2026年11月群众批评意见分析报告", timeout=UI
+            )
+            await expect(section.locator("#analysis-state")).to_have_text("尚未生成")
+            await expect(section.locator("#analysis-publish")).to_have_count(0)  # a leader does not publish
+            await section.get_by_role("button", name="生成报告").click()
+            await expect(section.locator("#analysis-state")).to_contain_text("已生成", timeout=UI * 3)
+            await expect(section.locator("#analysis-measures-state")).to_have_text("尚未填写")
+            await section.get_by_label("本月整改措施").fill(criticism_month.MEASURES)
+            await section.get_by_role("button", name="保存并重新生成").click()
+            await expect(section.locator("#analysis-measures-state")).to_contain_text(LEADER, timeout=UI * 3)
+            await expect(section.locator("#analysis-pdf")).to_be_visible()
+            await screenshot(page, "criticism-report")
+            href = await section.locator("#analysis-pdf").get_attribute("href")
+            pdf = await page.request.get(f"{url}{href}")
+            assert pdf.status == 200
+            (tmp_path / "report.pdf").write_bytes(await pdf.body())
+            read = await asyncio.to_thread(
+                subprocess.run,
+                ["pdftotext", "-enc", "UTF-8", str(tmp_path / "report.pdf"), "-"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            text = read.stdout
+            assert all(line in "".join(text.split()) for line in criticism_month.MEASURES.splitlines())
+
+            boss = await signed_in_page(browser, url, SUPERVISOR, PASSWORD)
+            await boss.goto("/criticism")
+            publish = boss.locator("#analysis-publish")
+            await expect(publish).to_be_enabled(timeout=UI)
+            await publish.click()
+            await expect(boss.locator("#analysis-published")).to_contain_text(
+                f"已发布（{SUPERVISOR}", timeout=UI
+            )
+            await expect(publish).to_be_disabled()
+            await expect(boss.locator("#measures-form")).to_be_hidden()

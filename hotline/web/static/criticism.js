@@ -1,9 +1,11 @@
 // The duty leader's page (群众批评意见): the items by reply deadline; one item's text, its recorded
 // message (listening asks for a reason, which goes to the audit log), and its handling: the category
-// and whom it is about, the finding and the measure, the reply, closing.
+// and whom it is about, the finding and the measure, the reply, closing; the month's analysis report
+// (criticism-report.js).
 import { byId, cell, element, emptyRow, pageData, say } from "./page.js";
 import { get, post } from "./http.js";
 import { localTime } from "./format.js";
+import { criticismReport } from "./criticism-report.js";
 
 const data = pageData();
 let current = null;
@@ -146,5 +148,6 @@ for (const id of ["filter-state", "filter-mine", "filter-overdue"]) byId(id).add
     select.append(option);
   }
   await load();
+  await criticismReport(!!data.canPublish)();
   document.body.dataset.ready = "true";
 })();
