@@ -454,6 +454,7 @@ def _transcribe(args: argparse.Namespace, settings: Settings, registry: Recordin
 def cmd_report(args: argparse.Namespace) -> None:
     from datetime import UTC, datetime
 
+    from hotline.assessment.plugin import assessor_of
     from hotline.db.session import database_of
     from hotline.ivr.service import load_ivr
     from hotline.reports.monthly import MonthlyBuilder
@@ -466,7 +467,9 @@ def cmd_report(args: argparse.Namespace) -> None:
     month = check_month(args.month)
     ivr = load_ivr(settings)
     stats = Statistics(thresholds_of(settings), ivr.calendar.timezone, lambda: datetime.now(UTC))
-    builder = MonthlyBuilder(stats, ivr.catalog, settings.stats.bureau)
+    builder = MonthlyBuilder(
+        stats, ivr.catalog, settings.stats.bureau, assessor_of(settings.assessment, stats)
+    )
     out = Path(args.out or f"12348-monthly-{month}.{args.format}")
     with database_of(settings) as db, db.session_factory() as session:
         report = builder.build(session, month, generated_at=datetime.now(UTC))

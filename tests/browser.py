@@ -79,6 +79,12 @@ async def signed_in_page(browser: Browser, base_url: str, username: str, passwor
     return page
 
 
-async def screenshot(page: Page, name: str) -> None:
+async def screenshot(page: Page, name: str, part: str | None = None) -> None:
+    """The page (or only the element ``part`` selects) as ``<name>.png`` in the screenshots'
+    directory, when HOTLINE_SCREENSHOT_DIR names one (the README's pictures)."""
     if SCREENSHOT_DIR:
-        await page.screenshot(path=str(Path(SCREENSHOT_DIR) / f"{name}.png"), full_page=True)
+        path = str(Path(SCREENSHOT_DIR) / f"{name}.png")
+        if part is None:
+            await page.screenshot(path=path, full_page=True)
+        else:
+            await page.locator(part).screenshot(path=path)

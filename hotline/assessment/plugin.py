@@ -10,19 +10,23 @@ from hotline.assessment.scheme import default_scheme, load_scheme
 from hotline.assessment.service import Assessor
 from hotline.kernel.plugin import Parts, Plugin, PluginSpec
 from hotline.kernel.shared import Shared
+from hotline.settings import AssessmentSettings
 from hotline.stats.service import Statistics
 
 
-async def build(shared: Shared, parts: Parts) -> Plugin:
-    settings = shared.settings.assessment
+def assessor_of(settings: AssessmentSettings, statistics: Statistics) -> Assessor:
+    """The configured assessment (its scheme read from the file the settings name, or the default)."""
     path = settings.scheme
-    scheme = await asyncio.to_thread(default_scheme if path is None else lambda: load_scheme(path))
-    assessor = Assessor(
-        parts.get(Statistics),
-        scheme,
+    return Assessor(
+        statistics,
+        default_scheme() if path is None else load_scheme(path),
         grace_minutes=settings.grace_minutes,
         pause_allowance_minutes=settings.pause_allowance_minutes,
     )
+
+
+async def build(shared: Shared, parts: Parts) -> Plugin:
+    assessor = await asyncio.to_thread(assessor_of, shared.settings.assessment, parts.get(Statistics))
     return Plugin("assessment", parts=(assessor,))
 
 

@@ -179,10 +179,15 @@ class CriticismDesk:
         )
 
     def leader_for(self, session: Session, moment: datetime) -> str | None:
-        """The duty leader of ``moment``'s local day with the fewest open items (None: nobody)."""
+        """The duty leader of ``moment``'s local day with the fewest open items; with nobody on the
+        roster that day, the one active leader account if there is only one (a small centre keeps
+        no roster); else None."""
         leaders = self.leaders_on(session, self.local_day(moment))
         if not leaders:
-            return None
+            accounts = session.scalars(
+                select(User.username).where(User.role == Role.leader, User.active.is_(True)).limit(2)
+            ).all()
+            return accounts[0] if len(accounts) == 1 else None
         load = dict(
             session.execute(
                 select(Criticism.assigned_to, func.count())

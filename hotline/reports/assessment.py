@@ -1,6 +1,7 @@
-"""The assessment's workbook (动态考核): a month's results (as published, or as they stand), the firms'
-table, and the lawyers' duty hours for the subsidy settlement (rostered, on duty, talk, and the
-year's public-interest hours against the target)."""
+"""The assessment (动态考核) in the reports: its workbook (a month's results, as published or as they
+stand; the firms' table; the lawyers' duty hours for the subsidy settlement: rostered, on duty,
+talk, and the year's public-interest hours against the target) and its section of the monthly
+report (:func:`assessment_table`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.assessment import service
 from hotline.assessment.models import AssessmentResult
 from hotline.assessment.service import Assessor
-from hotline.reports.document import Cell
+from hotline.reports.document import Cell, Column, Table
 from hotline.reports.xlsx import Entry, SheetPlan, render_sheets
 from hotline.routing.duty_hours import hours_on_duty, rostered_hours
 from hotline.stats.periods import month_period
@@ -31,6 +32,30 @@ def _rows(
         return list(run.results), items, f"第 {run.version} 版，{run.published_by} 发布"
     results = [service.result_of(ranked) for ranked in assessor.compute(session, month)]
     return results, [(item.key, item.label) for item in assessor.scheme.items], "尚未发布（按当前数据计算）"
+
+
+def assessment_table(session: Session, assessor: Assessor, month: str) -> Table:
+    """The monthly report's section: each lawyer's score, grade and ranks (published: its latest
+    version; else as it stands, and the note says so)."""
+    rows, _items, status = _rows(session, assessor, month)
+    grades = "、".join(
+        f"{grade}{sum(1 for row in rows if row.grade == grade)}人"
+        for grade in (g.grade for g in assessor.scheme.grades)
+    )
+    return Table(
+        "assessment",
+        "律师动态考核",
+        (
+            Column("rank", "排名", "int"),
+            Column("name", "律师", "text"),
+            Column("firm", "律所", "text"),
+            Column("total", "总分", "number"),
+            Column("grade", "等级", "text"),
+            Column("firm_rank", "所内排名", "int"),
+        ),
+        tuple((row.rank, row.name, row.firm or "", row.total, row.grade, row.firm_rank) for row in rows),
+        note=f"{status}；{grades}。各项得分见考核工作簿。" if rows else status,
+    )
 
 
 def _results_plan(

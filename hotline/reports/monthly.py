@@ -18,7 +18,9 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.assessment.service import Assessor
 from hotline.ivr.catalog import Catalog
+from hotline.reports.assessment import assessment_table
 from hotline.reports.document import (
     Cell,
     Column,
@@ -106,10 +108,13 @@ class MonthlyBuilder:
     """Builds a month's report from the statistics (one per installation: the bureau's name and
     the topic catalog's labels)."""
 
-    def __init__(self, stats: Statistics, catalog: Catalog, bureau: str) -> None:
+    def __init__(
+        self, stats: Statistics, catalog: Catalog, bureau: str, assessor: Assessor | None = None
+    ) -> None:
         self._stats = stats
         self._catalog = catalog
         self._bureau = bureau
+        self._assessor = assessor  # the assessment's section (动态考核), when there is a scheme
 
     def build(
         self,
@@ -154,6 +159,7 @@ class MonthlyBuilder:
                 self._tickets(totals[0]),
                 self._referrals(totals[0]),
                 self._alerts(session, period),
+                *((assessment_table(session, self._assessor, month),) if self._assessor else ()),
             ),
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from hotline.assessment.service import Assessor
 from hotline.consoles.monitor import Monitor
 from hotline.criticism.service import CriticismDesk
 from hotline.ivr.service import IvrConfig
@@ -47,7 +48,7 @@ async def build(shared: Shared, parts: Parts) -> Plugin:
     settings = shared.settings
     ivr = parts.get(IvrConfig)
     timezone = ivr.calendar.timezone
-    monthly = MonthlyBuilder(parts.get(Statistics), ivr.catalog, settings.stats.bureau)
+    monthly = MonthlyBuilder(parts.get(Statistics), ivr.catalog, settings.stats.bureau, parts.get(Assessor))
     shelf = ReportShelf(
         shared.session_factory,
         MONTHLY,

@@ -1,5 +1,5 @@
 """A new installation's first accounts: an admin, one lawyer with a desk account, a supervisor with
-a listening phone and a quality reviewer, each with a generated password shown once. Running it
+a listening phone, a quality reviewer and a duty leader, each with a generated password shown once. Running it
 again creates only what is still missing."""
 
 from __future__ import annotations
@@ -47,4 +47,6 @@ def seed_first_run(session: Session) -> list[Created]:
         created.append(Created("the supervisor's phone (SIP user 9001)", "9001", phone))
     if session.scalar(select(User).where(User.role == "reviewer")) is None:
         user("reviewer", "reviewer", "user reviewer (quality review, /review)")
+    if session.scalar(select(User).where(User.role == "leader")) is None:
+        user("leader", "leader", "user leader (the duty leader: citizens' criticism, /criticism)")
     return created

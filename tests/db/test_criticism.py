@@ -296,3 +296,15 @@ def test_a_phone_message_takes_its_transcript_and_the_category_it_suggests(
             "hotline",
             "建议分类：等待与接通（打不通、没人接）",
         )
+
+
+def test_with_one_leader_account_and_no_roster_every_item_goes_to_that_leader(
+    session_factory: sessionmaker[Session], desk: CriticismDesk
+) -> None:
+    with session_factory.begin() as session:
+        create_user(session, "leader", PASSWORD, "leader")
+        create_user(session, "supervisor-zhao", PASSWORD, "supervisor")
+    number = receive(session_factory, desk)
+    with session_factory() as session:
+        item = item_of(session, number)
+        assert (item.state, item.assigned_to) == ("assigned", "leader")

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.assessment.scheme import default_scheme
+from hotline.assessment.service import Assessor
 from hotline.ivr.catalog import load_catalog
 from hotline.reports.monthly import Hours, MonthlyBuilder
 from hotline.stats.service import Statistics
@@ -68,3 +70,26 @@ def test_the_report_of_november(session_factory: sessionmaker[Session], builder:
     assert (tickets["工单量"], tickets["限时办结率"], tickets["超期未办结"]) == (5, 0.25, 1)
     assert dict(tables["referrals"].rows)["移交失败"] == 1
     assert tables["alerts"].rows == (("人身安全", 1, 0),)
+
+
+def test_the_report_has_the_months_assessment_as_published(session_factory: sessionmaker[Session]) -> None:
+    """The last section is the lawyers' assessment (动态考核): as it stands until published, then as
+    published (later changes do not touch it)."""
+    stats = Statistics(THRESHOLDS, "Asia/Shanghai", lambda: AS_OF)
+    assessor = Assessor(stats, default_scheme())
+    builder = MonthlyBuilder(stats, load_catalog(IVR_FLOWS / "topics.yaml"), "温州市司法局", assessor)
+    with session_factory.begin() as session:
+        stats_month.fill(session)
+    with session_factory() as session:
+        draft = builder.build(session, "2026-11", generated_at=AS_OF).tables[-1]
+    assert (draft.key, draft.title) == ("assessment", "律师动态考核")
+    assert draft.note.startswith("尚未发布")
+    with session_factory.begin() as session:
+        published = assessor.publish(session, "2026-11", "supervisor-zhao", AS_OF)
+        expected = sorted(
+            (r.rank, r.name, r.firm or "", r.total, r.grade, r.firm_rank) for r in published.results
+        )
+    with session_factory() as session:
+        table = builder.build(session, "2026-11", generated_at=AS_OF).tables[-1]
+    assert sorted(table.rows) == expected and {row[1] for row in table.rows} == {"王律师", "李律师"}
+    assert table.note.startswith("第 1 版，supervisor-zhao 发布")

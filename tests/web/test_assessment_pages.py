@@ -72,7 +72,7 @@ async def test_a_supervisor_publishes_the_month_and_the_lawyer_reads_it_on_the_d
             mine = page.locator('#assessment-table tbody tr[data-extension="8001"]')
             rank = await mine.locator("td").nth(0).text_content()
             total = await mine.locator("td").nth(3).text_content()
-            await screenshot(page, "assessment")
+            await screenshot(page, "assessment", "#assessment")
 
             desk = await signed_in_page(browser, url, "lawyer-8001", PASSWORD)
             await desk.goto("/desk")

@@ -146,7 +146,7 @@ async def test_the_leader_writes_the_months_measures_and_a_supervisor_publishes_
             await section.get_by_role("button", name="保存并重新生成").click()
             await expect(section.locator("#analysis-measures-state")).to_contain_text(LEADER, timeout=UI * 3)
             await expect(section.locator("#analysis-pdf")).to_be_visible()
-            await screenshot(page, "criticism-report")
+            await screenshot(page, "criticism-report", "#analysis")
             href = await section.locator("#analysis-pdf").get_attribute("href")
             pdf = await page.request.get(f"{url}{href}")
             assert pdf.status == 200
