@@ -67,8 +67,12 @@ async def chromium() -> AsyncIterator[Browser]:
 
 async def signed_in_page(browser: Browser, base_url: str, username: str, password: str) -> Page:
     """A new browser context (its own cookies) signed in through the login form."""
+    # The staff's browsers are in Wenzhou: the pages show times in its zone.
     context = await browser.new_context(
-        base_url=base_url, locale="zh-CN", viewport={"width": 1400, "height": 900}
+        base_url=base_url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1400, "height": 900},
     )
     page = await context.new_page()
     await page.goto("/login")

@@ -39,6 +39,9 @@ from hotline.ivr.calendar import Calendar
 from hotline.tickets.deadlines import Rule, due_at, parse_rule
 
 _OPEN_ATTEMPTS = 5
+# How the history (办理记录) names whom an item is about and how it was answered.
+TARGETS_ZH = {"lawyer": "律师", "firm": "律所", "centre": "公共法律服务中心", "hotline": "热线本身"}
+REPLY_METHODS_ZH = {"callback": "电话答复", "written": "书面答复"}
 OPEN_STATES = (CriticismState.received, CriticismState.assigned, CriticismState.handled)
 
 
@@ -264,7 +267,11 @@ class CriticismDesk:
         item.target_name = (target_name or "").strip() or None
         label = self.taxonomy.label(category) or category
         self._step(
-            item, actor.username, "categorised", at, f"{label} / {target or '-'} {item.target_name or ''}"
+            item,
+            actor.username,
+            "categorised",
+            at,
+            f"{label} / {TARGETS_ZH.get(target or '', '对象不明确')} {item.target_name or ''}".strip(),
         )
         return item
 
@@ -310,7 +317,7 @@ class CriticismDesk:
             )
         item.reply_method, item.reply, item.replied_at = method, text.strip(), at
         item.state = CriticismState.replied
-        self._step(item, actor.username, "replied", at, str(method))
+        self._step(item, actor.username, "replied", at, REPLY_METHODS_ZH.get(method, str(method)))
         return item
 
     def close(

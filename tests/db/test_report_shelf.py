@@ -13,7 +13,7 @@ from hotline.errors import HotlineError
 from hotline.ivr.catalog import load_catalog
 from hotline.reports.document import MonthlyReport
 from hotline.reports.monthly import MonthlyBuilder
-from hotline.reports.service import ReportShelf, previous_month
+from hotline.reports.service import MONTHLY, ReportShelf, previous_month
 from hotline.stats.service import Statistics
 from tests import stats_month
 from tests.helpers import ManualClock
@@ -56,7 +56,8 @@ def shelf(session_factory: sessionmaker[Session], clock: ManualClock, renderer: 
     builder = MonthlyBuilder(stats, load_catalog(IVR_FLOWS / "topics.yaml"), "温州市司法局")
     return ReportShelf(
         session_factory,
-        builder,
+        MONTHLY,
+        lambda session, month, now: builder.build(session, month, generated_at=now),
         {"xlsx": renderer, "pdf": renderer},
         timezone="Asia/Shanghai",
         clock=clock,
