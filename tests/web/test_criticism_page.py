@@ -7,6 +7,7 @@ a supervisor publishes it."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,6 +134,17 @@ async def test_the_leader_writes_the_months_measures_and_a_supervisor_publishes_
         async with serve(app) as url, chromium() as browser:
             page = await signed_in_page(browser, url, LEADER, PASSWORD)
             await page.goto("/criticism")
+            # A letter that came by post is entered here, numbered and opened at once.
+            await page.get_by_text("录入来信 / 局长信箱").click()
+            await page.get_by_label("收到日期").fill("2026-12-04")
+            await page.get_by_label("意见内容").fill("来信反映：热线等待时间太长")
+            await page.get_by_role("button", name="录入").click()
+            await expect(page.locator("#message")).to_have_text(
+                re.compile(r"^已录入，编号 YJ-20261204-\d{4}。$"), timeout=UI
+            )
+            await expect(page.locator("#detail-channel")).to_have_text("来信")
+            await expect(page.locator("#detail-suggested")).to_have_text("等待与接通")
+
             section = page.locator("#analysis")
             await expect(section.locator("#analysis-title")).to_have_text(
                 "2026年11月群众批评意见分析报告", timeout=UI

@@ -135,6 +135,25 @@ byId("start-listening").addEventListener("click", async () => {
   audio.play().catch(() => { /* the leader presses play */ });
 });
 
+// A letter or a director's mailbox item, entered by the leader: numbered and shown at once.
+byId("enter-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const day = byId("enter-date").value;
+  const item = await post("/api/v1/criticism", {
+    channel: byId("enter-channel").value,
+    text: byId("enter-text").value,
+    name: byId("enter-name").value.trim() || null,
+    phone: byId("enter-phone").value.trim() || null,
+    received_at: day ? new Date(`${day}T09:00:00`).toISOString() : null,  // that day, in office hours
+  }, "录入失败");
+  if (!item) return;
+  byId("enter-form").reset();
+  byId("enter").open = false;
+  say(`已录入，编号 ${item.number}。`, true);
+  await load();
+  await open(item.number);
+});
+
 for (const id of ["filter-state", "filter-mine", "filter-overdue"]) byId(id).addEventListener("change", load);
 
 (async () => {
