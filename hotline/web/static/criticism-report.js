@@ -4,6 +4,9 @@
 import { byId, say } from "./page.js";
 import { failure, request } from "./http.js";
 import { localTime, monthLabel } from "./format.js";
+import { keptAction, showKept } from "./report-kept.js";
+
+const IDS = { state: "analysis-state", pdf: "analysis-pdf", xlsx: "analysis-xlsx", error: "analysis-error" };
 
 export function criticismReport(canPublish) {
   const monthInput = byId("analysis-month");
@@ -13,25 +16,13 @@ export function criticismReport(canPublish) {
   let month = monthInput.value;
 
   function render(report) {
-    const available = !!(report && report.available);
-    byId("analysis-state").textContent = available
-      ? `已生成（${localTime(report.generated_at)}，${report.generated_by}）`
-      : "尚未生成";
+    const available = showKept(report, IDS);
     byId("analysis-measures-state").textContent = report && report.measures
       ? `已填写（${report.measures_by}，${localTime(report.measures_at)}）`
       : "尚未填写";
     byId("analysis-published").textContent = report && report.submitted_at
       ? `已发布（${report.submitted_by}，${localTime(report.submitted_at)}）`
       : "未发布";
-    for (const format of ["pdf", "xlsx"]) {
-      const link = byId(`analysis-${format}`);
-      const href = available ? report.downloads[format] : undefined;
-      link.hidden = !href;
-      if (href) link.href = href; else link.removeAttribute("href");
-    }
-    const error = byId("analysis-error");
-    error.hidden = !(report && report.last_error);
-    error.textContent = error.hidden ? "" : `上次生成失败（${localTime(report.last_attempt_at)}）：${report.last_error}`;
     byId("measures").value = (report && report.measures) || "";
     byId("measures-form").hidden = !!(report && report.submitted_at);
     generate.textContent = available ? "重新生成" : "生成报告";
@@ -55,14 +46,8 @@ export function criticismReport(canPublish) {
 
   async function act(button, method, path, body, busy, done, action) {
     const chosen = month;
-    button.disabled = true;
-    button.setAttribute("aria-busy", "true");
-    progress.textContent = busy;
-    const result = await request(method, `/api/v1/reports/criticism/${chosen}/${path}`, body);
-    button.removeAttribute("aria-busy");
-    button.disabled = false;
-    progress.textContent = result.ok ? done : "";
-    if (!result.ok) say(failure(result, action), false);
+    const url = `/api/v1/reports/criticism/${chosen}/${path}`;
+    const result = await keptAction(button, progress, method, url, body, { busy, done, action });
     if (month !== chosen) return;
     if (result.ok) render(result.data);
     else await show();

@@ -3,6 +3,9 @@
 import { byId, say } from "./page.js";
 import { failure, request } from "./http.js";
 import { localTime, monthLabel } from "./format.js";
+import { keptAction, showKept } from "./report-kept.js";
+
+const IDS = { state: "report-state", pdf: "download-pdf", xlsx: "download-xlsx", error: "report-error" };
 
 // Returns ``show(month)``, which shows that month's report.
 export function monthlyReport(canSubmit) {
@@ -12,24 +15,10 @@ export function monthlyReport(canSubmit) {
   const progress = byId("report-progress");
 
   function render(report) {
-    const available = !!(report && report.available);
-    byId("report-state").textContent = available
-      ? `已生成（${localTime(report.generated_at)}，${report.generated_by}）`
-      : "尚未生成";
+    const available = showKept(report, IDS);
     byId("report-submitted").textContent = report && report.submitted_at
       ? `已上报（${report.submitted_by}，${localTime(report.submitted_at)}）`
       : "未上报";
-    for (const format of ["pdf", "xlsx"]) {
-      const link = byId(`download-${format}`);
-      const href = available ? report.downloads[format] : undefined;
-      link.hidden = !href;
-      if (href) link.href = href; else link.removeAttribute("href");
-    }
-    const error = byId("report-error");
-    error.hidden = !(report && report.last_error);
-    error.textContent = error.hidden
-      ? ""
-      : `上次生成失败（${localTime(report.last_attempt_at)}）：${report.last_error}`;
     generate.textContent = available ? "重新生成" : "生成月报";
     if (submit) {
       submit.disabled = !available || !!report.submitted_at;
@@ -51,14 +40,8 @@ export function monthlyReport(canSubmit) {
 
   async function act(button, path, busy, done, action) {
     const chosen = month;
-    button.disabled = true;
-    button.setAttribute("aria-busy", "true");
-    progress.textContent = busy;
-    const result = await request("POST", `/api/v1/reports/monthly/${chosen}/${path}`);
-    button.removeAttribute("aria-busy");
-    button.disabled = false;
-    progress.textContent = result.ok ? done : "";
-    if (!result.ok) say(failure(result, action), false);
+    const url = `/api/v1/reports/monthly/${chosen}/${path}`;
+    const result = await keptAction(button, progress, "POST", url, undefined, { busy, done, action });
     if (month !== chosen) return;
     if (result.ok) render(result.data);
     else await show(chosen);  // the row says why the generation failed (last_error)
