@@ -481,7 +481,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 def cmd_criticism_report(args: argparse.Namespace) -> None:
     from datetime import UTC, datetime
 
-    from hotline.criticism.taxonomy import default_taxonomy, load_taxonomy
+    from hotline.criticism.taxonomy import load_taxonomy
     from hotline.db.session import database_of
     from hotline.ivr.service import load_ivr
     from hotline.reports.criticism import CriticismReportBuilder
@@ -490,8 +490,7 @@ def cmd_criticism_report(args: argparse.Namespace) -> None:
 
     settings = _settings()
     month = check_month(args.month)
-    path = settings.criticism.taxonomy
-    taxonomy = default_taxonomy() if path is None else load_taxonomy(path)
+    taxonomy = load_taxonomy(settings.criticism.taxonomy)  # None: the packaged one
     timezone = load_ivr(settings).calendar.timezone
     builder = CriticismReportBuilder(taxonomy, timezone=timezone, bureau=settings.stats.bureau)
     out = Path(args.out or f"12348-criticism-{month}.{args.format}")

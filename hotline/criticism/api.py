@@ -14,6 +14,7 @@ from hotline.auth.deps import require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.criticism import service
+from hotline.criticism.labels import CHANNEL_LABELS, STATE_LABELS
 from hotline.criticism.models import Channel, Criticism, CriticismState, ReplyMethod, Target
 from hotline.criticism.service import CriticismDesk
 from hotline.errors import InvalidInputError
@@ -27,21 +28,6 @@ Enterer = Annotated[Actor, Depends(require(Permission.enter_criticism))]
 Lawyer = Annotated[Actor, Depends(require(Permission.read_own_criticism))]
 RosterKeeper = Annotated[Actor, Depends(require(Permission.manage_leader_roster))]
 DeskDep = Annotated[CriticismDesk, part(CriticismDesk)]
-
-CHANNEL_LABELS = {
-    Channel.phone: "电话留言",
-    Channel.after_rating: "差评后留言",
-    Channel.web: "网上留言",
-    Channel.letter: "来信",
-    Channel.mailbox: "局长信箱",
-}
-STATE_LABELS = {
-    CriticismState.received: "已接收",
-    CriticismState.assigned: "办理中",
-    CriticismState.handled: "已核查",
-    CriticismState.replied: "已答复",
-    CriticismState.closed: "已办结",
-}
 
 
 class StepOut(BaseModel):

@@ -8,7 +8,7 @@ from hotline.ami import events as ev
 from hotline.criticism import api
 from hotline.criticism.events import CriticismFollower
 from hotline.criticism.service import CriticismDesk, heard_by_leaders, leader_hears
-from hotline.criticism.taxonomy import default_taxonomy, load_taxonomy
+from hotline.criticism.taxonomy import load_taxonomy
 from hotline.ivr.service import IvrConfig
 from hotline.kernel.plugin import Consumer, Job, OnConnect, Parts, Plugin, PluginSpec
 from hotline.kernel.shared import Shared
@@ -21,8 +21,7 @@ REGISTER_EVERY_SECONDS = 5.0
 
 async def build(shared: Shared, parts: Parts) -> Plugin:
     settings = shared.settings.criticism
-    path = settings.taxonomy
-    taxonomy = await asyncio.to_thread(default_taxonomy if path is None else lambda: load_taxonomy(path))
+    taxonomy = await asyncio.to_thread(load_taxonomy, settings.taxonomy)  # None: the packaged one
     desk = CriticismDesk.of(parts.get(IvrConfig).calendar, taxonomy, settings.reply_deadline)
     # A duty leader hears the messages and the calls criticism is about (need-to-know, audited).
     parts.get(NeedToKnow).grant(leader_hears, heard_by_leaders)

@@ -24,6 +24,7 @@ from hotline.auth.models import Role, User
 from hotline.auth.permissions import Permission, allowed
 from hotline.auth.service import Actor
 from hotline.calls.models import Call
+from hotline.criticism.labels import REPLY_METHOD_LABELS, TARGET_LABELS
 from hotline.criticism.models import (
     Channel,
     Criticism,
@@ -39,9 +40,6 @@ from hotline.ivr.calendar import Calendar
 from hotline.tickets.deadlines import Rule, due_at, parse_rule
 
 _OPEN_ATTEMPTS = 5
-# How the history (办理记录) names whom an item is about and how it was answered.
-TARGETS_ZH = {"lawyer": "律师", "firm": "律所", "centre": "公共法律服务中心", "hotline": "热线本身"}
-REPLY_METHODS_ZH = {"callback": "电话答复", "written": "书面答复"}
 OPEN_STATES = (CriticismState.received, CriticismState.assigned, CriticismState.handled)
 
 
@@ -271,7 +269,7 @@ class CriticismDesk:
             actor.username,
             "categorised",
             at,
-            f"{label} / {TARGETS_ZH.get(target or '', '对象不明确')} {item.target_name or ''}".strip(),
+            f"{label} / {TARGET_LABELS.get(target or '', '对象不明确')} {item.target_name or ''}".strip(),
         )
         return item
 
@@ -317,7 +315,7 @@ class CriticismDesk:
             )
         item.reply_method, item.reply, item.replied_at = method, text.strip(), at
         item.state = CriticismState.replied
-        self._step(item, actor.username, "replied", at, REPLY_METHODS_ZH.get(method, str(method)))
+        self._step(item, actor.username, "replied", at, REPLY_METHOD_LABELS.get(method, str(method)))
         return item
 
     def close(

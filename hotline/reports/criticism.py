@@ -19,6 +19,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
+from hotline.criticism.labels import CHANNEL_LABELS, STATE_LABELS, TARGET_LABELS
 from hotline.criticism.models import Criticism, CriticismState
 from hotline.criticism.taxonomy import Taxonomy
 from hotline.reports.document import Column, ColumnKind, CriticismReport, Passage, Table
@@ -31,27 +32,6 @@ TREND_MONTHS: Final = 6  # the month and the five before it
 EXCERPT_LENGTH: Final = 120  # characters of what a citizen said, in the excerpts
 DAY_SECONDS: Final = 86400.0
 
-CHANNEL_LABELS: Final[Mapping[str, str]] = {
-    "phone": "电话留言",
-    "after-rating": "差评后留言",
-    "web": "网上留言",
-    "letter": "来信",
-    "mailbox": "局长信箱",
-}
-TARGET_LABELS: Final[Mapping[str | None, str]] = {
-    "lawyer": "律师",
-    "firm": "律所",
-    "centre": "公共法律服务中心",
-    "hotline": "热线本身",
-    None: "未明确",
-}
-STATE_LABELS: Final[Mapping[str, str]] = {
-    "received": "待分配",
-    "assigned": "办理中",
-    "handled": "已核查",
-    "replied": "已答复",
-    "closed": "已办结",
-}
 UNCONFIRMED: Final = "待确认"
 
 
@@ -346,7 +326,7 @@ def _targets(items: Sequence[Item], labels: Labels) -> Table:
     counts: Counter[tuple[str, str]] = Counter()
     upheld: Counter[tuple[str, str]] = Counter()
     for item in items:
-        key = (TARGET_LABELS.get(item.target, item.target or ""), labels.target(item) if item.target else "—")
+        key = (TARGET_LABELS.get(item.target or "", "未明确"), labels.target(item) if item.target else "—")
         counts[key] += 1
         upheld[key] += bool(item.upheld)
     return Table(
