@@ -45,8 +45,10 @@ from hotline.staff import plugin as staff
 from hotline.stats import plugin as stats
 from hotline.tickets import plugin as tickets
 from hotline.transcription import plugin as transcription
+from hotline.video import plugin as video
 from hotline.web import pages as web_pages
 from hotline.web import plugin as web
+from hotline.webphone import plugin as webphone
 
 # In build order: a plugin may use the parts of those above it.
 PLUGINS: tuple[PluginSpec, ...] = (
@@ -59,6 +61,8 @@ PLUGINS: tuple[PluginSpec, ...] = (
     routing.PLUGIN,  # roster -> queue members
     queued.PLUGIN,  # what waiting callers hear; queued callbacks (排队回电)
     criticism.PLUGIN,  # citizens' criticism (群众批评意见), the duty leader (领导值守)
+    webphone.PLUGIN,  # the desk's browser phone: credentials issued, renewed, locked
+    video.PLUGIN,  # video consultations (视频咨询): endpoints lent, calls followed
     stats.PLUGIN,  # KPIs of any period: the API, the report's and the wallboard's figures
     consoles.PLUGIN,  # wallboard, desk
     assessment.PLUGIN,  # the lawyers' monthly assessment (动态考核)
@@ -107,7 +111,8 @@ def create_app(
         return exc.response
 
     # Outermost last: forwarded headers are resolved before anything reads the client's address.
-    app.add_middleware(SecurityHeaders)
+    webrtc = settings.webrtc  # the browser phone's WebSocket is the one connection elsewhere
+    app.add_middleware(SecurityHeaders, connect=[webrtc.origin] if webrtc.enabled else [])
     app.add_middleware(ForwardedHeaders, trusted_proxies=settings.web.trusted_proxies)
     app.mount("/static", StaticFiles(directory=web_pages.STATIC_DIR), name="static")
     for spec in plugins:

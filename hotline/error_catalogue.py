@@ -66,6 +66,18 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
     "roster-timezone-unknown": ErrorEntry(503, "时区名称无法识别，请使用如 Asia/Shanghai 的时区名称。"),
     "roster-unreadable": ErrorEntry(422, "无法读取排班文件，请检查文件路径和权限。"),
     # --- the consoles: desk, wallboard, calls ---------------------------------------------------
+    "webphone-disabled": ErrorEntry(409, "本热线未启用浏览器话机，请使用 SIP 软电话接听。"),
+    "webphone-not-chosen": ErrorEntry(409, "您当前使用 SIP 软电话接听，请先在工作台切换到浏览器话机。"),
+    "webphone-kind-invalid": ErrorEntry(422, "话机类型只能是软电话或浏览器话机。"),
+    "video-disabled": ErrorEntry(409, "本热线暂未开通视频咨询，请拨打 12348 咨询。"),
+    "video-number-invalid": ErrorEntry(422, "请填写能联系到您的电话号码，例如 13800000000。"),
+    "video-topic-unknown": ErrorEntry(422, "请从列表中选择咨询类别。"),
+    "video-address-limit": ErrorEntry(
+        429, "您所在网络一小时内发起的视频咨询已达上限，请稍后再试，或拨打 12348。"
+    ),
+    "video-number-limit": ErrorEntry(429, "该电话号码今天发起的视频咨询已达上限，请拨打 12348 咨询。"),
+    "video-full": ErrorEntry(503, "视频咨询线路已满，请稍后再试，或拨打 12348。"),
+    "video-not-found": ErrorEntry(404, "没有这次视频咨询（可能已结束），请重新发起。"),
     "desk-no-lawyer": ErrorEntry(409, "您的账号未绑定律师分机，请联系管理员在“系统管理”中绑定。"),
     "call-not-yours": ErrorEntry(403, "该通话不在您的话机上，只能操作您自己当前的通话。"),
     "call-target-invalid": ErrorEntry(422, "请选择第三方，或填写 3-20 位数字的电话号码。"),
@@ -147,6 +159,12 @@ CATALOGUE: Final[dict[str, ErrorEntry]] = {
     ),
     "asterisk-user-missing": ErrorEntry(
         503, "Asterisk 运行环境不完整，请管理员删除后重新运行 hotline asterisk provision。"
+    ),
+    "webrtc-certificate-half": ErrorEntry(
+        503, "浏览器话机的证书配置不完整：请同时配置证书和私钥文件，或都不配置（自动生成）。"
+    ),
+    "webrtc-certificate-unreadable": ErrorEntry(
+        503, "无法读取浏览器话机的证书或私钥，请管理员检查证书文件。"
     ),
     "asterisk-too-old": ErrorEntry(503, "Asterisk 版本过旧，请管理员按提示升级。"),
     "asterisk-version-unreadable": ErrorEntry(503, "无法识别 Asterisk 的版本，请管理员检查 Asterisk 安装。"),

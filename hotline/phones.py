@@ -18,6 +18,10 @@ EXTENSION = re.compile(r"[1-9][0-9]{2,7}")
 SIP_REALM = "hotline"
 LAWYER_CONTEXT = "from-lawyers"
 SUPERVISOR_CONTEXT = "from-supervisors"
+# A lawyer's phone (Lawyer.phone): a SIP softphone, or the desk's browser phone (WebRTC).
+SOFTPHONE = "softphone"
+BROWSER_PHONE = "browser"
+PHONE_KINDS = (SOFTPHONE, BROWSER_PHONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,8 @@ class PhoneEndpoint:
     sip_ha1: str
     context: str = LAWYER_CONTEXT
     label: str = "Lawyer"
+    # The lawyer answers in the desk's browser phone (WebRTC) rather than a SIP softphone.
+    browser: bool = False
 
 
 def sip_ha1(extension: str, password: str, realm: str = SIP_REALM) -> str:

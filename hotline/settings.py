@@ -90,6 +90,54 @@ class AsteriskSettings(BaseModel):
     transfer_timeout: int = 30
 
 
+class WebrtcSettings(BaseModel):
+    """Asterisk as a WebRTC server: its HTTPS server carries SIP over WebSocket (wss) for the desk's
+    browser phone (浏览器话机) and the citizens' video consultation (视频咨询)."""
+
+    enabled: bool = True
+    # Browsers connect to wss://<public_host or address>:<port>/ws; a LAN or public address in
+    # production (the certificate must name it).
+    address: str = "127.0.0.1"
+    port: int = 8089
+    public_host: str | None = None
+    # Asterisk's plain HTTP (the same WebSocket, unencrypted) listens on the loopback only.
+    loopback_port: int = 8088
+    # A configured certificate and key (PEM). None: a self-signed one is generated at the first
+    # render and kept in <state_dir>/webrtc (browsers must be told to trust it).
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    # How long a browser phone's SIP credential lives; the desk renews it before it runs out.
+    credential_seconds: int = Field(default=900, ge=60, le=86400)
+
+    @property
+    def host(self) -> str:
+        return self.public_host or self.address
+
+    @property
+    def origin(self) -> str:
+        return f"wss://{self.host}:{self.port}"
+
+    @property
+    def websocket_url(self) -> str:
+        return f"{self.origin}/ws"
+
+
+class VideoSettings(BaseModel):
+    """Video consultation (视频咨询): citizens call from the public page /video through Asterisk's
+    WebRTC server (needs HOTLINE_WEBRTC__ENABLED), into the same queues as a phone call."""
+
+    enabled: bool = True
+    # At most this many video consultations at once (Asterisk endpoints video-1 ... video-N).
+    slots: int = Field(default=10, ge=1, le=200)
+    # The page's credential lets the browser place its call within this long.
+    join_seconds: int = Field(default=120, ge=30, le=3600)
+    # A consultation is cut after this long, however it is going (Asterisk's absolute timeout).
+    max_seconds: int = Field(default=1800, ge=60, le=4 * 3600)
+    # Abuse limits: consultations started per address in an hour, per phone number in a day.
+    per_address_per_hour: int = Field(default=6, ge=1, le=1000)
+    per_number_per_day: int = Field(default=3, ge=1, le=1000)
+
+
 class ConsoleSettings(BaseModel):
     # The third parties a lawyer can bring into a call or transfer it to: trunk name -> the
     # desk's label. Each must be one of HOTLINE_ASTERISK__TRUNKS.
@@ -413,6 +461,8 @@ class Settings(BaseSettings):
     ami: AmiSettings = Field(default_factory=AmiSettings)
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    webrtc: WebrtcSettings = Field(default_factory=WebrtcSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     roster: RosterSettings = Field(default_factory=RosterSettings)

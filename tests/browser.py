@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
+import struct
+import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -26,6 +29,14 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+]
+# WebRTC in a headless browser: fake camera (a test pattern) and microphone (a beep), no prompt,
+# ICE over the loopback, host candidates as addresses (not mDNS names).
+WEBRTC_ARGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
 # Where the tests' browser saves screenshots of the pages (the README's), when set.
 SCREENSHOT_DIR = os.environ.get("HOTLINE_SCREENSHOT_DIR")
@@ -53,12 +64,30 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
         await asyncio.wait_for(task, timeout=10)
 
 
+def tone_wav(path: Path, seconds: float = 2.0, hertz: int = 440, rate: int = 48_000) -> Path:
+    """A WAV of a steady tone: a fake microphone that is never silent, so what reaches the far
+    end (a recording's leg) is measurable."""
+    samples = (int(8000 * math.sin(2 * math.pi * hertz * n / rate)) for n in range(int(seconds * rate)))
+    with wave.open(str(path), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(b"".join(struct.pack("<h", v) for v in samples))
+    return path
+
+
 @contextlib.asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
+async def chromium(trusted_spki: str | None = None, microphone: Path | None = None) -> AsyncIterator[Browser]:
+    """Chromium; with ``trusted_spki`` (a certificate's key hash) it also does WebRTC with fake
+    devices and trusts that certificate (Asterisk's wss server); ``microphone`` is a WAV the fake
+    microphone plays in a loop (else Chromium's short beeps)."""
+    args = list(CHROMIUM_ARGS)
+    if trusted_spki:
+        args += [*WEBRTC_ARGS, f"--ignore-certificate-errors-spki-list={trusted_spki}"]
+    if microphone:
+        args.append(f"--use-file-for-fake-audio-capture={microphone}")
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
         try:
             yield browser
         finally:

@@ -231,6 +231,23 @@ def wav_seconds(data: bytes) -> float:
         return audio.getnframes() / audio.getframerate()
 
 
+def wav_loud_seconds(data: bytes, threshold: int = 500) -> float:
+    """How many seconds of a 16-bit mono WAV carry sound: 20 ms frames whose RMS passes ``threshold``
+    (silence and comfort noise stay far below it)."""
+    with wave.open(io.BytesIO(data), "rb") as audio:
+        assert audio.getsampwidth() == 2 and audio.getnchannels() == 1
+        rate = audio.getframerate()
+        frames = audio.readframes(audio.getnframes())
+    samples = struct.unpack(f"<{len(frames) // 2}h", frames)
+    step = rate // 50
+    loud = 0
+    for start in range(0, len(samples) - step + 1, step):
+        window = samples[start : start + step]
+        if math.sqrt(sum(v * v for v in window) / step) > threshold:
+            loud += 1
+    return loud / 50
+
+
 @dataclass
 class Receiver:
     """A hand-off receiver (tests/receiver.py) running on loopback, and the SQLite file it keeps."""

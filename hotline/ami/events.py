@@ -220,6 +220,8 @@ class RouteChosen(NamedTuple):
     language: str | None
     topic: str | None
     path: str | None
+    # "video" for a video consultation; None for a phone call.
+    media: str | None = None
 
 
 class CallTransferred(NamedTuple):
@@ -717,6 +719,7 @@ EVENTS: tuple[EventDecoding, ...] = (
         language=Field("hotlinelanguage", _or_none, default=None),
         topic=Field("hotlinetopic", _or_none, default=None),
         path=Field("hotlinepath", _words, default=None),
+        media=Field("hotlinemedia", _or_none, default=None),
     ),
     ours("HotlineTransfer", CallTransferred, target=text("hotlinetarget")),
     ours("HotlineRating", CallerRated, rating=RATING),

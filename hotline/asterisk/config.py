@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hotline.ami.endpoint import ami_secret
 from hotline.asterisk import prompts, render
+from hotline.asterisk.certificate import WEBRTC_CERT_NAME, WEBRTC_KEY_NAME, webrtc_certificate
 from hotline.asterisk.layout import instance_layout, prepare_instance
 from hotline.asterisk.process import read_pid, reload
 from hotline.asterisk.provision import require_root
@@ -39,7 +40,12 @@ def write_configuration(
     layout = instance_layout(settings)
     ivr = load_ivr(settings)
     context = render.build_context(settings, layout, ami_secret(settings), phones, ivr, relax_steps)
-    changed = render.write_files(layout, render.render_files(context))
+    files = render.render_files(context)
+    if settings.webrtc.enabled:
+        certificate = webrtc_certificate(settings)
+        files[WEBRTC_CERT_NAME] = certificate.cert_pem
+        files[WEBRTC_KEY_NAME] = certificate.key_pem
+    changed = render.write_files(layout, files)
     overrides = prompt_overrides(settings)
     built = []
     for flow in ivr.flows:

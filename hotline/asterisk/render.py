@@ -15,6 +15,7 @@ import jinja2
 
 from hotline.ami.caller_id import MAX_DIGITS as CALLER_DIGITS
 from hotline.ami.events import DISABLED_EVENTS, SUBSCRIBED_EVENTS
+from hotline.asterisk.certificate import WEBRTC_CERT_NAME, WEBRTC_KEY_NAME
 from hotline.asterisk.layout import INSTANCE_FILE, InstanceLayout, asterisk_ids, prepare_instance
 from hotline.errors import ConfigurationError
 from hotline.ivr.compiler import compile_calendar, compile_callback_rating, compile_flow
@@ -101,6 +102,28 @@ MODULES: tuple[str, ...] = (
     "func_db",
 )
 
+# Asterisk as a WebRTC server (HOTLINE_WEBRTC__ENABLED): SIP over WebSocket on its HTTPS server,
+# DTLS-SRTP media, and the video codecs' SDP attributes (VP8 and H.264 pass through, never
+# transcoded).
+WEBRTC_MODULES: tuple[str, ...] = (
+    "res_http_websocket",
+    "res_pjsip_transport_websocket",
+    "res_srtp",
+    "res_format_attr_vp8",
+    "res_format_attr_h264",
+)
+
+# The browser phones' credentials (hotline/webphone): sorcery reads auth objects from Asterisk's
+# database under this family as well as from pjsip.conf; a lawyer's is "<extension>-web".
+WEBRTC_AUTH_FAMILY = "hotline-webphone"
+WEBRTC_AUTH_SUFFIX = "-web"
+# Audio stays G.711 (no codec to download); video passes through as the browsers offer it.
+WEBRTC_CODECS = "vp8,h264"
+# Video consultations: the endpoints (video-1 ...) and the extension their browsers call.
+VIDEO_SLOT_PREFIX = "video-"
+VIDEO_EXTENSION = "consult"
+VIDEO_FAMILY = "hotline-video"
+
 TEMPLATES: tuple[str, ...] = (
     "asterisk.conf",
     "modules.conf",
@@ -122,6 +145,8 @@ TEMPLATES: tuple[str, ...] = (
     "udptl.conf",
     "pjproject.conf",
     "stasis.conf",
+    "http.conf",
+    "sorcery.conf",
 )
 
 # Stasis message types Asterisk need not create at all (stasis.conf): the AMI's VarSet and RTCP*
@@ -171,13 +196,17 @@ def build_context(
     """What the templates need. ``relax_steps``: the queues' penalty rule, ``(seconds waited, max
     penalty)``, as the routing decides it (hotline.routing.membership.relax_steps)."""
     asterisk = settings.asterisk
+    webrtc = settings.webrtc
     routing = settings.routing
     catalog = ivr.catalog
     clock = settings.ivr.clock
     return {
         "instance": layout.instance,
         "layout": layout,
-        "modules": MODULES,
+        "modules": MODULES + (WEBRTC_MODULES if webrtc.enabled else ()),
+        "webrtc": webrtc_context(settings, layout) if webrtc.enabled else None,
+        "webrtc_auth_family": WEBRTC_AUTH_FAMILY,
+        "video": video_context(settings, ivr) if webrtc.enabled and settings.video.enabled else None,
         "sip_address": asterisk.sip_address,
         "sip_port": asterisk.sip_port,
         "sip_realm": SIP_REALM,
@@ -234,6 +263,40 @@ def build_context(
         "keep_place_seconds": settings.waiting.keep_place_seconds,
         "callable_min_digits": settings.tickets.callable_min_digits,
     }
+
+
+def webrtc_context(settings: Settings, layout: InstanceLayout) -> dict[str, object]:
+    webrtc = settings.webrtc
+    return {
+        "address": webrtc.address,
+        "port": webrtc.port,
+        "loopback_port": webrtc.loopback_port,
+        "session_limit": 200,
+        "cert_file": layout.etc / WEBRTC_CERT_NAME,
+        "key_file": layout.etc / WEBRTC_KEY_NAME,
+        "video_codecs": WEBRTC_CODECS,
+        "auth_suffix": WEBRTC_AUTH_SUFFIX,
+    }
+
+
+def video_slots(count: int) -> list[str]:
+    """The endpoints video consultations call as, one per consultation at a time."""
+    return [f"{VIDEO_SLOT_PREFIX}{index}" for index in range(1, count + 1)]
+
+
+def video_context(settings: Settings, ivr: IvrConfig) -> dict[str, object] | None:
+    """Video consultations enter the first flow that has a queue step at that step (none: no video)."""
+    for flow in ivr.flows:
+        for step in flow.steps.values():
+            if step.type == "queue":
+                return {
+                    "slots": video_slots(settings.video.slots),
+                    "max_seconds": settings.video.max_seconds,
+                    "extension": VIDEO_EXTENSION,
+                    "flow_context": flow.context,
+                    "queue_step": step.name,
+                }
+    return None
 
 
 FORBIDDEN_WRITE_CLASSES = frozenset({"config", "command", "system", "all"})

@@ -59,3 +59,14 @@ def require(permission: Permission) -> Callable[[Actor], Actor]:
         return user
 
     return check
+
+
+def my_extension(actor: Actor) -> str:
+    """The signed-in lawyer's extension (the desk's routes act on it alone)."""
+    if actor.lawyer_extension is None:
+        raise HotlineError(
+            "desk-no-lawyer",
+            f"Account {actor.username} is not linked to a lawyer's extension: "
+            "ask an admin to link it on /admin.",
+        )
+    return actor.lawyer_extension

@@ -38,6 +38,7 @@ class Call(Base):
     language: Mapped[str | None] = mapped_column(String(32))
     topic: Mapped[str | None] = mapped_column(String(32))
     ivr_path: Mapped[str | None] = mapped_column(String(255))
+    media: Mapped[str | None] = mapped_column(String(16))
     # The outside line that answered the caller (e.g. gov-12345), if the flow transferred the call.
     transferred_to: Mapped[str | None] = mapped_column(String(64))
     # None: a citizen called the hotline; "callback": the hotline called a citizen back (回访), from

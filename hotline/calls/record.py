@@ -52,6 +52,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("topic", "text", "latest", "topic"),
     Fact("ivr_path", "text", "latest", "path"),
     Fact("transferred_to", "text", "latest", "transferred"),
+    # None: a phone call; "video": a video consultation (视频咨询) from the page /video.
+    Fact("media", "text", "latest", "media"),
     # None: a citizen called the hotline; "callback": the hotline called a citizen back (回访).
     Fact("direction", "text", "kept", None),
     # When the caller pressed 1 to keep their place and be called back (排队回电), then hung up.

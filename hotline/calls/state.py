@@ -28,7 +28,8 @@ Outcome = Literal["answered", "transferred", "voicemail", "abandoned", "unanswer
 K = TypeVar("K")
 V = TypeVar("V")
 
-INTAKE_CONTEXTS = frozenset({"from-citizens"})
+# The contexts a citizen's call starts in: the phone trunk's and the video consultations'.
+INTAKE_CONTEXTS = frozenset({"from-citizens", "hotline-video"})
 # The account code of every channel that arrives through the citizens' endpoint (pjsip.conf).
 CITIZEN_ACCOUNT = "hotline-citizen"
 
@@ -54,6 +55,7 @@ class CallProgress(NamedTuple):
     topic: str | None = None
     ivr_path: str | None = None
     transferred_to: str | None = None
+    media: str | None = None
     direction: str | None = None
     callback_queued_at: float | None = None
 
@@ -346,6 +348,7 @@ def _route_chosen(state: LiveState, event: ev.RouteChosen) -> Result:
             language=event.language or call.language,
             topic=event.topic or call.topic,
             ivr_path=event.path or call.ivr_path,
+            media=event.media or call.media,
         ),
     )
 

@@ -50,6 +50,7 @@ class CallSummary:
     topic: str | None = None
     ivr_path: str | None = None
     transferred_to: str | None = None
+    media: str | None = None
 
     def progress(self) -> CallProgress:
         wait = None
@@ -78,6 +79,7 @@ class CallSummary:
             topic=self.topic,
             ivr_path=self.ivr_path,
             transferred_to=self.transferred_to,
+            media=self.media,
         )
 
 

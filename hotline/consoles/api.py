@@ -17,14 +17,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from hotline.auth.deps import require
+from hotline.auth.deps import my_extension, require
 from hotline.auth.permissions import Permission
 from hotline.auth.service import Actor
 from hotline.calls.service import CallRecorder
 from hotline.consoles import control
 from hotline.consoles.monitor import Monitor
 from hotline.db.base import utcnow
-from hotline.errors import HotlineError
 from hotline.http.live import sse_response
 from hotline.kernel.deps import SharedDep, get_ami, part
 from hotline.kernel.shared import Shared
@@ -40,16 +39,6 @@ DeskUser = Annotated[Actor, Depends(require(Permission.use_desk))]
 
 MonitorDep = Annotated[Monitor, part(Monitor)]
 RecorderDep = Annotated[CallRecorder, part(CallRecorder)]
-
-
-def my_extension(actor: Actor) -> str:
-    if actor.lawyer_extension is None:
-        raise HotlineError(
-            "desk-no-lawyer",
-            f"Account {actor.username} is not linked to a lawyer's extension: "
-            "ask an admin to link it on /admin.",
-        )
-    return actor.lawyer_extension
 
 
 class Sent(BaseModel):

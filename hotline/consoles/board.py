@@ -7,7 +7,7 @@ Live figures (who waits, who rings, who talks) come from :class:`LiveState`; tod
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -69,6 +69,9 @@ class LawyerRow:
     # The caller's call the lawyer rings with or talks in, and since when.
     linkedid: str | None
     since: float | None
+    # How the lawyer takes calls (电话 / 浏览器 / 视频): "phone" (a SIP softphone), "browser" (the
+    # desk's browser phone), "video" (in a video consultation now).
+    channel: str = "phone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +108,13 @@ def _memberships(state: LiveState) -> dict[str, list[QueueMember]]:
 
 
 def lawyer_rows(
-    state: LiveState, lawyers: Iterable[tuple[str, str]], totals: Mapping[str, LawyerTotals]
+    state: LiveState,
+    lawyers: Iterable[tuple[str, str]],
+    totals: Mapping[str, LawyerTotals],
+    browser: Collection[str] = (),
 ) -> tuple[LawyerRow, ...]:
-    """One row per lawyer (extension, name), in the order given."""
+    """One row per lawyer (extension, name), in the order given; ``browser``: the extensions that
+    answer with the desk's browser phone."""
     memberships = _memberships(state)
     offers = {offer.interface.removeprefix("PJSIP/"): offer for offer in state.offers.values()}
     legs = {leg.member_name: leg for leg in state.legs.values()}
@@ -119,6 +126,11 @@ def lawyer_rows(
         )
         today = totals.get(extension, LawyerTotals())
         current = leg or offer
+        call = state.calls.get(current.linkedid) if current else None
+        if call is not None and call.media == "video":
+            channel = "video"
+        else:
+            channel = "browser" if extension in browser else "phone"
         rows.append(
             LawyerRow(
                 extension,
@@ -129,6 +141,7 @@ def lawyer_rows(
                 today.talk_seconds,
                 current.linkedid if current else None,
                 current.since if current else None,
+                channel,
             )
         )
     return tuple(rows)
@@ -175,11 +188,12 @@ def build_board(
     queues: Iterable[tuple[str, str]],
     lawyers: Iterable[tuple[str, str]],
     totals: DayTotals,
+    browser: Collection[str] = (),
 ) -> Board:
     return Board(
         at=now,
         queues=queue_rows(state, now, queues, totals.queues),
-        lawyers=lawyer_rows(state, lawyers, totals.lawyers),
+        lawyers=lawyer_rows(state, lawyers, totals.lawyers, browser),
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.calls.service import CallRecorder
 from hotline.consoles import board
-from hotline.consoles.queries import active_lawyers, previous_calls
+from hotline.consoles.queries import active_lawyers, browser_phones, previous_calls
 from hotline.http.live import ChangeFeed
 from hotline.ivr.catalog import Catalog
 from hotline.stats import definitions
@@ -53,7 +53,7 @@ class Monitor:
         self._pause_labels = pause_labels
         self.feed = ChangeFeed()
         self._totals: tuple[tuple[int, datetime], board.DayTotals] | None = None
-        self._lawyers: tuple[float, list[tuple[str, str]]] | None = None
+        self._lawyers: tuple[float, list[tuple[str, str]], frozenset[str]] | None = None
         self._history: dict[str, list[dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
         # Notices for the wallboard from other plugins (e.g. a monthly report to submit): each
@@ -95,15 +95,17 @@ class Monitor:
             self._totals = (key, await asyncio.to_thread(read))
         return self._totals[1]
 
-    async def _lawyer_names(self) -> list[tuple[str, str]]:
+    async def _lawyer_names(self) -> tuple[list[tuple[str, str]], frozenset[str]]:
+        """The active lawyers (extension, name) and those of them on the browser phone."""
         if self._lawyers is None or time.monotonic() - self._lawyers[0] > LAWYERS_TTL:
 
-            def read() -> list[tuple[str, str]]:
+            def read() -> tuple[list[tuple[str, str]], frozenset[str]]:
                 with self._sessions() as session:
-                    return active_lawyers(session)
+                    return active_lawyers(session), browser_phones(session)
 
-            self._lawyers = (time.monotonic(), await asyncio.to_thread(read))
-        return self._lawyers[1]
+            names, browser = await asyncio.to_thread(read)
+            self._lawyers = (time.monotonic(), names, browser)
+        return self._lawyers[1], self._lawyers[2]
 
     def forget_lawyers(self) -> None:
         """Read the lawyers again on the next view (one was added or changed)."""
@@ -138,13 +140,14 @@ class Monitor:
         async with self._lock:
             now = time.time()
             totals = await self._day_totals(now)
-            lawyers = await self._lawyer_names()
+            lawyers, browser = await self._lawyer_names()
         view = board.build_board(
             self._recorder.state,
             now,
             queues=self._catalog.queue_labels(),
             lawyers=lawyers,
             totals=totals,
+            browser=browser,
         )
         data = asdict(view)
         for row in data["lawyers"]:
@@ -165,10 +168,10 @@ class Monitor:
         async with self._lock:
             now = time.time()
             totals = await self._day_totals(now)
-            lawyers = await self._lawyer_names()
+            lawyers, browser = await self._lawyer_names()
         state = self._recorder.state
         names = [(ext, name) for ext, name in lawyers if ext == extension] or [(extension, extension)]
-        (row,) = board.lawyer_rows(state, names, totals.lawyers)
+        (row,) = board.lawyer_rows(state, names, totals.lawyers, browser)
         call = board.desk_call(state, extension, now)
         data: dict[str, Any] = {
             "at": now,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.calls.models import Call
+from hotline.phones import BROWSER_PHONE
 from hotline.routing.models import Lawyer
 
 
@@ -20,6 +21,12 @@ def previous_calls(session: Session, caller: str, *, excluding: str, limit: int 
             .limit(limit)
         )
     )
+
+
+def browser_phones(session: Session) -> frozenset[str]:
+    """The active lawyers who answer with the desk's browser phone (浏览器话机)."""
+    query = select(Lawyer.extension).where(Lawyer.active.is_(True), Lawyer.phone == BROWSER_PHONE)
+    return frozenset(session.scalars(query))
 
 
 def active_lawyers(session: Session) -> list[tuple[str, str]]:

@@ -2,7 +2,8 @@
 
 A topic is a skill in the duty roster and a queue in Asterisk. Callers of the default language
 wait in the topic's queue (``labour``); callers of another language in ``labour-wenzhou``, where
-lawyers who speak it come first.
+lawyers who speak it come first. A video consultation (视频咨询) waits in ``labour-video``, where
+lawyers who take video come first (the pseudo-language :data:`VIDEO`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 from hotline.errors import InvalidInputError
 from hotline.ivr.source import load_yaml, schema_problems
 
-# Section names of queues.conf that cannot name a queue.
-RESERVED_IDS = ("general",)
+# Section names of queues.conf that cannot name a queue, and the video pseudo-language.
+RESERVED_IDS = ("general", "video")
 
 _ENTRY = {
     "type": "object",
@@ -28,7 +29,7 @@ _ENTRY = {
             "pattern": "^[a-z][a-z0-9-]{1,23}$",
             "not": {"enum": list(RESERVED_IDS)},
             "description": "lower-case ASCII letters, digits and '-', e.g. labour; not 'general' "
-            "(Asterisk reserves it)",
+            "(Asterisk reserves it) nor 'video' (the video consultations' queues)",
         },
         "label": {"type": "string", "minLength": 1, "description": "the Chinese name admins use"},
     },
@@ -55,6 +56,11 @@ class Entry:
     label: str
 
 
+# The queues of video consultations: ``<topic>-video``, as if video were one more language, which
+# the lawyers who take video speak.
+VIDEO = Entry("video", "视频")
+
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     topics: tuple[Entry, ...]
@@ -67,16 +73,19 @@ class Catalog:
         return topic if language == self.default_language else f"{topic}-{language}"
 
     def queues(self) -> list[tuple[str, str, str]]:
-        """Every topic queue as ``(queue, topic, language)``."""
-        return [
+        """Every topic queue as ``(queue, topic, language)``, the video ones (language
+        :data:`VIDEO`) last."""
+        spoken = [
             (self.queue(topic.id, language.id), topic.id, language.id)
             for topic in self.topics
             for language in self.languages
         ]
+        return spoken + [(self.queue(topic.id, VIDEO.id), topic.id, VIDEO.id) for topic in self.topics]
 
     def queue_labels(self) -> list[tuple[str, str]]:
-        """Every topic queue as ``(queue, "topic / language")`` in Chinese, e.g. 劳动争议 / 普通话."""
-        labels = {entry.id: entry.label for entry in (*self.topics, *self.languages)}
+        """Every topic queue as ``(queue, "topic / language")`` in Chinese, e.g. 劳动争议 / 普通话,
+        劳动争议 / 视频."""
+        labels = {entry.id: entry.label for entry in (*self.topics, *self.languages, VIDEO)}
         return [(queue, f"{labels[topic]} / {labels[language]}") for queue, topic, language in self.queues()]
 
     def language_label(self, language: str | None) -> str | None:

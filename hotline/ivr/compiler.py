@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hotline.ivr.calendar import Calendar, minutes
-from hotline.ivr.catalog import Catalog
+from hotline.ivr.catalog import VIDEO, Catalog
 from hotline.ivr.flow import Flow, Step
 
 NOW = "${STRFTIME(,UTC,%s.%6q)}"
@@ -93,6 +93,8 @@ def _queue(flow: Flow, step: Step, catalog: Catalog) -> _Extension:
             f'Set(HOTLINE_QUEUE=${{IF($["${{HOTLINE_LANGUAGE}}" = "{default}"]'
             f"?${{HOTLINE_TOPIC}}:${{HOTLINE_TOPIC}}-${{HOTLINE_LANGUAGE}})}})"
         )
+        # A video consultation waits in the topic's video queue (lawyers who take video first).
+        .add(f'ExecIf($["${{HOTLINE_MEDIA}}" = "video"]?Set(HOTLINE_QUEUE=${{HOTLINE_TOPIC}}-{VIDEO.id}))')
         .add("Gosub(hotline-queue,s,1)")
         .add(
             f'GotoIf($["${{QUEUESTATUS}}" = "CONTINUE"]?{step.link("answered")},1:{step.link("no_answer")},1)'

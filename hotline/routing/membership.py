@@ -6,7 +6,8 @@ Penalties (lower rings first; Asterisk's ``QUEUE_MAX_PENALTY`` hides the higher 
 * skill: a lawyer with level L in the topic gets ``5 - L`` (level 5 -> 0, level 1 -> 4); without
   the skill :data:`NO_SKILL_PENALTY`. In the default topic (``other``) every lawyer gets 0.
 * language: a lawyer who does not speak the caller's language (only in a dialect queue) gets
-  :data:`LANGUAGE_PENALTY` more.
+  :data:`LANGUAGE_PENALTY` more; in a video consultation's queue (``<topic>-video``) a lawyer who
+  does not take video gets it, so those who do are offered first.
 
 A caller starts with ``QUEUE_MAX_PENALTY = 5 - strong_level`` (strong, same-language lawyers);
 the queue rule ``relax`` raises it with the wait (see :func:`relax_steps`).
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hotline.ivr.catalog import PERSONAL_QUEUE_PREFIX, Catalog, personal_queue
+from hotline.ivr.catalog import PERSONAL_QUEUE_PREFIX, VIDEO, Catalog, personal_queue
 
 NO_SKILL_PENALTY = 9
 LANGUAGE_PENALTY = 10
@@ -30,6 +31,8 @@ class LawyerProfile:
     extension: str
     skills: Mapping[str, int] = field(default_factory=dict)
     dialects: frozenset[str] = frozenset()
+    # Takes video consultations (a browser phone with a camera).
+    video: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,10 @@ MemberKey = tuple[str, str]  # (queue, extension)
 
 
 def penalty(profile: LawyerProfile, topic: str, language: str, catalog: Catalog) -> int:
-    speaks = language == catalog.default_language or language in profile.dialects
+    if language == VIDEO.id:
+        speaks = profile.video
+    else:
+        speaks = language == catalog.default_language or language in profile.dialects
     if topic == catalog.default_topic:
         skill = 0
     else:

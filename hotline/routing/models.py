@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,6 +28,11 @@ class Lawyer(Base):
     skills: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dialects: Mapped[list[str]] = mapped_column(JSON, default=list)
     regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Where the lawyer answers: "softphone" (a SIP phone with the lawyer's password) or "browser"
+    # (the desk's browser phone, WebRTC, with short-lived credentials); see hotline/webphone.
+    phone: Mapped[str] = mapped_column(String(16), default="softphone", server_default="softphone")
+    # Takes video consultations (视频咨询): offered them before the other lawyers.
+    video: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa.false())
 
     shifts: Mapped[list[DutyShift]] = relationship(back_populates="lawyer", cascade="all, delete-orphan")
 

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from hotline.auth.models import User
 from hotline.errors import InvalidInputError, NotFoundError
-from hotline.phones import SUPERVISOR_CONTEXT, PhoneEndpoint, check_extension, generate_sip_password, sip_ha1
+from hotline.phones import (
+    BROWSER_PHONE,
+    SUPERVISOR_CONTEXT,
+    PhoneEndpoint,
+    check_extension,
+    generate_sip_password,
+    sip_ha1,
+)
 from hotline.routing.membership import LawyerProfile
 from hotline.routing.models import DutyShift, Lawyer
 from hotline.routing.roster_file import Roster
@@ -54,7 +61,10 @@ def phone_endpoints(session: Session) -> list[PhoneEndpoint]:
     supervisors = session.scalars(
         select(User).where(User.active.is_(True), User.extension.is_not(None), User.sip_ha1.is_not(None))
     )
-    return [PhoneEndpoint(lawyer.extension, lawyer.sip_ha1) for lawyer in lawyers] + [
+    return [
+        PhoneEndpoint(lawyer.extension, lawyer.sip_ha1, browser=lawyer.phone == BROWSER_PHONE)
+        for lawyer in lawyers
+    ] + [
         PhoneEndpoint(user.extension or "", user.sip_ha1 or "", SUPERVISOR_CONTEXT, "Supervisor")
         for user in supervisors
     ]
@@ -69,7 +79,9 @@ def get_lawyer(session: Session, extension: str) -> Lawyer:
 
 def profile_of(lawyer: Lawyer) -> LawyerProfile:
     skills = {str(topic): int(level) for topic, level in (lawyer.skills or {}).items()}
-    return LawyerProfile(lawyer.extension, skills, frozenset(lawyer.dialects or ()))
+    # Video consultations go to the browser phone (a softphone's video is not relied on).
+    video = bool(lawyer.video) and lawyer.phone == BROWSER_PHONE
+    return LawyerProfile(lawyer.extension, skills, frozenset(lawyer.dialects or ()), video)
 
 
 def on_duty(session: Session, at: datetime) -> list[Lawyer]:

@@ -10,7 +10,7 @@ import shutil
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from hotline.ami import actions
 from hotline.ami.events import decode_queue_member, headers_of
 from hotline.app import create_app
 from hotline.asterisk import process
+from hotline.asterisk.certificate import self_signed
 from hotline.asterisk.layout import InstanceLayout
 from hotline.asterisk.provision import provision
 from hotline.auth.service import create_user
@@ -32,7 +33,14 @@ from hotline.rehearsal import sipp
 from hotline.routing.configure import apply_configuration
 from hotline.routing.models import Lawyer
 from hotline.routing.service import create_lawyer
-from hotline.settings import AmiSettings, AsteriskSettings, IvrSettings, RoutingSettings, Settings
+from hotline.settings import (
+    AmiSettings,
+    AsteriskSettings,
+    IvrSettings,
+    RoutingSettings,
+    Settings,
+    WebrtcSettings,
+)
 from hotline.staff.service import assign_phone, link_lawyer
 from tests.helpers import (
     create_postgres_database,
@@ -101,6 +109,10 @@ class AsteriskUnderTest:
 def _test_settings(state_dir: Path, trunk_ports: dict[str, int], **overrides: object) -> Settings:
     pid = os.getpid()
     rtp_start = 40000 + (pid % 40) * 500
+    # A configured certificate (the browser tests trust its key): every controller renders it.
+    certificate = self_signed(["127.0.0.1", "localhost"], now=datetime.now(UTC))
+    (state_dir / "webrtc-cert.pem").write_text(certificate.cert_pem)
+    (state_dir / "webrtc-key.pem").write_text(certificate.key_pem)
     return Settings(
         state_dir=state_dir,
         ivr=IvrSettings(prompt_overrides=FIXTURES / "prompts-short.yaml", clock=OPEN_MOMENT),
@@ -120,6 +132,13 @@ def _test_settings(state_dir: Path, trunk_ports: dict[str, int], **overrides: ob
             trunks={name: f"sip:{name}@127.0.0.1:{port}" for name, port in trunk_ports.items()},
             outside_trunk="pstn",
             transfer_timeout=10,
+        ),
+        webrtc=WebrtcSettings(
+            port=free_port(),
+            loopback_port=free_port(),
+            cert_file=state_dir / "webrtc-cert.pem",
+            key_file=state_dir / "webrtc-key.pem",
+            credential_seconds=120,
         ),
         **overrides,  # type: ignore[arg-type]
     )
@@ -362,3 +381,12 @@ def caller(asterisk: AsteriskUnderTest) -> Iterator[CallerFactory]:
     yield start
     for process_ in started:
         process_.stop()
+
+
+def stand_in(asterisk: AsteriskUnderTest, trunk: str, talk_ms: int) -> sipp.Sipp:
+    """A SIPp phone answering the outside line ``trunk`` (legal aid, say)."""
+    scenario = sipp.render(
+        "lawyer-answer.xml", asterisk.workdir, ext=trunk, ring_ms=200, talk_ms=talk_ms, speech=sipp.SPEECH
+    )
+    port = asterisk.trunk_ports[trunk]
+    return sipp.uas(scenario, asterisk.workdir, port=port, media_port=media_port())

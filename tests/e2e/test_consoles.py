@@ -27,6 +27,7 @@ from tests.e2e.conftest import (
     Controller,
     Phones,
     menus,
+    stand_in,
 )
 from tests.helpers import eventually, free_port, media_port, unique_number
 
@@ -76,15 +77,6 @@ async def on_a_call(
 
 def lawyer_row(page: Page, extension: str) -> Any:
     return page.locator(f'#lawyers tr[data-extension="{extension}"]')
-
-
-def stand_in(asterisk: AsteriskUnderTest, trunk: str, talk_ms: int) -> sipp.Sipp:
-    """A SIPp phone answering the outside line ``trunk`` (legal aid, say)."""
-    scenario = sipp.render(
-        "lawyer-answer.xml", asterisk.workdir, ext=trunk, ring_ms=200, talk_ms=talk_ms, speech=sipp.SPEECH
-    )
-    port = asterisk.trunk_ports[trunk]
-    return sipp.uas(scenario, asterisk.workdir, port=port, media_port=media_port())
 
 
 async def ami_list(controller: Controller, action: actions.Action) -> list[Any]:

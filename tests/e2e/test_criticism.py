@@ -57,6 +57,7 @@ async def _sealed_message(controller: Controller, item: Criticism) -> dict[str, 
     return await sealed_legs(controller.runtime.part(RecordingRegistry), recording_id)
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_key_nine_records_criticism_for_the_duty_leader(
     controller: Controller, caller: CallerFactory
 ) -> None:
@@ -76,6 +77,7 @@ async def test_key_nine_records_criticism_for_the_duty_leader(
     assert set(legs) == {"caller"} and wav_seconds(legs["caller"]) > 4  # the citizen's words
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_a_rating_of_two_then_one_leaves_criticism_of_that_call(
     controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:

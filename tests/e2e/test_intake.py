@@ -174,6 +174,7 @@ async def _ended_calls(controller: Controller, number: str, count: int) -> list[
     return calls if len(calls) >= count and all(c["ended_at"] for c in calls) else None
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_zero_transfers_the_caller_to_the_12345_hotline(
     asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:

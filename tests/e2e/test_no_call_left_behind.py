@@ -69,6 +69,7 @@ def _tasks(controller: Controller, number: str) -> list[tuple[str, str, str | No
         return [(t.number, t.state, t.closed_note, [c.role for c in t.calls]) for t in found]
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_a_caller_lost_after_waiting_gets_one_task_which_an_answered_call_closes(
     controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:

@@ -98,6 +98,7 @@ async def test_a_waiting_caller_hears_position_and_expected_wait(
     assert call["outcome"] == "voicemail"  # the queue's limit, then a message
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_a_queued_callback_rings_the_lawyer_then_the_citizen_one_ticket_one_rating(
     asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:
@@ -155,6 +156,7 @@ async def test_a_queued_callback_rings_the_lawyer_then_the_citizen_one_ticket_on
     assert all(wav_seconds(data) > 2 for data in legs.values())
 
 
+@pytest.mark.parametrize("controller", ["sqlite"], indirect=True)  # the database plays no part: once
 async def test_a_citizen_not_reached_is_tried_again_then_becomes_a_desk_task(
     asterisk: AsteriskUnderTest, controller: Controller, phones: Phones, caller: CallerFactory
 ) -> None:

@@ -57,6 +57,9 @@ ROUTES: list[tuple[str, str, Permission]] = [
     ("GET", "/api/v1/desk/stream", Permission.use_desk),
     ("POST", "/api/v1/desk/pause", Permission.use_desk),
     ("POST", "/api/v1/desk/resume", Permission.use_desk),
+    ("GET", "/api/v1/desk/phone", Permission.use_desk),
+    ("PUT", "/api/v1/desk/phone", Permission.use_desk),
+    ("POST", "/api/v1/desk/phone/credential", Permission.use_desk),
     ("POST", "/api/v1/desk/calls/1714539600.4/conference", Permission.use_desk),
     ("POST", "/api/v1/desk/calls/1714539600.4/transfer", Permission.use_desk),
     ("GET", "/api/v1/users", Permission.manage_users),
@@ -170,6 +173,7 @@ CALL_KEYS = {
     "callback_queued_at",
     "ended_at",
     "queue",
+    "media",
     "language",
     "topic",
     "ivr_path",
@@ -453,6 +457,9 @@ async def test_permission_matrix(
     ):
         assert response.status_code == 404, response.text  # allowed, but there is no such thing
         assert body["error_id"].endswith("-not-found")
+    elif path.endswith("/phone/credential"):
+        assert response.status_code == 409, response.text  # allowed, but the lawyer has a softphone
+        assert body["error_id"] == "webphone-not-chosen"
     elif method in ("POST", "PUT", "PATCH") and not path.endswith(
         ("/resume", "/sip-password", "/callback", "/generate", "/publish")
     ):

@@ -60,11 +60,28 @@ def test_relaxing_widens_from_strong_lawyers_to_everyone() -> None:
 
 def test_lawyers_on_duty_join_every_topic_queue_and_their_own(catalog: Catalog) -> None:
     wanted = desired_memberships([EXPERT, DIALECT], catalog)
-    queues_per_lawyer = len(catalog.topics) * len(catalog.languages) + 1
+    # Every topic in every language and on video, and their own.
+    queues_per_lawyer = len(catalog.topics) * (len(catalog.languages) + 1) + 1
     assert len(wanted) == 2 * queues_per_lawyer
     assert wanted[("lawyer-8001", "8001")] == Membership("lawyer-8001", "8001", 0)
     assert wanted[("family-wenzhou", "8002")].penalty == 0
     assert ("lawyer-8002", "8001") not in wanted
+
+
+def test_video_consultations_go_to_lawyers_who_take_video_first(catalog: Catalog) -> None:
+    """In a topic's video queue a lawyer without video counts as one who does not speak the
+    caller's language: offered only once the relax rule reaches everyone."""
+    on_camera = LawyerProfile("8004", {"labour": 2}, video=True)
+    wanted = desired_memberships([EXPERT, on_camera], catalog)
+    assert wanted[("labour-video", "8004")].penalty == 3  # its skill only
+    assert wanted[("labour-video", "8001")].penalty == LANGUAGE_PENALTY  # the expert, without video
+    assert wanted[("other-video", "8004")].penalty == 0
+    assert wanted[("other-video", "8001")].penalty == LANGUAGE_PENALTY
+    assert wanted[("labour", "8001")].penalty == 0  # phone calls are as before
+    steps = relax_steps(strong_level=4, relax_after=60)
+    first_max = steps[0][1]
+    assert wanted[("other-video", "8004")].penalty <= first_max < wanted[("other-video", "8001")].penalty
+    assert wanted[("other-video", "8001")].penalty <= steps[-1][1]  # in the end, anyone on duty
 
 
 def test_plan_adds_removes_and_re_penalizes_only_what_differs(catalog: Catalog) -> None:

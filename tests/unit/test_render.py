@@ -27,7 +27,7 @@ def golden_context() -> dict[str, object]:
     settings = Settings(state_dir=Path("/nonexistent"))
     layout = InstanceLayout(Path("/nonexistent/root"), "golden")
     phones = [
-        PhoneEndpoint("8002", sip_ha1("8002", "pw-8002-long")),
+        PhoneEndpoint("8002", sip_ha1("8002", "pw-8002-long"), browser=True),
         PhoneEndpoint("8001", sip_ha1("8001", "pw-8001-long")),
         PhoneEndpoint("9001", sip_ha1("9001", "pw-9001-long"), "from-supervisors", "Supervisor"),
     ]

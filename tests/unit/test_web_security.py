@@ -26,7 +26,6 @@ from hotline.auth.models import BrowserSession, Role
 from hotline.auth.service import create_user
 from hotline.auth.sessions import LOGIN_COOKIE, SESSION_COOKIE
 from hotline.auth.throttle import NAME_POLICY
-from hotline.http.headers import CONTENT_SECURITY_POLICY
 from hotline.http.proxies import TrustedProxies, resolve
 from hotline.kernel.compose import Runtime
 from hotline.routing.service import create_lawyer
@@ -283,6 +282,7 @@ async def test_every_response_forbids_framing_and_sniffing_and_pages_get_a_stric
     # Module scripts run only when served as JavaScript (nosniff: no guessing either).
     script_type = responses["/static/http.js"].headers["content-type"]
     assert script_type.startswith(("text/javascript", "application/javascript")), script_type
+    policy = responses["/login"].headers["content-security-policy"]
     for path, response in responses.items():
         assert response.status_code == 200, path
         assert response.headers["x-frame-options"] == "DENY", path
@@ -290,12 +290,14 @@ async def test_every_response_forbids_framing_and_sniffing_and_pages_get_a_stric
         assert response.headers["referrer-policy"] == "no-referrer", path
         assert "strict-transport-security" not in response.headers, path  # plain HTTP
         if path != "/docs":  # Swagger UI (from a CDN, with inline script) is the one exception
-            assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
-    csp = dict(part.strip().split(" ", 1) for part in CONTENT_SECURITY_POLICY.split(";"))
+            assert response.headers["content-security-policy"] == policy, path
+    csp = dict(part.strip().split(" ", 1) for part in policy.split(";"))
     assert (
         csp["frame-ancestors"] == "'none'" and csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
     )
-    assert "unsafe" not in CONTENT_SECURITY_POLICY
+    # The one origin elsewhere: the browser phone's WebSocket to Asterisk (the default address).
+    assert csp["connect-src"] == "'self' wss://127.0.0.1:8089"
+    assert "unsafe" not in policy
     async with site.client("https://hotline.test") as https:
         assert (await https.get("/login")).headers["strict-transport-security"] == "max-age=31536000"
 
@@ -304,6 +306,7 @@ async def test_every_response_forbids_framing_and_sniffing_and_pages_get_a_stric
 async def test_pages_have_no_inline_script_style_or_handlers(site: Site, role: Role) -> None:
     """What the CSP would block: the browser tests (tests/web) show the pages still work with it."""
     pages = {"/", "/login", "/desk", "/wallboard", "/review", "/reports", "/admin", "/criticism", "/feedback"}
+    pages.add("/video")  # public, like /feedback
     async with site.client() as http:
         await sign_in(http, f"web-{role.value}")
         for path in pages:

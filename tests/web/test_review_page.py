@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -30,6 +31,7 @@ from hotline.transcription.engine import LegTranscript, Word
 from tests.browser import chromium, screenshot, serve, signed_in_page
 from tests.helpers import app_without_asterisk, sealed_recording
 
+WENZHOU = ZoneInfo("Asia/Shanghai")  # the browser context's zone (tests/browser.py)
 PASSWORD = "review-page-password-1"
 REVIEWER = "reviewer-zhou"
 # A supervisor and another reviewer who score the same call for calibration.
@@ -335,7 +337,8 @@ async def test_a_supervisor_sees_the_calibration_spread_and_runs_the_sample(
             assert saved.status_code == 200, saved.text
             mine = review["id"]
 
-    before = (datetime.now() - timedelta(days=1)).date().isoformat()
+    # The page's yesterday is the browser's, in Wenzhou's zone (tests/browser.py), whatever the hour here.
+    before = (datetime.now(WENZHOU) - timedelta(days=1)).date().isoformat()
     page = await signed_in_page(browser, site.url, SUPERVISOR, PASSWORD)
     await page.goto("/review")
     await expect(page.locator("#reviews li")).to_have_count(3, timeout=UI)  # everyone's reviews
@@ -359,7 +362,7 @@ async def test_a_supervisor_sees_the_calibration_spread_and_runs_the_sample(
     await expect(page.locator("#fact-caller")).to_have_text(CALLER)  # supervisors see whole numbers
 
     # The sample for yesterday (the default day) runs now; the page says what it did.
-    after = (datetime.now() - timedelta(days=1)).date().isoformat()
+    after = (datetime.now(WENZHOU) - timedelta(days=1)).date().isoformat()
     assert await page.locator("#sample-day").input_value() in {before, after}
     await page.get_by_role("button", name="运行抽样").click()
     await expect(page.locator("#message")).to_contain_text("新分配 0 条评查任务", timeout=UI)

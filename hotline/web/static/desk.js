@@ -7,9 +7,11 @@ import { live, now } from "./live.js";
 import { CALL_OUTCOMES, showLawyerState } from "./labels.js";
 import { ticketDesk } from "./desk-ticket.js";
 import { showMyAssessment } from "./desk-assessment.js";
+import { deskPhone } from "./desk-phone.js";
 
 const tickets = ticketDesk(pageData().outcomes);
 showMyAssessment(pageData().assessmentMonth);
+deskPhone();
 let desk = null;  // the desk's stream, with the shifts read once
 
 function renderMe() {

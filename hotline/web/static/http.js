@@ -10,10 +10,11 @@ function csrfToken() {
 }
 
 // The answer as ``{ ok, status, data }`` (data: the JSON body, {} when there is none); never throws.
-export async function request(method, url, body) {
-  const headers = {};
+// ``extra``: more headers (e.g. a video consultation's own secret).
+export async function request(method, url, body, extra = {}) {
+  const headers = { ...extra };
   if (!READS.has(method)) headers[CSRF_HEADER] = csrfToken();
-  const options = { method, credentials: "same-origin", headers };
+  const options = { method, credentials: "same-origin", headers, cache: "no-store" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);

@@ -44,6 +44,9 @@ async function resume(extension) {
   if (await post(`/api/v1/lawyers/${extension}/resume`, {})) say(`${extension} 已恢复接听。`, true);
 }
 
+// How each lawyer takes calls now: a SIP phone, the desk's browser phone, a video consultation.
+const CHANNELS = { phone: "电话", browser: "浏览器", video: "视频" };
+
 function renderLawyers() {
   const body = document.querySelector("#lawyers tbody");
   body.replaceChildren();
@@ -56,6 +59,7 @@ function renderLawyers() {
     showLawyerState(state, l.state, l.pause_label);
     row.insertCell().append(state);
     row.cells[2].className = "state-cell";
+    cell(row, CHANNELS[l.channel] || l.channel, "channel").dataset.channel = l.channel;
     cell(row, l.calls_today, "number calls");
     cell(row, duration(l.talk_seconds), "number talk");
     const actions = row.insertCell();
