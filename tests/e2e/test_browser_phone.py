@@ -288,6 +288,10 @@ async def test_a_citizen_s_video_consultation_is_answered_in_the_desk_recorded_a
     await expect(desk.locator("#message")).to_contain_text("已接受视频咨询", timeout=LIVE)
     await controller.log_in("8001")
     phones.extensions.add("8001")
+    board = await signed_in_page(browser, site, SUPERVISOR, USER_PASSWORD)
+    await board.goto("/wallboard")
+    channel = board.locator('#lawyers tr[data-extension="8001"] .channel')
+    await expect(channel).to_have_text("浏览器", timeout=LIVE)  # the wallboard's 电话 / 浏览器 / 视频
 
     # The citizen: no account, a page of its own (another browser context).
     context = await browser.new_context(base_url=site, locale="zh-CN", timezone_id="Asia/Shanghai")
@@ -317,6 +321,7 @@ async def test_a_citizen_s_video_consultation_is_answered_in_the_desk_recorded_a
         lambda: frames(citizen, "hotlineVideoStats"), timeout=20, what="video on the citizen's page"
     )
     assert lawyer_side["framesEncoded"] > 0 and citizen_side["framesEncoded"] > 0
+    await expect(channel).to_have_text("视频", timeout=LIVE)
 
     # The lawyer hangs up; the page asks for the rating and the citizen gives 5.
     await desk.locator("#phone-hangup").click()

@@ -28,7 +28,12 @@ def test_the_auth_object_is_put_with_escaped_quotes_and_only_safe_values() -> No
         '\\"md5_cred\\":\\"0123456789abcdef0123456789abcdef\\"}'
     )
     assert "video-3-web" in credentials.put_command("video-3", "0" * 32)  # a video consultation's
-    for extension, ha1 in [("8001 x", "0" * 32), ("8001", "0" * 31 + "Z"), ('8001\\"', "0" * 32), ("", "0" * 32)]:
+    for extension, ha1 in [
+        ("8001 x", "0" * 32),
+        ("8001", "0" * 31 + "Z"),
+        ('8001\\"', "0" * 32),
+        ("", "0" * 32),
+    ]:
         with pytest.raises(ValueError):
             credentials.put_command(extension, ha1)
 
