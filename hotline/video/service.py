@@ -192,9 +192,7 @@ class VideoConsultations:
         return None
 
     def on_event(self, event: ev.Event) -> None:
-        kind = type(event)
-        if kind is ev.ChannelCreated:
-            assert isinstance(event, ev.ChannelCreated)
+        if isinstance(event, ev.ChannelCreated):
             found = self._of_channel(event.channel)
             if found is not None and event.uniqueid == event.linkedid:
                 found.state, found.uniqueid, found.linkedid = "waiting", event.uniqueid, event.linkedid
@@ -203,24 +201,16 @@ class VideoConsultations:
         consultation = self._of_call(linkedid) if linkedid else None
         if consultation is None:
             return
-        if kind is ev.QueueCallerJoined:
-            assert isinstance(event, ev.QueueCallerJoined)
-            consultation.position = event.position
-        elif kind is ev.AgentConnected:
-            assert isinstance(event, ev.AgentConnected)
-            consultation.state, consultation.lawyer, consultation.position = (
-                "talking",
-                event.member_name,
-                None,
-            )
-        elif kind is ev.AgentCompleted:
-            consultation.state = "rating"
-        elif kind is ev.CallerRated:
-            assert isinstance(event, ev.CallerRated)
-            consultation.rating = event.rating
-        elif kind is ev.ChannelHungUp:
-            assert isinstance(event, ev.ChannelHungUp)
-            if event.uniqueid == consultation.uniqueid:
+        match event:
+            case ev.QueueCallerJoined(position=position):
+                consultation.position = position
+            case ev.AgentConnected(member_name=lawyer):
+                consultation.state, consultation.lawyer, consultation.position = "talking", lawyer, None
+            case ev.AgentCompleted():
+                consultation.state = "rating"  # the lawyer hung up: the flow asks for the rating
+            case ev.CallerRated(rating=rating):
+                consultation.rating = rating
+            case ev.ChannelHungUp(uniqueid=uniqueid) if uniqueid == consultation.uniqueid:
                 consultation.state, consultation.ended_at = "ended", self._clock()
                 task = asyncio.get_running_loop().create_task(self._free(consultation.slot))
                 self._freeing.add(task)

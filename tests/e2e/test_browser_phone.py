@@ -19,7 +19,7 @@ from hotline.ami import actions
 from hotline.asterisk.certificate import webrtc_certificate
 from hotline.recordings.service import RecordingRegistry
 from hotline.webphone.service import BrowserPhones
-from tests.browser import chromium, serve, signed_in_page, tone_wav
+from tests.browser import chromium, screenshot, serve, signed_in_page, tone_wav
 from tests.e2e.conftest import (
     RATE_AT,
     SPEAK_AT,
@@ -117,6 +117,7 @@ async def test_a_lawyer_answers_a_caller_in_the_browser_and_the_call_is_recorded
         return stats if stats["audioReceived"] > 100 and stats["audioSent"] > 100 else None
 
     stats = await eventually(flowing, timeout=15, what="audio both ways in the browser phone")
+    await screenshot(desk, "desk-browser-phone")
     assert stats["framesDecoded"] == 0  # a phone call: no video
     await desk.locator("#phone-mute").click()
     await expect(desk.locator("#phone-mute")).to_have_text("取消静音")
@@ -322,6 +323,8 @@ async def test_a_citizen_s_video_consultation_is_answered_in_the_desk_recorded_a
     )
     assert lawyer_side["framesEncoded"] > 0 and citizen_side["framesEncoded"] > 0
     await expect(channel).to_have_text("视频", timeout=LIVE)
+    await screenshot(citizen, "video-consultation")
+    await screenshot(desk, "desk-video")
 
     # The lawyer hangs up; the page asks for the rating and the citizen gives 5.
     await desk.locator("#phone-hangup").click()

@@ -23,6 +23,8 @@ let ringing = null;  // the ring tone's oscillator
 let muted = false;
 let held = false;
 let incomingVideo = false;
+let lastRecovery = 0;
+const RECOVER_EVERY_MS = 30_000;
 
 function show(state, cause) {
   const box = byId("phone-state");
@@ -67,6 +69,18 @@ function scheduleRenewal(seconds) {
   }, seconds * 1000);
 }
 
+// Refused (the controller locked the credential: it restarted, or another tab took the phone
+// over): ask for a fresh one and register again, at most every half minute.
+async function recover() {
+  if (Date.now() - lastRecovery < RECOVER_EVERY_MS) return;
+  lastRecovery = Date.now();
+  const next = await credential();
+  if (!next || !phone) return;
+  phone.renew(next);
+  phone.ua.register();
+  scheduleRenewal(next.renew_after_seconds);
+}
+
 async function start() {
   if (phone) return;
   const first = await credential();
@@ -74,6 +88,7 @@ async function start() {
   const media = { audio: byId("phone-audio"), remoteVideo: byId("phone-remote-video"), localVideo: byId("phone-local-video") };
   phone = sipPhone(first, media, {
     state: (state, cause) => {
+      if (state === "failed") recover();
       if (state !== "talking") return show(state, cause);
       ring(false);
       show("talking");
