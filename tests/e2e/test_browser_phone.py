@@ -119,6 +119,7 @@ async def test_a_lawyer_answers_a_caller_in_the_browser_and_the_call_is_recorded
     stats = await eventually(flowing, timeout=15, what="audio both ways in the browser phone")
     await screenshot(desk, "desk-browser-phone")
     assert stats["framesDecoded"] == 0  # a phone call: no video
+    await expect(desk.locator("#phone-videos")).to_be_hidden()
     await desk.locator("#phone-mute").click()
     await expect(desk.locator("#phone-mute")).to_have_text("取消静音")
     await desk.locator("#phone-mute").click()
