@@ -2,9 +2,9 @@
 Chromium (fake camera; a tone for a microphone) against the real Asterisk's WebRTC server: the desk
 registers with the credential the controller issues, rings and answers a SIPp citizen, audio flows
 both ways and lands in the recording, the citizen rates; a browser call is held, listened to by a
-supervisor's phone and made a three-way call; a stale credential and another lawyer's are refused;
-a citizen's page and a lawyer's desk see each other's video, the record says video and the page's
-rating lands on the ticket."""
+supervisor's phone, made a three-way call and handed to legal aid by the desk's transfer; a stale
+credential and another lawyer's are refused; a citizen's page and a lawyer's desk see each other's
+video, the record says video and the page's rating lands on the ticket."""
 
 from __future__ import annotations
 
@@ -206,6 +206,35 @@ async def test_a_browser_call_is_held_listened_to_and_made_a_three_way_call(
     await desk.locator("#phone-hangup").click()
     assert await asyncio.to_thread(citizen.wait, 60) == 0, citizen.output()
     legal_aid.stop()
+
+
+async def test_a_browser_call_is_handed_to_legal_aid_by_the_desk_s_transfer(
+    asterisk: AsteriskUnderTest,
+    controller: Controller,
+    phones: Phones,
+    caller: CallerFactory,
+    site: str,
+    browser: Browser,
+    softphones_after: None,
+) -> None:
+    desk = await registered_desk(browser, site, "8001")
+    await controller.log_in("8001")
+    phones.extensions.add("8001")
+    legal_aid = stand_in(asterisk, "legal-aid", talk_ms=3_000)
+    number = unique_number()
+    citizen = caller("caller.xml", caller=number, keys=menus(), speak_at_ms=SPEAK_AT)
+    await expect(desk.locator("#phone-state")).to_have_attribute("data-state", "ringing", timeout=30_000)
+    await desk.locator("#phone-answer").click()
+    await expect(desk.locator("#call-actions")).to_be_visible(timeout=LIVE)
+    await desk.locator("#third-party").select_option("legal-aid")
+    await desk.get_by_role("button", name="直接转接").click()
+    await expect(desk.locator("#message")).to_have_text("已转接。", timeout=LIVE)
+    # The browser phone is free again at once; legal aid talks with the caller and hangs up.
+    await expect(desk.locator("#phone-state")).to_have_attribute("data-state", "registered", timeout=LIVE)
+    assert await asyncio.to_thread(legal_aid.wait, 30) == 0, legal_aid.output()
+    assert await asyncio.to_thread(citizen.wait, 30) == 0, citizen.output()
+    call = await controller.ended_call(number)
+    assert (call["lawyer"], call["transferred_to"]) == ("8001", "legal-aid")
 
 
 async def _not(check: Callable[[], Awaitable[bool]]) -> bool:
