@@ -260,6 +260,10 @@ class LawyerOut(BaseModel):
     active: bool
     skills: dict[str, Count]
     dialects: list[str]
+    # How the lawyer answers (their own choice on the desk): "softphone" or "browser" (浏览器话机);
+    # ``video``: takes video consultations first.
+    phone: str
+    video: bool
 
 
 class LawyerIn(BaseModel):
@@ -300,6 +304,8 @@ def list_lawyers(session: SessionDep) -> list[LawyerOut]:
             active=lawyer.active,
             skills={str(k): int(v) for k, v in (lawyer.skills or {}).items()},
             dialects=list(lawyer.dialects or []),
+            phone=lawyer.phone,
+            video=lawyer.video,
         )
         for lawyer in session.scalars(select(Lawyer).order_by(Lawyer.extension))
     ]

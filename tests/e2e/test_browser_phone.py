@@ -317,6 +317,8 @@ async def test_a_citizen_s_video_consultation_is_answered_in_the_desk_recorded_a
     desk = await registered_desk(browser, site, "8001")
     await desk.get_by_label("接受视频咨询", exact=False).check()
     await expect(desk.locator("#message")).to_contain_text("已接受视频咨询", timeout=LIVE)
+    lawyers = (await controller.http.get("/api/v1/lawyers", headers=controller.headers)).json()
+    assert {(lw["phone"], lw["video"]) for lw in lawyers if lw["extension"] == "8001"} == {("browser", True)}
     await controller.log_in("8001")
     phones.extensions.add("8001")
     board = await signed_in_page(browser, site, SUPERVISOR, USER_PASSWORD)

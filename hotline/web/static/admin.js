@@ -66,6 +66,7 @@ async function loadLawyers() {
     cell(row, l.firm || "—");
     cell(row, Object.entries(l.skills).map(([t, v]) => `${t}:${v}`).join(" ") || "—");
     cell(row, l.dialects.join(" ") || "—");
+    cell(row, `${l.phone === "browser" ? "浏览器话机" : "SIP 软电话"}${l.video ? "（接受视频咨询）" : ""}`, "phone");
     button(row.insertCell(), "重置 SIP 密码", async () => {
       const c = await post(`/api/v1/lawyers/${l.extension}/sip-password`, {});
       if (c) showCredentials(c);
