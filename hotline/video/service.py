@@ -216,11 +216,12 @@ class VideoConsultations:
                 self._freeing.add(task)
                 task.add_done_callback(self._freeing.discard)
 
-    async def _free(self, slot: str) -> None:
-        """The endpoint's credential locked and its entry gone: nobody calls as it until it is lent again."""
+    async def _free(self, slot: str, *, entry: bool = True) -> None:
+        """The endpoint's credential locked and (``entry``) its AstDB entry gone: nobody calls as
+        it until it is lent again."""
         try:
-            # deltree: quiet when the dialplan took the entry already (del would log a warning).
-            await asyncio.to_thread(self._cli, f"database deltree {VIDEO_FAMILY} {slot}")
+            if entry:  # deltree: quiet when the dialplan took the entry already (del would warn)
+                await asyncio.to_thread(self._cli, f"database deltree {VIDEO_FAMILY} {slot}")
             await asyncio.to_thread(self._cli, credentials.locked_command(slot))
         except HotlineError as exc:  # Asterisk is away: every endpoint is locked at the next login
             log.warning("Could not lock video consultation endpoint %s: %s", slot, exc)
@@ -251,8 +252,13 @@ class VideoConsultations:
             return 0
         busy = {c.slot for c in self._by_id.values() if c.state != "ended"}
         free = [slot for slot in self._slots if slot not in busy]
+        if not busy:  # the whole family at once: no entry of a consultation still going
+            try:
+                await asyncio.to_thread(self._cli, f"database deltree {VIDEO_FAMILY}")
+            except HotlineError as exc:
+                log.warning("Could not clear the video consultations' AstDB entries: %s", exc)
         for slot in free:
-            await self._free(slot)
+            await self._free(slot, entry=bool(busy))
         return len(free)
 
     def counts(self) -> dict[str, int]:

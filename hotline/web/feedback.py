@@ -10,8 +10,6 @@ The sender's address is kept only as a keyed hash, for the limit.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Form, Request
@@ -20,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.ami.caller_id import clean_number
-from hotline.auth.sessions import cookie_secure, form_nonce_matches, issue_form_nonce
+from hotline.auth.sessions import form_nonce_matches, issue_form_nonce
 from hotline.criticism.models import Channel, Criticism
 from hotline.criticism.service import CriticismDesk
 from hotline.db.session import in_transaction
 from hotline.http.proxies import client_address
 from hotline.kernel.deps import SharedDep, part
 from hotline.kernel.shared import Shared
+from hotline.web.public_forms import keyed, set_form_cookie
 from hotline.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -36,10 +35,6 @@ FORM_MINUTES = 60
 PURPOSE = "feedback"
 NAME_MAX = 64
 DeskDep = Annotated[CriticismDesk, part(CriticismDesk)]
-
-
-def _keyed(token_key: str, what: str) -> str:
-    return hmac.new(token_key.encode(), what.encode(), hashlib.sha256).hexdigest()[:64]
 
 
 def _page(
@@ -64,14 +59,8 @@ def _page(
         },
         status_code=status,
     )
-    response.set_cookie(
-        FEEDBACK_COOKIE,
-        cookie,
-        max_age=FORM_MINUTES * 60,
-        path="/feedback",
-        httponly=True,
-        samesite="strict",
-        secure=cookie_secure(shared.settings.web, request.url.scheme),
+    set_form_cookie(
+        response, request, shared, FEEDBACK_COOKIE, cookie, path="/feedback", minutes=FORM_MINUTES
     )
     return response
 
@@ -109,8 +98,8 @@ async def send_feedback(
         problems.append(f"姓名最多 {NAME_MAX} 字。")
     if problems:
         return _page(request, shared, desk, status=422, error=" ".join(problems), values=values)
-    form_key = _keyed(shared.token_key, f"form:{csrf}")
-    source = _keyed(shared.token_key, f"address:{client_address(request) or '-'}")
+    form_key = keyed(shared.token_key, f"form:{csrf}")
+    source = keyed(shared.token_key, f"address:{client_address(request) or '-'}")
     now = shared.clock()
 
     def file(session: Session) -> Criticism | str:

@@ -5,22 +5,21 @@ no account. Not in the API's OpenAPI document, like the other public pages."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Header, Request
+from fastapi import APIRouter, Cookie, Header, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from hotline.api_types import Count
-from hotline.auth.sessions import cookie_secure, form_nonce_matches, issue_form_nonce
+from hotline.auth.sessions import form_nonce_matches, issue_form_nonce
 from hotline.errors import HotlineError
 from hotline.http.proxies import client_address
 from hotline.kernel.deps import SharedDep, part
 from hotline.phones import SIP_REALM
 from hotline.video.service import VideoConsultations
+from hotline.web.public_forms import keyed, set_form_cookie
 from hotline.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -34,26 +33,17 @@ ConsultationsDep = Annotated[VideoConsultations, part(VideoConsultations)]
 @router.get("/video")
 def video_page(request: Request, shared: SharedDep, consultations: ConsultationsDep) -> Response:
     cookie, nonce = issue_form_nonce(shared.token_key, PURPOSE, FORM_MINUTES)
-    catalog_topics = consultations.topics
     response = templates.TemplateResponse(
         request,
         "video.html",
         {
             "nonce": nonce,
-            "topics": catalog_topics,
+            "topics": consultations.topics,
             "enabled": consultations.enabled,
             "max_minutes": shared.settings.video.max_seconds // 60,
         },
     )
-    response.set_cookie(
-        VIDEO_COOKIE,
-        cookie,
-        max_age=FORM_MINUTES * 60,
-        path="/video",
-        httponly=True,
-        samesite="strict",
-        secure=cookie_secure(shared.settings.web, request.url.scheme),
-    )
+    set_form_cookie(response, request, shared, VIDEO_COOKIE, cookie, path="/video", minutes=FORM_MINUTES)
     return response
 
 
@@ -93,8 +83,7 @@ async def start_consultation(
 ) -> StartOut:
     if not form_nonce_matches(form_cookie, body.csrf, shared.token_key, PURPOSE):
         raise HotlineError("csrf-failed", "The video page has expired: reload it and start again.")
-    address = client_address(request) or "-"
-    source = hmac.new(shared.token_key.encode(), f"video:{address}".encode(), hashlib.sha256).hexdigest()
+    source = keyed(shared.token_key, f"video-address:{client_address(request) or '-'}")
     consultation, credential = await consultations.start(body.number, body.topic, source)
     response.headers["Cache-Control"] = "no-store"
     return StartOut(
@@ -112,13 +101,14 @@ async def start_consultation(
 
 
 @router.get("/video/consultations/{consultation_id}")
-def follow_consultation(
-    consultation_id: str,
+async def follow_consultation(
+    consultation_id: Annotated[str, Path(max_length=64)],
     consultations: ConsultationsDep,
     response: Response,
     token: Annotated[str, Header(alias="X-Consultation-Token", max_length=128)] = "",
 ) -> ConsultationOut:
-    consultation = consultations.get(consultation_id[:64], token)
+    """Memory only: answered on the event loop, with the events' own view of the call."""
+    consultation = consultations.get(consultation_id, token)
     response.headers["Cache-Control"] = "no-store"
     return ConsultationOut(
         state=consultation.state, position=consultation.position, rating=consultation.rating

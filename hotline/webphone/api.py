@@ -54,8 +54,10 @@ class CredentialOut(BaseModel):
     renew_after_seconds: Count
 
 
-def _phone(shared: SharedDep, phones: BrowserPhones, extension: str, note: str | None = None) -> PhoneOut:
-    kind, video = phones.phone_of(extension)
+async def _phone(
+    shared: SharedDep, phones: BrowserPhones, extension: str, note: str | None = None
+) -> PhoneOut:
+    kind, video = await phones.phone_of(extension)
     webrtc = shared.settings.webrtc
     return PhoneOut(
         extension=extension,
@@ -70,7 +72,7 @@ def _phone(shared: SharedDep, phones: BrowserPhones, extension: str, note: str |
 @router.get("")
 async def my_phone(shared: SharedDep, phones: PhonesDep, actor: DeskUser) -> PhoneOut:
     """Which phone I answer with: a SIP softphone or the desk's browser phone (浏览器话机)."""
-    return _phone(shared, phones, my_extension(actor))
+    return await _phone(shared, phones, my_extension(actor))
 
 
 @router.put("")
@@ -78,7 +80,7 @@ async def choose_phone(shared: SharedDep, phones: PhonesDep, actor: DeskUser, bo
     """Answer with the browser phone or a softphone from now on (Asterisk reloads the endpoint)."""
     extension = my_extension(actor)
     note = await phones.choose(extension, body.kind, body.video)
-    return _phone(shared, phones, extension, note)
+    return await _phone(shared, phones, extension, note)
 
 
 @router.post("/credential")

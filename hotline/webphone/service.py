@@ -56,11 +56,15 @@ class BrowserPhones:
     def enabled(self) -> bool:
         return self._settings.webrtc.enabled
 
-    def phone_of(self, extension: str) -> tuple[str, bool]:
-        """The lawyer's phone kind and whether they take video consultations."""
-        with self._sessions() as session:
-            lawyer = get_lawyer(session, extension)
-            return lawyer.phone, lawyer.video
+    async def phone_of(self, extension: str) -> tuple[str, bool]:
+        """The lawyer's phone kind and whether they take video consultations (read off the loop)."""
+
+        def read() -> tuple[str, bool]:
+            with self._sessions() as session:
+                lawyer = get_lawyer(session, extension)
+                return lawyer.phone, lawyer.video
+
+        return await asyncio.to_thread(read)
 
     async def issue(self, extension: str) -> Credential:
         """A new credential for the lawyer's browser phone; the one issued before is refused from
@@ -71,7 +75,7 @@ class BrowserPhones:
                 "The browser phone is switched off on this hotline (HOTLINE_WEBRTC__ENABLED=false): "
                 "answer with a SIP softphone.",
             )
-        kind, _video = await asyncio.to_thread(self.phone_of, extension)
+        kind, _video = await self.phone_of(extension)
         if kind != BROWSER_PHONE:
             raise HotlineError(
                 "webphone-not-chosen",

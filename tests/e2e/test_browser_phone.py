@@ -79,6 +79,20 @@ async def softphones_after(controller: Controller, tokens: dict[str, str]) -> As
         await choose(controller, token, "softphone")
 
 
+async def on_duty_desk(browser: Browser, site: str, controller: Controller, phones: Phones) -> Page:
+    """Lawyer 8001's desk on the browser phone, registered and on duty."""
+    desk = await registered_desk(browser, site, "8001")
+    await controller.log_in("8001")
+    phones.extensions.add("8001")
+    return desk
+
+
+async def answer(desk: Page) -> None:
+    """The desk rings (with the screen pop) and the lawyer answers in it."""
+    await expect(desk.locator("#phone-state")).to_have_attribute("data-state", "ringing", timeout=30_000)
+    await desk.locator("#phone-answer").click()
+
+
 async def registered_desk(browser: Browser, site: str, extension: str) -> Page:
     page = await signed_in_page(browser, site, f"lawyer-{extension}", USER_PASSWORD)
     await page.goto("/desk")
@@ -96,10 +110,8 @@ async def test_a_lawyer_answers_a_caller_in_the_browser_and_the_call_is_recorded
     browser: Browser,
     softphones_after: None,
 ) -> None:
-    desk = await registered_desk(browser, site, "8001")
+    desk = await on_duty_desk(browser, site, controller, phones)
     assert "transport=ws" in asterisk.cli("pjsip show aor 8001")  # the browser's contact, over wss
-    await controller.log_in("8001")
-    phones.extensions.add("8001")
 
     number = unique_number()
     # The citizen speaks at once and rates 5 after the lawyer hangs up.
@@ -149,12 +161,9 @@ async def test_a_browser_call_is_held_listened_to_and_made_a_three_way_call(
     browser: Browser,
     softphones_after: None,
 ) -> None:
-    desk = await registered_desk(browser, site, "8001")
-    await controller.log_in("8001")
-    phones.extensions.add("8001")
+    desk = await on_duty_desk(browser, site, controller, phones)
     citizen = caller("caller.xml", caller=unique_number(), keys=menus(), speak_at_ms=SPEAK_AT)
-    await expect(desk.locator("#phone-state")).to_have_attribute("data-state", "ringing", timeout=30_000)
-    await desk.locator("#phone-answer").click()
+    await answer(desk)
     await expect(desk.locator("#phone-state")).to_have_attribute("data-state", "talking", timeout=LIVE)
 
     # Held: the caller's audio stops reaching the browser (Asterisk holds the caller); resumed, it flows.
@@ -217,14 +226,11 @@ async def test_a_browser_call_is_handed_to_legal_aid_by_the_desk_s_transfer(
     browser: Browser,
     softphones_after: None,
 ) -> None:
-    desk = await registered_desk(browser, site, "8001")
-    await controller.log_in("8001")
-    phones.extensions.add("8001")
+    desk = await on_duty_desk(browser, site, controller, phones)
     legal_aid = stand_in(asterisk, "legal-aid", talk_ms=3_000)
     number = unique_number()
     citizen = caller("caller.xml", caller=number, keys=menus(), speak_at_ms=SPEAK_AT)
-    await expect(desk.locator("#phone-state")).to_have_attribute("data-state", "ringing", timeout=30_000)
-    await desk.locator("#phone-answer").click()
+    await answer(desk)
     await expect(desk.locator("#call-actions")).to_be_visible(timeout=LIVE)
     await desk.locator("#third-party").select_option("legal-aid")
     await desk.get_by_role("button", name="直接转接").click()
@@ -314,13 +320,11 @@ async def test_a_citizen_s_video_consultation_is_answered_in_the_desk_recorded_a
     tokens: dict[str, str],
     softphones_after: None,
 ) -> None:
-    desk = await registered_desk(browser, site, "8001")
+    desk = await on_duty_desk(browser, site, controller, phones)
     await desk.get_by_label("接受视频咨询", exact=False).check()
     await expect(desk.locator("#message")).to_contain_text("已接受视频咨询", timeout=LIVE)
     lawyers = (await controller.http.get("/api/v1/lawyers", headers=controller.headers)).json()
     assert {(lw["phone"], lw["video"]) for lw in lawyers if lw["extension"] == "8001"} == {("browser", True)}
-    await controller.log_in("8001")
-    phones.extensions.add("8001")
     board = await signed_in_page(browser, site, SUPERVISOR, USER_PASSWORD)
     await board.goto("/wallboard")
     channel = board.locator('#lawyers tr[data-extension="8001"] .channel')

@@ -84,7 +84,7 @@ async def test_a_credential_is_locked_out_at_its_end(
     # No Asterisk here: the switch is saved, with a note that Asterisk does not have it yet.
     note = await service.choose("8001", "browser")
     assert note is not None and "not in effect" in note
-    assert service.phone_of("8001") == ("browser", False)
+    assert await service.phone_of("8001") == ("browser", False)
     assert len(written) == 1 and written[0].startswith("database put hotline-webphone/auth 8001-web")
 
     issued = await service.issue("8001")

@@ -88,20 +88,6 @@ async function start(event) {
     },
     ended,
   }, { register: false, displayName: "视频咨询" });
-  attachLocalPreview();
-}
-
-// The citizen sees themselves as soon as the call has a camera track.
-function attachLocalPreview() {
-  const check = setInterval(() => {
-    const session = phone && phone.session;
-    if (!session || !session.connection) return;
-    const tracks = session.connection.getSenders().map((s) => s.track).filter((t) => t && t.kind === "video");
-    if (tracks.length) {
-      byId("video-local").srcObject = new MediaStream(tracks);
-      clearInterval(check);
-    }
-  }, 300);
 }
 
 byId("video-form").addEventListener("submit", start);
